@@ -1,0 +1,45 @@
+# Two commands for everyone (see README.md):
+#   make lab    set up on first use, then open JupyterLab at notebooks/00_index.ipynb
+#   make test   set up on first use, then run the whole test suite
+# Setup creates .venv with the pinned versions and installs the project editable.
+
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+# JupyterLab refuses to run as root unless told; only add the flag when we are root.
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
+.PHONY: setup lab test lock clean
+
+setup: $(STAMP)
+
+$(STAMP): requirements.txt requirements-lock.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (found %s)" % sys.version.split()[0])'
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt -c requirements-lock.txt
+	$(PY) -m pip install --quiet --no-deps -e .
+	@# Build matplotlib's font cache now, so its one-off message never lands in a notebook.
+	$(PY) -c "import matplotlib.pyplot"
+	touch $(STAMP)
+
+# Bound to 127.0.0.1 with JupyterLab's own random token (printed in the terminal).
+lab: setup
+	$(VENV)/bin/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir="$(CURDIR)" $(ROOT_FLAG) notebooks/00_index.ipynb
+
+test: setup
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Re-resolve the full pin set from requirements.txt in a scratch environment.
+lock:
+	rm -rf build/lock-venv
+	$(PYTHON) -m venv build/lock-venv
+	build/lock-venv/bin/python -m pip install --quiet -r requirements.txt
+	{ echo "# Full pin set (direct and transitive) that CI last passed with, used as pip constraints"; \
+	  echo "# by \`make setup\`. Regenerate with \`make lock\` after changing requirements.txt."; \
+	  build/lock-venv/bin/python -m pip freeze --exclude pip --exclude setuptools; } > requirements-lock.txt
+	rm -rf build/lock-venv
+
+clean:
+	rm -rf $(VENV) build site
