@@ -1,0 +1,251 @@
+"""utils.casedata: the curated tables load typed and whole, and bad input is named precisely."""
+
+import csv
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from frictionless import Package
+
+from utils import casedata
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "casedata"
+
+
+# The real data ----------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def data():
+    return casedata.load_all()
+
+
+def test_frictionless_validates_the_package():
+    report = Package(str(DATA / "datapackage.json")).validate()
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
+
+
+def test_frictionless_command_line_validates_the_package():
+    cli = Path(sys.executable).parent / "frictionless"
+    result = subprocess.run([str(cli), "validate", str(DATA / "datapackage.json")], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def csv_rows(path):
+    with open(path, newline="", encoding="utf-8") as handle:
+        return list(csv.reader(handle))
+
+
+@pytest.mark.parametrize("table", casedata.TABLES)
+def test_every_row_is_loaded(data, table):
+    frame = getattr(data, table)
+    rows = csv_rows(DATA / f"{table}.csv")
+    assert list(frame.columns) == rows[0]
+    assert len(frame) == len(rows) - 1
+
+
+def test_types_follow_the_descriptor(data):
+    assert str(data.labs["day"].dtype) == "Int64"
+    assert isinstance(data.labs["analyte"].dtype, pd.CategoricalDtype)
+    assert "ca125" in data.labs["analyte"].cat.categories  # vocabulary, even where no row uses it
+    assert data.labs["value_std"].dtype == "float64"
+    assert str(data.therapy_lines["end_day"].dtype) == "Int64"
+    assert data.therapy_lines["end_day"].isna().any()  # blanks stay missing, not 0
+    assert data.cases["day0_date"].dtype.kind == "M"
+
+
+def test_loads_are_independent_copies():
+    first = casedata.load("labs")
+    first.loc[0, "value_std"] = -1.0
+    assert casedata.load("labs").loc[0, "value_std"] != -1.0
+
+
+def test_every_case_table_row_has_a_source_locator(data):
+    for table in ("cases", "labs", "ihc", "therapy_lines", "events", "observations", "literature_survival"):
+        locators = getattr(data, table)["source_locator"]
+        assert locators.notna().all() and (locators.str.len() > 10).all(), table
+
+
+def test_discrepancy_references_in_locators_exist(data):
+    known = set(data.discrepancies["discrepancy_id"])
+    for table in ("labs", "ihc", "therapy_lines", "events", "observations"):
+        for locator in getattr(data, table)["source_locator"]:
+            for ref in re.findall(r"discrepancies\.csv, ([A-Z]{2}-\d{2})", locator):
+                assert ref in known, f"{table}: {locator!r} cites {ref}, which is not in discrepancies.csv"
+
+
+def test_ids_carry_their_case_prefix(data):
+    prefix = {"akagi2021": "AK-", "tnbc2025": "TN-"}
+    for table, column in (("therapy_lines", "therapy_id"), ("events", "event_id"), ("discrepancies", "discrepancy_id")):
+        frame = getattr(data, table)
+        wrong = frame[[not i.startswith(prefix[c]) for c, i in zip(frame["case_id"], frame[column])]]
+        assert wrong.empty, wrong[[column, "case_id"]]
+
+
+def test_describe_lists_every_column_with_its_meaning():
+    dictionary = casedata.describe("labs")
+    assert list(dictionary["column"]) == csv_rows(DATA / "labs.csv")[0]
+    assert dictionary["meaning"].str.len().gt(0).all()
+
+
+def test_data_dictionary_documents_every_column():
+    readme = (DATA / "README.md").read_text(encoding="utf-8")
+    for table in casedata.TABLES:
+        section = readme.split(f"### `{table}.csv`", 1)
+        assert len(section) == 2, f"casedata/README.md has no section for {table}.csv"
+        body = section[1].split("\n### ", 1)[0]
+        documented = set(re.findall(r"^\| `([a-z0-9_]+)` \|", body, flags=re.M))
+        assert documented == set(csv_rows(DATA / f"{table}.csv")[0]), table
+
+
+def test_unknown_table_name():
+    with pytest.raises(KeyError, match="unknown table 'lab'"):
+        casedata.load("lab")
+
+
+# Bad input, on copies in a temporary folder -------------------------------------------------
+@pytest.fixture
+def copy(tmp_path):
+    target = tmp_path / "casedata"
+    shutil.copytree(DATA, target)
+    return target
+
+
+def edit(folder, table, change):
+    """Apply ``change(rows)`` to the rows (header first) of one CSV in the copy."""
+    path = folder / f"{table}.csv"
+    rows = csv_rows(path)
+    change(rows)
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle, lineterminator="\n").writerows(rows)
+
+
+def set_cell(rows, line, column, value):
+    rows[line - 1][rows[0].index(column)] = value
+
+
+def problems(folder):
+    with pytest.raises(casedata.CaseDataError) as caught:
+        casedata.load_all(folder)
+    return [str(p) for p in caught.value.problems]
+
+
+def lab_line(folder, analyte, case="akagi2021", day="0"):
+    rows = csv_rows(folder / "labs.csv")
+    head = rows[0]
+    for number, row in enumerate(rows[1:], start=2):
+        if row[head.index("analyte")] == analyte and row[head.index("case_id")] == case and row[head.index("day")] == day:
+            return number
+    raise AssertionError(f"no {analyte} row on day {day} for {case}")
+
+
+def test_missing_column(copy):
+    def drop_unit(rows):
+        position = rows[0].index("unit")
+        for row in rows:
+            row.pop(position)
+    edit(copy, "labs", drop_unit)
+    found = problems(copy)
+    assert any(p.startswith("labs.csv, line 1, column 'unit'") and "column is missing" in p for p in found), found
+
+
+def test_unknown_analyte(copy):
+    line = lab_line(copy, "ldh")
+    edit(copy, "labs", lambda rows: set_cell(rows, line, "analyte", "ferritin"))
+    assert f"labs.csv, line {line}, column 'analyte': 'ferritin' is not an allowed value; expected one of: hemoglobin, platelets, wbc, ldh, cea, ca15_3, ca125" in problems(copy)
+
+
+def test_unit_that_does_not_fit_the_analyte(copy):
+    line = lab_line(copy, "hemoglobin")
+    edit(copy, "labs", lambda rows: set_cell(rows, line, "unit", "/μl"))
+    assert any(p.startswith(f"labs.csv, line {line}, column 'unit': unit '/μl' measures 10^9/L, which does not fit hemoglobin") for p in problems(copy))
+
+
+def test_unknown_unit(copy):
+    line = lab_line(copy, "cea")
+    edit(copy, "labs", lambda rows: set_cell(rows, line, "unit", "ng/furlong"))
+    assert any(p.startswith(f"labs.csv, line {line}, column 'unit': unknown unit 'ng/furlong'") for p in problems(copy))
+
+
+def test_non_numeric_value(copy):
+    line = lab_line(copy, "platelets")
+    edit(copy, "labs", lambda rows: set_cell(rows, line, "value", "92,000"))
+    assert f"labs.csv, line {line}, column 'value': '92,000' is not a number" in problems(copy)
+
+
+def test_duplicate_key(copy):
+    edit(copy, "labs", lambda rows: rows.append(list(rows[1])))
+    rows = csv_rows(copy / "labs.csv")
+    found = problems(copy)
+    assert any(p.startswith(f"labs.csv, line {len(rows)}, column 'case_id+day+analyte': duplicate key") and p.endswith("first used on line 2") for p in found), found
+
+
+def test_unknown_case_id(copy):
+    edit(copy, "events", lambda rows: set_cell(rows, 2, "case_id", "smith2019"))
+    assert "events.csv, line 2, column 'case_id': 'smith2019' is not a case_id in cases.csv" in problems(copy)
+
+
+def test_value_std_that_disagrees_with_the_conversion(copy):
+    line = lab_line(copy, "wbc")
+    edit(copy, "labs", lambda rows: set_cell(rows, line, "value_std", "41"))
+    assert f"labs.csv, line {line}, column 'value_std': 41 disagrees with 4100 /μl converted to 10^9/L (4.1)" in problems(copy)
+
+
+def test_impossible_value(copy):
+    line = lab_line(copy, "hemoglobin")
+    def change(rows):
+        set_cell(rows, line, "value", "68")
+        set_cell(rows, line, "value_std", "68")
+    edit(copy, "labs", change)
+    assert f"labs.csv, line {line}, column 'value_std': 68 g/dL is impossible for hemoglobin (possible: 0 to 25)" in problems(copy)
+
+
+def test_negative_count_breaks_the_descriptor(copy):
+    line = lab_line(copy, "platelets")
+    edit(copy, "labs", lambda rows: set_cell(rows, line, "value_std", "-92"))
+    assert any(p.startswith(f"labs.csv, line {line}, column 'value_std': '-92' breaks the rule") for p in problems(copy))
+
+
+def test_missing_locator(copy):
+    edit(copy, "ihc", lambda rows: set_cell(rows, 3, "source_locator", ""))
+    assert "ihc.csv, line 3, column 'source_locator': is empty; a value is required" in problems(copy)
+
+
+def test_blank_line_is_not_dropped_silently(copy):
+    edit(copy, "events", lambda rows: rows.insert(3, []))
+    assert any(p.startswith("events.csv, line 4") and "blank" in p.lower() for p in problems(copy))
+
+
+def test_day_without_precision(copy):
+    edit(copy, "therapy_lines", lambda rows: set_cell(rows, 2, "end_precision", ""))
+    assert "therapy_lines.csv, line 2, column 'end_precision': end_precision must be given exactly when end_day is given" in problems(copy)
+
+
+def test_treatment_that_ends_before_it_starts(copy):
+    edit(copy, "therapy_lines", lambda rows: set_cell(rows, 2, "end_day", "-3000"))
+    assert any(p.startswith("therapy_lines.csv, line 2, column 'end_day': end_day -3000 is before start_day") for p in problems(copy))
+
+
+def test_dead_patient_needs_a_death_event(copy):
+    edit(copy, "events", lambda rows: rows.__setitem__(slice(None), [r for r in rows if "death" not in r]))
+    assert any("needs exactly one 'death' event in events.csv, found 0" in p for p in problems(copy))
+
+
+def test_followup_must_match_the_last_event(copy):
+    edit(copy, "cases", lambda rows: set_cell(rows, 2, "followup_months", "30"))
+    assert any(p.startswith("cases.csv, line 2, column 'followup_months': 30 months disagrees") for p in problems(copy))
+
+
+def test_literature_median_outside_its_confidence_interval(copy):
+    edit(copy, "literature_survival", lambda rows: set_cell(rows, 3, "median_os_months", "12"))
+    assert any(p.startswith("literature_survival.csv, line 3, column 'median_os_months': median 12 lies outside ci_low-ci_high") for p in problems(copy))
+
+
+def test_error_message_names_file_line_and_column(copy):
+    line = lab_line(copy, "ldh")
+    edit(copy, "labs", lambda rows: set_cell(rows, line, "analyte", "ferritin"))
+    with pytest.raises(casedata.CaseDataError, match=rf"labs\.csv, line {line}, column 'analyte'"):
+        casedata.validate(copy)
