@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed
 # JupyterLab refuses to run as root unless told; only add the flag when we are root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: setup lab test lock clean
+.PHONY: setup lab test notebooks lock clean
 
 setup: $(STAMP)
 
@@ -30,6 +30,11 @@ lab: setup
 
 test: setup
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Re-execute every notebook in a fresh kernel and save it with its outputs
+# (after a deliberate change; then review the diff and commit).
+notebooks: setup
+	$(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace notebooks/[0-9][0-9]_*.ipynb
 
 # Re-resolve the full pin set from requirements.txt in a scratch environment.
 lock:

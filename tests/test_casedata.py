@@ -231,7 +231,7 @@ def test_treatment_that_ends_before_it_starts(copy):
 
 def test_dead_patient_needs_a_death_event(copy):
     edit(copy, "events", lambda rows: rows.__setitem__(slice(None), [r for r in rows if "death" not in r]))
-    assert any("needs exactly one 'death' event in events.csv, found 0" in p for p in problems(copy))
+    assert any("needs exactly one 'death' milestone in events.csv, found 0" in p for p in problems(copy))
 
 
 def test_followup_must_match_the_last_event(copy):
@@ -249,3 +249,15 @@ def test_error_message_names_file_line_and_column(copy):
     edit(copy, "labs", lambda rows: set_cell(rows, line, "analyte", "ferritin"))
     with pytest.raises(casedata.CaseDataError, match=rf"labs\.csv, line {line}, column 'analyte'"):
         casedata.validate(copy)
+
+
+def test_milestone_marked_twice(copy):
+    edit(copy, "events", lambda rows: set_cell(rows, 3, "milestone", "primary_diagnosis"))
+    assert any(p.startswith("events.csv, line 3, column 'milestone': 'primary_diagnosis' is marked 2 times for akagi2021") for p in problems(copy))
+
+
+def test_bmm_diagnosis_defines_day_zero(copy):
+    rows = csv_rows(copy / "events.csv")
+    line = next(n for n, r in enumerate(rows[1:], start=2) if r[rows[0].index("milestone")] == "bmm_diagnosis")
+    edit(copy, "events", lambda rows: set_cell(rows, line, "day", "4"))
+    assert f"events.csv, line {line}, column 'day': the bmm_diagnosis milestone defines day 0, found day 4" in problems(copy)

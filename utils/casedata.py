@@ -286,6 +286,7 @@ def _rule_problems(frames: dict[str, pd.DataFrame], resources: dict[str, dict]) 
     problems += _lab_unit_problems(frames["labs"], resources["labs"]["path"])
     problems += _therapy_day_problems(frames["therapy_lines"], resources["therapy_lines"]["path"])
     problems += _outcome_problems(frames["cases"], frames["events"], resources["cases"]["path"])
+    problems += _milestone_problems(frames["cases"], frames["events"], resources["events"]["path"])
     problems += _literature_problems(frames["literature_survival"], resources["literature_survival"]["path"])
     return problems
 
@@ -334,15 +335,34 @@ def _outcome_problems(cases: pd.DataFrame, events: pd.DataFrame, file: str) -> l
         if dead == pd.isna(case["cause_of_death"]):
             rule = "a dead patient needs a cause_of_death" if dead else "cause_of_death must be blank for a living patient"
             problems.append(Problem(file, _line(i), "cause_of_death", rule))
-        kind = "death" if dead else "last_contact"
-        ends = events[(events["case_id"] == case["case_id"]) & (events["kind"] == kind)]
+        end = "death" if dead else "last_contact"
+        ends = events[(events["case_id"] == case["case_id"]) & (events["milestone"] == end)]
         if len(ends) != 1:
-            problems.append(Problem(file, _line(i), "vital_status", f"{case['vital_status']} needs exactly one '{kind}' event in events.csv, found {len(ends)}"))
+            problems.append(Problem(file, _line(i), "vital_status", f"{case['vital_status']} needs exactly one '{end}' milestone in events.csv, found {len(ends)}"))
             continue
         months = ends["day"].iloc[0] / DAYS_PER_MONTH
         if abs(months - case["followup_months"]) > 1:
             problems.append(Problem(file, _line(i), "followup_months",
-                                    f"{case['followup_months']:g} months disagrees with the '{kind}' event on day {ends['day'].iloc[0]} ({months:.1f} months)"))
+                                    f"{case['followup_months']:g} months disagrees with the '{end}' event on day {ends['day'].iloc[0]} ({months:.1f} months)"))
+    return problems
+
+
+def _milestone_problems(cases: pd.DataFrame, events: pd.DataFrame, file: str) -> list[Problem]:
+    """Each milestone at most once per case; every case has its diagnoses; BMM diagnosis on day 0."""
+    problems = []
+    marked = events[events["milestone"].notna()]
+    for (case_id, milestone), group in marked.groupby(["case_id", "milestone"], observed=True):
+        if len(group) > 1:
+            lines = ", ".join(str(_line(i)) for i in group.index)
+            problems.append(Problem(file, _line(group.index[1]), "milestone", f"{milestone!r} is marked {len(group)} times for {case_id} (lines {lines})"))
+    for i, row in marked[marked["milestone"] == "bmm_diagnosis"].iterrows():
+        if row["day"] != 0:
+            problems.append(Problem(file, _line(i), "day", f"the bmm_diagnosis milestone defines day 0, found day {row['day']}"))
+    for case_id in cases["case_id"]:
+        have = set(marked.loc[marked["case_id"] == case_id, "milestone"])
+        for needed in ("primary_diagnosis", "bmm_diagnosis"):
+            if needed not in have:
+                problems.append(Problem(file, None, "milestone", f"{case_id} has no {needed!r} milestone"))
     return problems
 
 

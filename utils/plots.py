@@ -13,7 +13,13 @@ Every notebook calls :func:`use_course_style` once, in its first code cell. It
 from __future__ import annotations
 
 import matplotlib as mpl
+import matplotlib.pyplot as plt
+import pandas as pd
 import seaborn as sns
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from utils.timeline import MILESTONE_LABELS
 
 #: Okabe & Ito (2008) colour-blind-safe palette, https://jfly.uni-koeln.de/color/
 OKABE_ITO: tuple[str, ...] = (
@@ -66,3 +72,44 @@ def _configure_inline_backend() -> None:
     from matplotlib_inline.backend_inline import set_matplotlib_formats
 
     set_matplotlib_formats("png", dpi=FIGURE_DPI, metadata=PNG_METADATA)
+
+
+#: Marker of each milestone in timeline figures; the end of follow-up of a living
+#: patient is an open triangle, the usual sign of a censored observation.
+MILESTONE_MARKERS: dict[str, dict] = {
+    "primary_diagnosis": {"marker": "o", "s": 140},
+    "first_distant_metastasis": {"marker": "s", "s": 130},
+    "bmm_diagnosis": {"marker": "D", "s": 140},
+    "death": {"marker": "X", "s": 200},
+    "last_contact": {"marker": ">", "s": 200, "facecolors": "white"},
+}
+
+
+def milestone_chart(milestones: pd.DataFrame, ax: Axes | None = None) -> Figure:
+    """Both cases on one axis of years from the diagnosis of marrow metastasis.
+
+    ``milestones`` is the table returned by :func:`utils.timeline.milestones`.
+    """
+    if ax is None:
+        _, ax = plt.subplots(figsize=(11, 3.8))
+    cases = list(dict.fromkeys(milestones["case_id"]))
+    for row, case_id in enumerate(cases):
+        own = milestones[milestones["case_id"] == case_id]
+        colour = CASE_COLOURS.get(case_id, OKABE_ITO[7])
+        ax.plot([own["years"].min(), own["years"].max()], [row, row], color=colour, linewidth=3, zorder=1)
+        for _, point in own.iterrows():
+            style = {"facecolors": colour, **MILESTONE_MARKERS[point["milestone"]]}
+            ax.scatter(point["years"], row, edgecolors=colour, linewidths=2, zorder=2, **style)
+    ax.axvline(0, color=OKABE_ITO[7], linestyle="--", linewidth=1.5)
+    ax.set_yticks(range(len(cases)), cases)
+    ax.set_ylim(-0.7, len(cases) - 0.3)
+    ax.set_xlabel("years from diagnosis of bone marrow metastasis (day 0)")
+    ax.set_title("The two cases at a glance")
+    handles = [
+        plt.Line2D([], [], linestyle="", color=OKABE_ITO[7], markerfacecolor="white" if "facecolors" in style else OKABE_ITO[7],
+                   marker=style["marker"], markersize=11, label=label)
+        for key, style in MILESTONE_MARKERS.items()
+        for label in [MILESTONE_LABELS[key]]
+    ]
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=13)
+    return ax.figure

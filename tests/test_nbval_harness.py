@@ -1,0 +1,73 @@
+"""The notebook harness is strict: a changed number or a changed figure fails nbval.
+
+These tests build a small notebook, store its outputs by executing it, then run
+nbval on it in a subprocess with this suite's conftest loaded as a plugin
+(``-p conftest``), exactly as ``make test`` runs the real notebooks.
+"""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+TESTS = Path(__file__).resolve().parent
+
+CELLS = [
+    "from utils import plots\nimport matplotlib.pyplot as plt\nplots.use_course_style()",
+    "print(6 * 7)",
+    "fig, ax = plt.subplots(figsize=(3, 2))\nax.plot([0, 1], [0, 1], linewidth=2)\nax.set_title('line')\nplt.show()",
+    "total = 1 + 1\ntotal;",  # a trailing semicolon hides the result, under nbval too
+]
+
+
+def stored_notebook(folder: Path, cells=CELLS) -> Path:
+    """Write and execute a notebook in ``folder`` so that it carries stored outputs."""
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(src) for src in cells]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(folder)}}).execute()
+    path = folder / "probe.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+def run_nbval(path: Path) -> subprocess.CompletedProcess:
+    (path.parent / "pytest.ini").write_text("[pytest]\n")  # keep the project's addopts out
+    command = [sys.executable, "-m", "pytest", "-p", "conftest", "-p", "no:cacheprovider", "--nbval",
+               "--nbval-current-env", str(path), "-q", "--rootdir", str(path.parent)]
+    env = {**__import__("os").environ, "PYTHONPATH": str(TESTS)}
+    return subprocess.run(command, capture_output=True, text=True, env=env, cwd=path.parent, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def notebook(tmp_path_factory) -> Path:
+    return stored_notebook(tmp_path_factory.mktemp("nbval"))
+
+
+def test_stored_notebook_passes(notebook):
+    nb = nbformat.read(notebook, as_version=4)
+    assert any("image/png" in o.get("data", {}) for o in nb.cells[2].outputs), "the probe must store a figure"
+    assert nb.cells[3].outputs == [], "the semicolon must hide the result when the notebook is saved"
+    result = run_nbval(notebook)
+    assert result.returncode == 0, result.stdout[-3000:]
+
+
+def test_changed_number_fails(notebook, tmp_path):
+    nb = nbformat.read(notebook, as_version=4)
+    nb.cells[1].outputs[0]["text"] = "43\n"
+    changed = tmp_path / "probe.ipynb"
+    nbformat.write(nb, changed)
+    result = run_nbval(changed)
+    assert result.returncode != 0 and "43" in result.stdout, result.stdout[-3000:]
+
+
+def test_changed_plot_parameter_fails(notebook, tmp_path):
+    nb = nbformat.read(notebook, as_version=4)
+    nb.cells[2].source = nb.cells[2].source.replace("linewidth=2", "linewidth=3")  # outputs still from linewidth=2
+    changed = tmp_path / "probe.ipynb"
+    nbformat.write(nb, changed)
+    result = run_nbval(changed)
+    assert result.returncode != 0 and "image/png" in result.stdout, result.stdout[-3000:]

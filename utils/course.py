@@ -1,0 +1,66 @@
+"""The course map: which notebooks exist, in what order, what each teaches and how long it takes.
+
+The index notebook shows this map; navigation links and the tutor guide are built from it,
+so the order of the course is written down once, here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from utils import PROJECT_ROOT
+
+NOTEBOOK_DIR: Path = PROJECT_ROOT / "notebooks"
+
+
+@dataclass(frozen=True)
+class Lesson:
+    """One notebook of the course."""
+
+    number: int
+    slug: str
+    title: str
+    teaches: str
+    reading_minutes: int
+    exercise_minutes: int
+    prerequisites: tuple[int, ...] = ()
+
+    @property
+    def filename(self) -> str:
+        return f"{self.number:02d}_{self.slug}.ipynb"
+
+
+LESSONS: tuple[Lesson, ...] = (
+    Lesson(1, "presentation", "Presentation: marrow failure in a patient with breast cancer",
+           "classify and grade the cytopenias (CTCAE v5.0), the differential diagnosis, why a marrow biopsy", 30, 20),
+    Lesson(2, "ihc_interpretation", "Immunohistochemistry: where do the cells in the marrow come from?",
+           "read the marker panel, receptor subtype by ASCO/CAP, receptor conversion", 25, 15, (1,)),
+    Lesson(3, "treatment_lines", "Treatment lines: what was given, when, and at what dose",
+           "swimmer charts, dosing in marrow failure, the anthracycline question", 35, 20, (1, 2)),
+    Lesson(4, "lab_recovery", "Lab recovery curves: how the marrow answered",
+           "blood counts and tumour markers over time, read honestly from sparse data", 30, 15, (3,)),
+    Lesson(5, "survival", "Survival: how do these patients compare with published series?",
+           "medians, censoring, time origin, Kaplan-Meier with lifelines, constant-hazard models", 40, 20, (1, 3)),
+    Lesson(6, "alternative_timelines", "Alternative timelines: what if?",
+           "widgets to change the time origin, the treatment timeline and the reference cohort", 30, 25, (3, 5)),
+)
+
+
+def is_available(lesson: Lesson, notebook_dir: Path = NOTEBOOK_DIR) -> bool:
+    """Whether the lesson's notebook has been written."""
+    return (notebook_dir / lesson.filename).is_file()
+
+
+def course_map_markdown(notebook_dir: Path = NOTEBOOK_DIR) -> str:
+    """The course map as a Markdown table; written notebooks are links, the others say *coming*."""
+    lines = [
+        "| # | notebook | you will learn to | time (reading + exercises) | before this |",
+        "|---|---|---|---|---|",
+    ]
+    for lesson in LESSONS:
+        name = f"[{lesson.title}]({lesson.filename})" if is_available(lesson, notebook_dir) else f"{lesson.title} *(coming)*"
+        before = ", ".join(f"{n:02d}" for n in lesson.prerequisites) or "none"
+        time = f"{lesson.reading_minutes} + {lesson.exercise_minutes} min"
+        lines.append(f"| {lesson.number:02d} | {name} | {lesson.teaches} | {time} | {before} |")
+    return "\n".join(lines)
