@@ -26,7 +26,8 @@ $(STAMP): requirements.txt requirements-lock.txt pyproject.toml
 
 # Bound to 127.0.0.1 with JupyterLab's own random token (printed in the terminal).
 lab: setup
-	$(VENV)/bin/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir="$(CURDIR)" $(ROOT_FLAG) notebooks/00_index.ipynb
+	$(VENV)/bin/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir="$(CURDIR)" \
+		--LabApp.default_url=/lab/tree/notebooks/00_index.ipynb $(ROOT_FLAG)
 
 test: setup
 	$(PY) -m pytest $(PYTEST_ARGS)

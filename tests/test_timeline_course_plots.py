@@ -1,0 +1,92 @@
+"""utils.timeline, utils.course and utils.plots."""
+
+import io
+
+import matplotlib
+import matplotlib.pyplot as plt
+import pandas as pd
+import pytest
+
+from utils import casedata, course, plots, timeline
+
+
+def events(rows):
+    return pd.DataFrame(rows, columns=["case_id", "milestone", "day", "day_precision"]).astype({"day": "Int64"})
+
+
+def test_milestones_are_ordered_clinically_and_converted_to_years():
+    table = timeline.milestones(events([
+        ["b", "death", 731, "approximate"],
+        ["b", "bmm_diagnosis", 0, "exact"],
+        ["b", None, 12, "exact"],
+        ["a", "primary_diagnosis", -365, "approximate"],
+        ["b", "primary_diagnosis", -3652, "approximate"],
+    ]))
+    assert list(zip(table["case_id"], table["milestone"])) == [
+        ("a", "primary_diagnosis"), ("b", "primary_diagnosis"), ("b", "bmm_diagnosis"), ("b", "death")]
+    assert list(table["years"]) == [-1.0, -10.0, 0.0, 2.0]
+    assert table.loc[3, "label"] == "death"
+
+
+def test_milestones_of_the_curated_cases_start_at_primary_diagnosis_and_end_at_follow_up():
+    table = timeline.milestones(casedata.load("events"))
+    for case_id, own in table.groupby("case_id"):
+        assert own["milestone"].iloc[0] == "primary_diagnosis"
+        assert own["milestone"].iloc[-1] in {"death", "last_contact"}
+        assert own["day"].is_monotonic_increasing
+
+
+@pytest.mark.parametrize(("days", "months"), [(30.44, 1.0), (0, 0.0), (-60.88, -2.0)])
+def test_days_to_months(days, months):
+    assert timeline.days_to_months(days) == pytest.approx(months)
+
+
+def test_course_map_links_written_notebooks_and_marks_the_others(tmp_path):
+    first = course.LESSONS[0]
+    (tmp_path / first.filename).write_text("{}")
+    table = course.course_map_markdown(tmp_path)
+    assert f"[{first.title}]({first.filename})" in table
+    assert f"{course.LESSONS[1].title} *(coming)*" in table
+    assert len(table.splitlines()) == len(course.LESSONS) + 2
+
+
+def test_lessons_are_numbered_in_order_with_earlier_prerequisites():
+    numbers = [lesson.number for lesson in course.LESSONS]
+    assert numbers == list(range(1, len(numbers) + 1))
+    for lesson in course.LESSONS:
+        assert all(p < lesson.number for p in lesson.prerequisites), lesson
+
+
+def render(linewidth=2.0):
+    fig, ax = plt.subplots(figsize=(3, 2))
+    ax.plot([0, 1], [0, 1], linewidth=linewidth)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=plots.FIGURE_DPI, metadata=plots.PNG_METADATA)
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def test_figures_are_deterministic_and_carry_no_software_stamp():
+    plots.use_course_style()
+    first, second = render(), render()
+    assert first == second
+    assert b"Software" not in first and matplotlib.__version__.encode() not in first
+    assert render(linewidth=3.0) != first
+
+
+def test_course_style_sets_projection_sized_fonts_and_the_colour_blind_palette():
+    plots.use_course_style()
+    assert matplotlib.rcParams["figure.dpi"] == plots.FIGURE_DPI
+    assert matplotlib.rcParams["axes.labelsize"] >= 16
+    colours = [matplotlib.colors.to_hex(c) for c in matplotlib.rcParams["axes.prop_cycle"].by_key()["color"]]
+    assert colours[:3] == [c.lower() for c in plots.OKABE_ITO[:3]]
+
+
+def test_milestone_chart_draws_one_row_per_case():
+    plots.use_course_style()
+    table = timeline.milestones(casedata.load("events"))
+    fig = plots.milestone_chart(table)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == sorted(table["case_id"].unique())
+    assert "years" in ax.get_xlabel()
+    plt.close(fig)
