@@ -59,8 +59,14 @@ def fingerprint(folder: Path) -> dict[str, str]:
     }
 
 
+def protected_root() -> Path:
+    """The folder whose casedata/ and notebooks/ are guarded (overridable for the guard's own test)."""
+    return Path(os.environ.get("PROTECTED_ROOT", PROJECT_ROOT))
+
+
 def pytest_sessionstart(session):
-    session.config._protected = {d: fingerprint(PROJECT_ROOT / d) for d in PROTECTED_DIRS}
+    root = protected_root()
+    session.config._protected = {d: fingerprint(root / d) for d in PROTECTED_DIRS}
 
 
 def pytest_sessionfinish(session, exitstatus):
@@ -68,7 +74,7 @@ def pytest_sessionfinish(session, exitstatus):
     if before is None:
         return
     for name, prints in before.items():
-        after = fingerprint(PROJECT_ROOT / name)
+        after = fingerprint(protected_root() / name)
         changed = sorted(k for k in set(prints) | set(after) if prints.get(k) != after.get(k))
         if changed:
             reporter = session.config.pluginmanager.get_plugin("terminalreporter")

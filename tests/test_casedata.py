@@ -261,3 +261,10 @@ def test_bmm_diagnosis_defines_day_zero(copy):
     line = next(n for n, r in enumerate(rows[1:], start=2) if r[rows[0].index("milestone")] == "bmm_diagnosis")
     edit(copy, "events", lambda rows: set_cell(rows, line, "day", "4"))
     assert f"events.csv, line {line}, column 'day': the bmm_diagnosis milestone defines day 0, found day 4" in problems(copy)
+
+
+def test_metastatic_treatment_without_a_response(copy):
+    rows = csv_rows(copy / "therapy_lines.csv")
+    line = next(n for n, r in enumerate(rows[1:], start=2) if r[rows[0].index("setting")] == "metastatic")
+    edit(copy, "therapy_lines", lambda rows: set_cell(rows, line, "response", ""))
+    assert any(p.startswith(f"therapy_lines.csv, line {line}, column 'response': a metastatic-setting treatment needs a response") for p in problems(copy))

@@ -284,7 +284,7 @@ def _typed_column(values: pd.Series, field: dict) -> pd.Series:
 def _rule_problems(frames: dict[str, pd.DataFrame], resources: dict[str, dict]) -> list[Problem]:
     problems: list[Problem] = []
     problems += _lab_unit_problems(frames["labs"], resources["labs"]["path"])
-    problems += _therapy_day_problems(frames["therapy_lines"], resources["therapy_lines"]["path"])
+    problems += _therapy_problems(frames["therapy_lines"], resources["therapy_lines"]["path"])
     problems += _outcome_problems(frames["cases"], frames["events"], resources["cases"]["path"])
     problems += _milestone_problems(frames["cases"], frames["events"], resources["events"]["path"])
     problems += _literature_problems(frames["literature_survival"], resources["literature_survival"]["path"])
@@ -317,12 +317,14 @@ def _lab_unit_problems(labs: pd.DataFrame, file: str) -> list[Problem]:
     return problems
 
 
-def _therapy_day_problems(therapy: pd.DataFrame, file: str) -> list[Problem]:
+def _therapy_problems(therapy: pd.DataFrame, file: str) -> list[Problem]:
     problems = []
     for i, row in therapy.iterrows():
         for day_col, prec_col in (("start_day", "start_precision"), ("end_day", "end_precision")):
             if pd.isna(row[day_col]) != pd.isna(row[prec_col]):
                 problems.append(Problem(file, _line(i), prec_col, f"{prec_col} must be given exactly when {day_col} is given"))
+        if row["setting"] == "metastatic" and pd.isna(row["response"]):
+            problems.append(Problem(file, _line(i), "response", "a metastatic-setting treatment needs a response (not_reported when the report names none)"))
         if pd.notna(row["start_day"]) and pd.notna(row["end_day"]) and row["end_day"] < row["start_day"]:
             problems.append(Problem(file, _line(i), "end_day", f"end_day {row['end_day']} is before start_day {row['start_day']}"))
     return problems
