@@ -133,13 +133,17 @@ def problems(folder):
     return [str(p) for p in caught.value.problems]
 
 
-def lab_line(folder, analyte, case="akagi2021", day="0"):
-    rows = csv_rows(folder / "labs.csv")
-    head = rows[0]
+def find_line(folder, table, **match):
+    """File line (header = 1) of the first row whose columns equal ``match``."""
+    rows = csv_rows(folder / f"{table}.csv")
     for number, row in enumerate(rows[1:], start=2):
-        if row[head.index("analyte")] == analyte and row[head.index("case_id")] == case and row[head.index("day")] == day:
+        if all(row[rows[0].index(column)] == value for column, value in match.items()):
             return number
-    raise AssertionError(f"no {analyte} row on day {day} for {case}")
+    raise AssertionError(f"no row in {table}.csv with {match}")
+
+
+def lab_line(folder, analyte):
+    return find_line(folder, "labs", case_id="akagi2021", day="0", analyte=analyte)
 
 
 def test_missing_column(copy):
@@ -152,28 +156,24 @@ def test_missing_column(copy):
     assert any(p.startswith("labs.csv, line 1, column 'unit'") and "column is missing" in p for p in found), found
 
 
-def test_unknown_analyte(copy):
-    line = lab_line(copy, "ldh")
-    edit(copy, "labs", lambda rows: set_cell(rows, line, "analyte", "ferritin"))
-    assert f"labs.csv, line {line}, column 'analyte': 'ferritin' is not an allowed value; expected one of: hemoglobin, platelets, wbc, ldh, cea, ca15_3, ca125" in problems(copy)
+BAD_LAB_CELLS = {
+    "unknown analyte": ("ldh", "analyte", "ferritin",
+                        "column 'analyte': 'ferritin' is not an allowed value; expected one of: hemoglobin, platelets, wbc, ldh, cea, ca15_3, ca125"),
+    "unit that does not fit the analyte": ("hemoglobin", "unit", "/μl", "column 'unit': unit '/μl' measures 10^9/L, which does not fit hemoglobin"),
+    "unknown unit": ("cea", "unit", "ng/furlong", "column 'unit': unknown unit 'ng/furlong'"),
+    "non-numeric value": ("platelets", "value", "92,000", "column 'value': '92,000' is not a number"),
+    "value_std that disagrees with the conversion": ("wbc", "value_std", "41", "column 'value_std': 41 disagrees with 4100 /μl converted to 10^9/L (4.1)"),
+    "negative count": ("platelets", "value_std", "-92", "column 'value_std': '-92' breaks the rule"),
+}
 
 
-def test_unit_that_does_not_fit_the_analyte(copy):
-    line = lab_line(copy, "hemoglobin")
-    edit(copy, "labs", lambda rows: set_cell(rows, line, "unit", "/μl"))
-    assert any(p.startswith(f"labs.csv, line {line}, column 'unit': unit '/μl' measures 10^9/L, which does not fit hemoglobin") for p in problems(copy))
-
-
-def test_unknown_unit(copy):
-    line = lab_line(copy, "cea")
-    edit(copy, "labs", lambda rows: set_cell(rows, line, "unit", "ng/furlong"))
-    assert any(p.startswith(f"labs.csv, line {line}, column 'unit': unknown unit 'ng/furlong'") for p in problems(copy))
-
-
-def test_non_numeric_value(copy):
-    line = lab_line(copy, "platelets")
-    edit(copy, "labs", lambda rows: set_cell(rows, line, "value", "92,000"))
-    assert f"labs.csv, line {line}, column 'value': '92,000' is not a number" in problems(copy)
+@pytest.mark.parametrize("case", BAD_LAB_CELLS)
+def test_bad_lab_cell(copy, case):
+    analyte, column, value, message = BAD_LAB_CELLS[case]
+    line = lab_line(copy, analyte)
+    edit(copy, "labs", lambda rows: set_cell(rows, line, column, value))
+    found = problems(copy)
+    assert any(p.startswith(f"labs.csv, line {line}, {message}") for p in found), found
 
 
 def test_duplicate_key(copy):
@@ -188,12 +188,6 @@ def test_unknown_case_id(copy):
     assert "events.csv, line 2, column 'case_id': 'smith2019' is not a case_id in cases.csv" in problems(copy)
 
 
-def test_value_std_that_disagrees_with_the_conversion(copy):
-    line = lab_line(copy, "wbc")
-    edit(copy, "labs", lambda rows: set_cell(rows, line, "value_std", "41"))
-    assert f"labs.csv, line {line}, column 'value_std': 41 disagrees with 4100 /μl converted to 10^9/L (4.1)" in problems(copy)
-
-
 def test_impossible_value(copy):
     line = lab_line(copy, "hemoglobin")
     def change(rows):
@@ -201,12 +195,6 @@ def test_impossible_value(copy):
         set_cell(rows, line, "value_std", "68")
     edit(copy, "labs", change)
     assert f"labs.csv, line {line}, column 'value_std': 68 g/dL is impossible for hemoglobin (possible: 0 to 25)" in problems(copy)
-
-
-def test_negative_count_breaks_the_descriptor(copy):
-    line = lab_line(copy, "platelets")
-    edit(copy, "labs", lambda rows: set_cell(rows, line, "value_std", "-92"))
-    assert any(p.startswith(f"labs.csv, line {line}, column 'value_std': '-92' breaks the rule") for p in problems(copy))
 
 
 def test_missing_locator(copy):
@@ -257,14 +245,12 @@ def test_milestone_marked_twice(copy):
 
 
 def test_bmm_diagnosis_defines_day_zero(copy):
-    rows = csv_rows(copy / "events.csv")
-    line = next(n for n, r in enumerate(rows[1:], start=2) if r[rows[0].index("milestone")] == "bmm_diagnosis")
+    line = find_line(copy, "events", milestone="bmm_diagnosis")
     edit(copy, "events", lambda rows: set_cell(rows, line, "day", "4"))
     assert f"events.csv, line {line}, column 'day': the bmm_diagnosis milestone defines day 0, found day 4" in problems(copy)
 
 
 def test_metastatic_treatment_without_a_response(copy):
-    rows = csv_rows(copy / "therapy_lines.csv")
-    line = next(n for n, r in enumerate(rows[1:], start=2) if r[rows[0].index("setting")] == "metastatic")
+    line = find_line(copy, "therapy_lines", setting="metastatic")
     edit(copy, "therapy_lines", lambda rows: set_cell(rows, line, "response", ""))
     assert any(p.startswith(f"therapy_lines.csv, line {line}, column 'response': a metastatic-setting treatment needs a response") for p in problems(copy))
