@@ -8,7 +8,8 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 # The direct dependencies the collection is built on (issue 2).
 DIRECT = {"jupyterlab", "pandas", "matplotlib", "seaborn", "ipywidgets", "nbval",
-          "lifelines", "frictionless", "voila", "playwright", "pytest"}
+          "lifelines", "frictionless", "voila", "playwright", "pytest",
+          "jupyterquiz"}
 NOT_PACKAGES = {"python", "pip"}
 
 

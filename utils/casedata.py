@@ -22,6 +22,8 @@ therapy_lines        every treatment, supportive care included, with doses as re
 events               dated or timed events (diagnoses, imaging, progression, death ...)
 observations         vital signs, body weight, tumour size
 literature_survival  median survival of published series and single cases
+reference_ranges     adult reference ranges (lower limit of normal for grading), cited
+marker_patterns      what each immunohistochemical marker says about tumour origin, cited
 discrepancies        contradictions inside the reports and the curation decision
 sources              every source cited
 
@@ -93,6 +95,8 @@ class CaseData:
     events: pd.DataFrame
     observations: pd.DataFrame
     literature_survival: pd.DataFrame
+    reference_ranges: pd.DataFrame
+    marker_patterns: pd.DataFrame
     discrepancies: pd.DataFrame
     sources: pd.DataFrame
 

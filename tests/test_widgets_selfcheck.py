@@ -1,0 +1,81 @@
+"""utils.widgets (the wiring layer) and utils.selfcheck (question files and quiz display)."""
+
+import json
+import random
+import re
+from unittest import mock
+
+import ipywidgets as widgets
+import pytest
+
+from utils import selfcheck
+from utils.widgets import explorer
+
+
+def test_explorer_redraws_on_change_and_resets_to_as_reported():
+    calls = []
+    slider = widgets.IntSlider(value=3, min=0, max=10)
+    box = explorer("Demo", {"cycles": slider}, render=lambda cycles: calls.append(cycles))
+    assert calls == [3]  # drawn once when built
+    slider.value = 7  # setting a value fires the observers, no kernel needed
+    assert calls[-1] == 7 and box.values() == {"cycles": 7}
+    box.reset_button.click()
+    assert slider.value == 3 and calls[-1] == 3
+
+
+QUESTION = {
+    "question": "Which grade?", "type": "multiple_choice",
+    "answers": [{"answer": "1", "correct": False, "feedback": "Too mild because ..."},
+                {"answer": "3", "correct": True, "feedback": "Right: below 8.0 g/dL ..."}],
+}
+
+
+def write(tmp_path, questions):
+    (tmp_path / "q.json").write_text(json.dumps(questions))
+    return tmp_path
+
+
+def test_check_returns_the_verdict_and_the_reason():
+    assert selfcheck.check(QUESTION, "3") == selfcheck.Feedback(True, "Right: below 8.0 g/dL ...")
+    assert selfcheck.check(QUESTION, "1").correct is False
+    with pytest.raises(KeyError, match="'2' is not one of the answers"):
+        selfcheck.check(QUESTION, "2")
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (lambda q: q["answers"][0].update(correct=True), "needs exactly one correct answer, found 2"),
+    (lambda q: q["answers"][1].update(feedback=""), "answer b: 'feedback' must explain"),
+    (lambda q: q.update(type="essay"), "'type' must be one of multiple_choice, many_choice"),
+    (lambda q: q.update(answers=q["answers"][:1]), "at least two answers"),
+])
+def test_malformed_questions_are_named(tmp_path, change, message):
+    question = json.loads(json.dumps(QUESTION))
+    change(question)
+    with pytest.raises(selfcheck.QuizError, match=rf"q\.json, question 1.*{message}"):
+        selfcheck.load_questions("q", write(tmp_path, [question]))
+
+
+def test_invalid_json_names_the_line(tmp_path):
+    (tmp_path / "q.json").write_text('[\n{"question": }\n]')
+    with pytest.raises(selfcheck.QuizError, match=r"q\.json, line 2: not valid JSON"):
+        selfcheck.load_questions("q", tmp_path)
+
+
+def test_show_is_deterministic_and_leaves_the_global_generator_alone(tmp_path):
+    folder = write(tmp_path, [QUESTION])
+    random.seed(1234)
+    expected_next = random.random()
+    random.seed(1234)
+    shown = []
+    with mock.patch("jupyterquiz.dynamic.display.display", side_effect=lambda obj: shown.append(obj.data)):
+        selfcheck.show("q", folder)
+        selfcheck.show("q", folder)
+    assert len(shown) == 4 and shown[:2] == shown[2:]
+    assert "Which grade?" in shown[3]
+    assert not re.search(r"https?://", "".join(shown)), "the quiz must not load anything from the network"
+    assert random.random() == expected_next
+
+
+def test_every_notebook_question_file_is_valid():
+    for path in sorted(selfcheck.SELF_CHECK_DIR.glob("*.json")):
+        assert selfcheck.load_questions(path.stem), path
