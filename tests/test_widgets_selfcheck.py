@@ -61,19 +61,24 @@ def test_invalid_json_names_the_line(tmp_path):
         selfcheck.load_questions("q", tmp_path)
 
 
-def test_show_is_deterministic_and_leaves_the_global_generator_alone(tmp_path):
+def test_quiz_is_deterministic_offline_and_leaves_the_global_generator_alone(tmp_path):
     folder = write(tmp_path, [QUESTION])
     random.seed(1234)
     expected_next = random.random()
     random.seed(1234)
-    shown = []
-    with mock.patch("jupyterquiz.dynamic.display.display", side_effect=lambda obj: shown.append(obj.data)):
-        selfcheck.show("q", folder)
-        selfcheck.show("q", folder)
-    assert len(shown) == 4 and shown[:2] == shown[2:]
-    assert "Which grade?" in shown[3]
-    assert not re.search(r"https?://", "".join(shown)), "the quiz must not load anything from the network"
+    first, second = selfcheck.quiz_parts("q", folder), selfcheck.quiz_parts("q", folder)
+    assert first == second
+    html, javascript = first
+    assert "Which grade?" in javascript and 'data-shuffleanswers="False"' in html
+    assert "cdn.jsdelivr" not in javascript and "utils.selfcheck: never load MathJax" in javascript
     assert random.random() == expected_next
+
+
+def test_show_displays_the_html_then_the_script(tmp_path):
+    shown = []
+    with mock.patch("IPython.display.display", side_effect=shown.append):
+        selfcheck.show("q", write(tmp_path, [QUESTION]))
+    assert [type(o).__name__ for o in shown] == ["HTML", "Javascript"]
 
 
 def test_every_notebook_question_file_is_valid():

@@ -14,14 +14,16 @@ feedback that explains *why*, right or wrong.
 * :func:`check` says whether a choice is right and returns its feedback (plain Python,
   used by the tests and by anyone working without JavaScript);
 * :func:`show` displays the questions as an interactive quiz. jupyterquiz renders with
-  inline JavaScript (no CDN), in JupyterLab, Voila and static HTML. Its container id is
-  drawn from a seeded generator, so the stored output is the same on every run.
+  inline JavaScript, in JupyterLab, Voila and static HTML. Its container id comes from a
+  generator seeded with the notebook name, so the stored output is the same on every run,
+  and its one CDN fallback (for MathJax) is removed, so nothing is fetched from the network.
 """
 
 from __future__ import annotations
 
 import json
 import random
+import string
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +34,14 @@ SELF_CHECK_DIR: Path = PROJECT_ROOT / "notebooks" / "selfcheck"
 QUESTION_TYPES = ("multiple_choice", "many_choice")
 #: Colour-blind-safe feedback colours (Okabe-Ito bluish green and vermillion).
 QUIZ_COLOURS = {"--jq-correct-color": "#009E73", "--jq-incorrect-color": "#D55E00", "--jq-multiple-choice-bg": "#0072B2"}
+#: jupyterquiz's own palette, completed by QUIZ_COLOURS (it expects every key).
+_JQ_DEFAULT_COLOURS = {
+    "--jq-multiple-choice-bg": "#392061", "--jq-mc-button-bg": "#fafafa", "--jq-mc-button-border": "#e0e0e0e0",
+    "--jq-mc-button-inset-shadow": "#555555", "--jq-many-choice-bg": "#f75c03ff", "--jq-numeric-bg": "#392061ff",
+    "--jq-numeric-input-bg": "#c0c0c0", "--jq-numeric-input-label": "#101010", "--jq-numeric-input-shadow": "#999999",
+    "--jq-string-bg": "#4c1a57", "--jq-incorrect-color": "#c80202", "--jq-correct-color": "#009113",
+    "--jq-text-color": "#fafafa", "--jq-link-color": "#9abafa",
+}
 
 
 class QuizError(ValueError):
@@ -93,12 +103,36 @@ def check(question: dict, chosen: str) -> Feedback:
 
 def show(name: str, folder: Path | str = SELF_CHECK_DIR) -> None:
     """Display the questions of ``name`` as an interactive quiz (answers in a fixed order)."""
-    from jupyterquiz import display_quiz
+    from IPython.display import HTML, Javascript, display
+
+    html, javascript = quiz_parts(name, folder)
+    display(HTML(html))
+    display(Javascript(javascript))
+
+
+#: jupyterquiz would fetch MathJax from a CDN when a page has an incomplete MathJax 3;
+#: the collection must work offline, so that one statement is removed (see quiz_parts).
+_CDN_MATHJAX = "script.src = 'https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-svg.js';"
+_NO_CDN = "return; // utils.selfcheck: never load MathJax from a CDN"
+
+
+def quiz_parts(name: str, folder: Path | str = SELF_CHECK_DIR) -> tuple[str, str]:
+    """The HTML and JavaScript of the quiz, built with jupyterquiz's own renderer.
+
+    Built as jupyterquiz's ``display_quiz`` builds them, with two changes: the container
+    id comes from a generator seeded with ``name`` (so stored outputs never change), and
+    the CDN fallback for MathJax is removed.
+    """
+    from jupyterquiz.dynamic.loader import load_questions_script
+    from jupyterquiz.dynamic.renderer import build_script, build_styles, render_div
 
     questions = load_questions(name, folder)
-    state = random.getstate()  # jupyterquiz draws its container id from the global generator
-    random.seed(f"selfcheck:{name}")
-    try:
-        display_quiz(questions, shuffle_answers=False, colors=QUIZ_COLOURS, max_width=800)
-    finally:
-        random.setstate(state)
+    div_id = "".join(random.Random(f"selfcheck:{name}").choice(string.ascii_letters) for _ in range(12))
+    prefix, static, url = load_questions_script(questions, div_id)
+    html = render_div(div_id, False, False, False, 1_000_000, 800, 10, "left") + build_styles(div_id, {**_JQ_DEFAULT_COLOURS, **QUIZ_COLOURS})
+    javascript = build_script(prefix, static, url, div_id, True)
+    if _CDN_MATHJAX in javascript:
+        javascript = javascript.replace(_CDN_MATHJAX, _NO_CDN)
+    if "https://" in javascript or "http://" in javascript.replace('href="http$1"', "").replace(">http$1<", ""):
+        raise RuntimeError("jupyterquiz's script refers to the network; check utils.selfcheck after upgrading jupyterquiz")
+    return html, javascript
