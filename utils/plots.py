@@ -113,3 +113,47 @@ def milestone_chart(milestones: pd.DataFrame, ax: Axes | None = None) -> Figure:
     ]
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=13)
     return ax.figure
+
+
+#: Background of the CTCAE grade bands, lightest (grade 0) to darkest (grade 4).
+GRADE_SHADES: tuple[str, ...] = ("#ffffff", "#eeeeee", "#d4d4d4", "#b3b3b3", "#8c8c8c")
+ANALYTE_LABELS: dict[str, str] = {"hemoglobin": "haemoglobin (g/dL)", "platelets": "platelets (10$^9$/L)", "wbc": "white cells (10$^9$/L)"}
+
+
+def grade_ladder(values: pd.DataFrame, lln: dict[str, float], title: str) -> Figure:
+    """Blood counts placed on the CTCAE v5.0 grade bands, one panel per analyte.
+
+    ``values`` has ``case_id, day, analyte, value_std`` (standard units); ``lln`` gives the
+    lower limit of normal per analyte. Points of one case on several days are joined by an
+    arrow in day order, so a fall is visible.
+    """
+    from utils.grading import CTCAE_V5
+
+    analytes = [a for a in CTCAE_V5 if a in lln]
+    fig, axes = plt.subplots(1, len(analytes), figsize=(15, 5.5))
+    for ax, analyte in zip(axes, analytes):
+        _, bounds = CTCAE_V5[analyte]
+        edges = [lln[analyte], *bounds, 0.0]
+        top = max(lln[analyte] * 1.25, values.loc[values["analyte"] == analyte, "value_std"].max() * 1.1)
+        ax.axhspan(lln[analyte], top, color=GRADE_SHADES[0], zorder=0)
+        for grade, (upper, lower) in enumerate(zip(edges[:-1], edges[1:]), start=1):
+            ax.axhspan(lower, upper, color=GRADE_SHADES[grade], zorder=0)
+            ax.text(1.02, (lower + upper) / 2, f"grade {grade}", transform=ax.get_yaxis_transform(), va="center", fontsize=12)
+        ax.text(1.02, (lln[analyte] + top) / 2, "grade 0", transform=ax.get_yaxis_transform(), va="center", fontsize=12)
+        own = values[values["analyte"] == analyte].sort_values("day")
+        cases = list(dict.fromkeys(values["case_id"]))
+        for position, case_id in enumerate(cases):
+            points = own[own["case_id"] == case_id]
+            colour = CASE_COLOURS.get(case_id, OKABE_ITO[7])
+            ax.scatter([position] * len(points), points["value_std"], s=150, color=colour, edgecolors="black", zorder=3)
+            for (_, a), (_, b) in zip(points.iloc[:-1].iterrows(), points.iloc[1:].iterrows()):
+                ax.annotate("", xy=(position, b["value_std"]), xytext=(position, a["value_std"]),
+                            arrowprops={"arrowstyle": "->", "color": colour, "lw": 2.5}, zorder=2)
+        ax.set_xticks(range(len(cases)), cases)
+        ax.set_xlim(-0.6, len(cases) - 0.4)
+        ax.set_ylim(0, top)
+        ax.set_ylabel(ANALYTE_LABELS[analyte])
+        ax.grid(False)
+    fig.suptitle(title, fontsize=18, fontweight="bold")
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,46 @@
+"""Side-by-side summaries of the cases, built from the curated tables (no typed-in values)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from utils.casedata import CaseData
+from utils.timeline import days_to_years, milestones
+
+
+def presentation_table(data: CaseData) -> pd.DataFrame:
+    """The history of each case up to the diagnosis of marrow metastasis, one column per case."""
+    marks = milestones(data.events).pivot(index="case_id", columns="milestone", values="day")
+    columns = {}
+    for _, case in data.cases.iterrows():
+        cid = case["case_id"]
+        before = data.therapy_lines[(data.therapy_lines["case_id"] == cid) & (data.therapy_lines["start_day"] < 0)]
+        lines = before.dropna(subset=["line"])
+        vitals = data.observations[(data.observations["case_id"] == cid) & (data.observations["day"] <= 0)
+                                   & data.observations["quantity"].isin(["heart_rate", "body_temperature"])]
+        symptoms = data.events[(data.events["case_id"] == cid) & (data.events["kind"] == "symptom") & (data.events["day"] <= 0)]
+        columns[cid] = {
+            "age at marrow metastasis (years)": case["age_at_bmm_diagnosis"],
+            "subtype of the primary": case["subtype"],
+            "histology": case["histology"],
+            "marrow metastasis": case["bmm_presentation"].replace("_", " "),
+            "years from primary diagnosis": _years(-marks.at[cid, "primary_diagnosis"]),
+            "years from first distant metastasis": _years(-marks.at[cid, "first_distant_metastasis"]),
+            "metastatic lines before": _lines_text(lines),
+            "presenting problem": case["presenting_problem"],
+            "symptoms": "; ".join(symptoms["description"]) or "none recorded",
+            "vital signs": "; ".join(f"{r['quantity'].replace('_', ' ')} {r['printed']}" for _, r in vitals.iterrows()) or "none reported",
+        }
+    return pd.DataFrame(columns)
+
+
+def _lines_text(lines: pd.DataFrame) -> str:
+    if lines.empty:
+        return "none"
+    agents = "; then ".join(str(a).replace(";", " + ") for a in lines.sort_values("start_day")["agents"])
+    return f"{len(lines)}: {agents}"
+
+
+def _years(days: float) -> str:
+    years = days_to_years(days)
+    return "under 1 month" if years < 1 / 12 else f"about {years:.0f}"
