@@ -6,10 +6,17 @@ Import the module you need, by name, so a reader can always see where a helper l
 
 Modules
 -------
-casedata  load and validate the curated tables in ``casedata/`` (the only way notebooks read data)
-units     unit normalisation and conversion for laboratory values
-plots     the one plotting style of the collection and deterministic PNG output
-course    the course map: notebooks, their order, timings and prerequisites
+casedata   load and validate the curated tables in ``casedata/`` (the only way notebooks read data)
+units      unit normalisation and conversion for laboratory values
+timeline   the shared day axis: milestones, days to months and years
+labs       one case's laboratory series and its rate of change (no interpolation)
+grading    reference-range flags, CTCAE v5.0 grades, the cytopenia label
+summary    side-by-side summaries of the cases
+ihc        receptor status and subtype by ASCO/CAP, reading a marker panel
+plots      the one plotting style of the collection and its figures (deterministic PNG output)
+widgets    the small wiring layer of every widget (controls, reset, output)
+selfcheck  self-check questions kept as data, shown with jupyterquiz
+course     the course map: notebooks, their order, timings and prerequisites
 """
 
 from pathlib import Path

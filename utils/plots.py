@@ -157,3 +157,51 @@ def grade_ladder(values: pd.DataFrame, lln: dict[str, float], title: str) -> Fig
     fig.suptitle(title, fontsize=18, fontweight="bold")
     fig.tight_layout()
     return fig
+
+
+#: Fill and text colour of each cell category in the marker-panel figure (Okabe-Ito).
+PANEL_STYLE: dict[str, tuple[str, str, str]] = {
+    # category: (fill, text colour, legend label)
+    "positive": (OKABE_ITO[0], "white", "positive (+)"),
+    "negative": (OKABE_ITO[1], "black", "negative (\u2212)"),
+    "value": ("#D9D9D9", "black", "printed value (percentage, CPS)"),
+    "not tested": ("white", OKABE_ITO[7], "not tested"),
+}
+
+
+def marker_panel(calls: pd.DataFrame, texts: pd.DataFrame | None = None, ax: Axes | None = None) -> Figure:
+    """Specimen x marker grid: one coloured, labelled cell per result (see ``utils.ihc.panel_matrix``).
+
+    ``calls`` holds one of the keys of :data:`PANEL_STYLE` per cell; ``texts`` the short text
+    written in the cell (defaults to none). Colour and text both carry the result, so the
+    figure reads in greyscale and for colour-blind viewers.
+    """
+    unknown = sorted(set(calls.to_numpy().ravel()) - set(PANEL_STYLE))
+    if unknown:
+        raise ValueError(f"unknown cell categories {unknown}; expected any of: {', '.join(PANEL_STYLE)}")
+    if texts is not None and (list(texts.index) != list(calls.index) or list(texts.columns) != list(calls.columns)):
+        raise ValueError("texts must have the same rows and columns as calls")
+    n_rows, n_cols = calls.shape
+    if ax is None:
+        _, ax = plt.subplots(figsize=(max(8.0, 1.15 * n_cols + 4.5), 0.75 * n_rows + 2.6))
+    for i, row in enumerate(calls.index):
+        for j, column in enumerate(calls.columns):
+            fill, ink, _ = PANEL_STYLE[calls.loc[row, column]]
+            ax.add_patch(mpl.patches.Rectangle((j, i), 1, 1, facecolor=fill, edgecolor="#808080", linewidth=1))
+            if texts is not None and texts.loc[row, column]:
+                text = texts.loc[row, column]
+                ax.text(j + 0.5, i + 0.5, text, ha="center", va="center", color=ink,
+                        fontsize=20 if len(text) == 1 else 13, fontweight="bold")
+    ax.set_xlim(0, n_cols)
+    ax.set_ylim(n_rows, 0)
+    ax.set_xticks([j + 0.5 for j in range(n_cols)], list(calls.columns), rotation=30, ha="right")
+    ax.set_yticks([i + 0.5 for i in range(n_rows)], list(calls.index))
+    ax.tick_params(length=0)
+    ax.grid(False)
+    ax.set_xlabel("marker")
+    ax.set_ylabel(calls.index.name or "specimen")
+    ax.set_title("Every marker on every specimen, as reported")
+    handles = [mpl.patches.Patch(facecolor=fill, edgecolor="#808080", label=label) for fill, _, label in PANEL_STYLE.values()]
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.24), ncol=len(handles), fontsize=12,
+              handlelength=1.2, columnspacing=1.2)
+    return ax.figure

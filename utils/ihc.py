@@ -1,0 +1,850 @@
+"""Immunohistochemistry of breast cancer: receptor calls, HER2 categories, subtype, panel reading.
+
+Notebook 02 asks two questions of a marker panel: *where do the cells in the marrow come
+from?* and *which receptor subtype is this?* The functions here answer both from plain
+values, so they can be tested at every threshold and wired to a widget. They return data
+(small frozen dataclasses, DataFrames, strings); they print nothing.
+
+Rules encoded here (cite the sources, not this module)
+-------------------------------------------------------
+* **ER and PR** (ASCO/CAP 2020; Allison et al., J Clin Oncol 2020): fewer than 1 % of
+  tumour nuclei stained is *negative*; 1-10 % is *low positive* (the "ER-low" reporting
+  category); more than 10 % is *positive*. Low positive and positive both count as
+  positive for the subtype.
+* **HER2** (ASCO/CAP 2018 focused update, affirmed in 2023; Wolff et al.): IHC 3+ is
+  positive; IHC 2+ is equivocal until in situ hybridisation (ISH) decides (amplified:
+  positive; not amplified: negative); IHC 0 and 1+ are negative. IHC 1+ and 2+ with
+  non-amplified ISH are called **HER2-low**: a therapy concept taken from the entry
+  criteria of DESTINY-Breast04 (Modi et al., N Engl J Med 2022), not a guideline result
+  category. "ISH" here is the final ISH call after the 2018 work-up of ISH groups 1-5.
+* **Subtype**: hormone-receptor positive (HR+) when ER or PR is positive (>= 1 %); HER2
+  as above. The labels are those of ``casedata/cases.csv``.
+* **PD-L1**: the combined positive score (CPS) is grouped at 1 and 10, the cut-offs of
+  KEYNOTE-355 (Cortes et al., Lancet 2020; N Engl J Med 2022).
+
+Reports often print only "positive" or "negative". The subtype can usually still be
+derived, but every call says what is missing (the percentage, the HER2 score) and why
+that matters now.
+
+Main entry points
+-----------------
+receptor_status(percent)            ER/PR status from the percentage of stained nuclei
+read_receptor(marker, result)       the same from a printed result ("positive", "35%", 35.0)
+her2_category(score, ish)           HER2 from the IHC score and the ISH call
+read_her2(result, ish)              the same from a printed result ("negative", "2+")
+subtype(er, pr, her2)               the receptor subtype
+pdl1_group(cps)                     the KEYNOTE-355 CPS group
+receptor_rules_table, her2_rules_table
+                                    the rules applied to illustrative values (for teaching)
+interpret_panel(results)            subtype, what is missing, origin reading, evidence to weigh
+explain_markdown(interpretation)    the same as Markdown, for notebooks and the widget
+tidy_table, panel_matrix, coverage_table, case_panel, subtype_table, receptor_course
+                                    views of ``casedata/ihc.csv``
+panel_explorer(reported)            the notebook-02 widget (controls wired to interpret_panel)
+
+For education only: nothing here is a treatment recommendation for any patient.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass
+
+import pandas as pd
+
+# Thresholds ---------------------------------------------------------------------------
+#: ER/PR: below this percentage of stained tumour nuclei the result is negative.
+NEGATIVE_BELOW: float = 1.0
+#: ER/PR: up to and including this percentage a positive result is "low positive".
+LOW_POSITIVE_UP_TO: float = 10.0
+#: PD-L1 combined positive score cut-offs used in KEYNOTE-355.
+CPS_CUTOFFS: tuple[float, float] = (1.0, 10.0)
+
+# Vocabularies -----------------------------------------------------------------------------
+NEGATIVE, LOW_POSITIVE, POSITIVE, NOT_TESTED = "negative", "low positive", "positive", "not tested"
+RECEPTOR_STATUSES: tuple[str, ...] = (NEGATIVE, LOW_POSITIVE, POSITIVE, NOT_TESTED)
+HER2_SCORES: tuple[str, ...] = ("0", "1+", "2+", "3+")
+ISH_RESULTS: tuple[str, ...] = ("not done", "not amplified", "amplified")
+EQUIVOCAL = "equivocal"
+HER2_STATUSES: tuple[str, ...] = (NEGATIVE, POSITIVE, EQUIVOCAL, NOT_TESTED)
+UNDETERMINED = "undetermined"
+#: Subtype labels, as in casedata/cases.csv, plus "undetermined".
+SUBTYPES: tuple[str, ...] = ("HR+/HER2-", "HR+/HER2+", "HR-/HER2+", "triple-negative", UNDETERMINED)
+BRCA_RESULTS: tuple[str, ...] = ("mutation detected", "no mutation detected")
+
+#: Markers read as positive/negative only.
+BINARY_MARKERS: tuple[str, ...] = ("pan-CK", "CK7", "CK20", "MUM1", "GATA3", "TRPS1", "mammaglobin", "SOX10")
+#: Every key :func:`interpret_panel` accepts.
+PANEL_KEYS: tuple[str, ...] = BINARY_MARKERS + ("ER", "PR", "HER2", "HER2 ISH", "Ki-67", "PD-L1", "BRCA1/2")
+#: Site-of-origin markers a pathologist may add (not tested in either case).
+ORIGIN_MARKERS: tuple[str, ...] = ("GATA3", "TRPS1", "mammaglobin", "SOX10")
+
+#: Order of specimens and markers in tables and figures.
+SPECIMEN_ORDER: tuple[str, ...] = ("breast_primary", "axillary_node", "bone_marrow", "not_stated")
+SPECIMEN_LABELS: dict[str, str] = {
+    "breast_primary": "breast primary",
+    "axillary_node": "axillary node",
+    "bone_marrow": "bone marrow",
+    "not_stated": "specimen not stated",
+}
+MARKER_ORDER: tuple[str, ...] = ("pan-CK", "CK7", "CK20", "MUM1", "ER", "PR", "HER2", "Ki-67", "PD-L1", "BRCA1/2")
+RECEPTORS: tuple[str, ...] = ("ER", "PR", "HER2")
+#: Categories of a printed result, used to colour the panel figure.
+CALLS: tuple[str, ...] = ("positive", "negative", "value", NOT_TESTED)
+
+_PERCENT_TEXT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*%\s*$")
+_CPS_TEXT = re.compile(r"^\s*(?:CPS\s*)?(\d+(?:\.\d+)?)\s*$", re.IGNORECASE)
+
+
+# ER and PR ----------------------------------------------------------------------------------
+def _number(value: object, what: str, expected: str) -> float:
+    """``value`` as a float, or a ValueError naming it and what was expected."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ValueError(f"{what} {value!r} is not a number; expected {expected}")
+    number = float(value)
+    if math.isnan(number):
+        raise ValueError(f"{what} is NaN; expected {expected}")
+    return number
+
+
+def _percent(value: object, what: str) -> float:
+    number = _number(value, what, "a percentage of stained cells from 0 to 100")
+    if not 0.0 <= number <= 100.0:
+        raise ValueError(f"{what} {number:g} is outside 0-100; expected a percentage of stained cells from 0 to 100")
+    return number
+
+
+def receptor_status(percent: float) -> str:
+    """ER or PR status from the percentage of stained tumour nuclei (ASCO/CAP 2020).
+
+    ``"negative"`` below 1 %, ``"low positive"`` from 1 to 10 % inclusive, ``"positive"``
+    above 10 %.
+
+    >>> [receptor_status(p) for p in (0.9, 1, 10, 10.1)]
+    ['negative', 'low positive', 'low positive', 'positive']
+    """
+    value = _percent(percent, "percent")
+    if value < NEGATIVE_BELOW:
+        return NEGATIVE
+    if value <= LOW_POSITIVE_UP_TO:
+        return LOW_POSITIVE
+    return POSITIVE
+
+
+@dataclass(frozen=True)
+class ReceptorCall:
+    """ER or PR on one specimen: the status, the percentage if printed, and what is missing."""
+
+    marker: str
+    status: str
+    percent: float | None = None
+    missing: tuple[str, ...] = ()
+
+    @property
+    def positive(self) -> bool | None:
+        """True for low positive or positive, False for negative, None when not tested."""
+        if self.status == NOT_TESTED:
+            return None
+        return self.status != NEGATIVE
+
+    @property
+    def label(self) -> str:
+        """Short readable call, for example ``"ER low positive (5%)"``."""
+        if self.status == NOT_TESTED:
+            return f"{self.marker} not tested"
+        amount = f"{self.percent:g}%" if self.percent is not None else "% not reported"
+        return f"{self.marker} {self.status} ({amount})"
+
+
+def _missing_percentage(marker: str, status: str) -> str:
+    if status == POSITIVE:
+        why = (" ER-low tumours (1-10 %) are a separate reporting category because the benefit of endocrine"
+               " therapy is uncertain for them (ASCO/CAP 2020)." if marker == "ER" else
+               " PR is used mainly for prognosis in ER-positive cancer (ASCO/CAP 2020).")
+        return f"{marker} percentage not reported: low positive (1-10 %) cannot be told from positive (> 10 %).{why}"
+    return (f"{marker} percentage not reported: 'negative' should mean fewer than 1 % of nuclei stained;"
+            " a low-positive result (1-10 %) reported as negative would change the subtype.")
+
+
+def read_receptor(marker: str, result: object) -> ReceptorCall:
+    """ER or PR from a printed result.
+
+    ``result`` may be a percentage (a number, or text such as ``"35%"``), the bare words
+    ``"positive"`` or ``"negative"`` (no percentage printed), or ``None`` / ``"not tested"``.
+    """
+    if marker not in ("ER", "PR"):
+        raise ValueError(f"marker {marker!r} is not a hormone receptor; expected 'ER' or 'PR'")
+    if result is None or (isinstance(result, str) and result.strip().lower() == NOT_TESTED):
+        return ReceptorCall(marker, NOT_TESTED, None, (f"{marker} not tested on this specimen.",))
+    if isinstance(result, str):
+        text = result.strip().lower()
+        if text in (POSITIVE, NEGATIVE):
+            return ReceptorCall(marker, text, None, (_missing_percentage(marker, text),))
+        match = _PERCENT_TEXT.match(text)
+        if not match:
+            raise ValueError(f"{marker} result {result!r} is not understood; expected a percentage (0-100, "
+                             "for example 35 or '35%'), 'positive', 'negative', or None for not tested")
+        result = float(match.group(1))
+    percent = _percent(result, f"{marker} percent")
+    return ReceptorCall(marker, receptor_status(percent), percent)
+
+
+# HER2 -------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Her2Call:
+    """HER2 on one specimen: status, readable category, HER2-low flag, gaps and caveats."""
+
+    status: str
+    category: str
+    score: str | None = None
+    ish: str = "not done"
+    her2_low: bool | None = None
+    missing: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    @property
+    def positive(self) -> bool | None:
+        """True or False once decided; None when equivocal or not tested."""
+        return {POSITIVE: True, NEGATIVE: False}.get(self.status)
+
+
+_MISSING_SCORE = ("HER2 IHC score not reported: 'negative' covers IHC 0, 1+ and 2+ with non-amplified ISH."
+                  " Since DESTINY-Breast04, 1+ and 2+/ISH-not-amplified (HER2-low) qualify for trastuzumab"
+                  " deruxtecan evidence and 0 does not, so the ASCO/CAP 2023 update asks laboratories to"
+                  " separate 0 from 1+ carefully.")
+_DISCORDANT = "IHC and ISH disagree: review both tests as the ASCO/CAP 2018 work-up describes."
+
+
+def _score(score: object) -> str:
+    if isinstance(score, bool):
+        raise ValueError(f"HER2 IHC score {score!r} is not understood; expected one of {', '.join(HER2_SCORES)}")
+    if isinstance(score, numbers.Integral) and 0 <= int(score) <= 3:
+        return HER2_SCORES[int(score)]
+    if isinstance(score, str) and score.strip() in HER2_SCORES:
+        return score.strip()
+    raise ValueError(f"HER2 IHC score {score!r} is not understood; expected one of {', '.join(HER2_SCORES)}")
+
+
+def _ish(ish: object) -> str:
+    if ish is None:
+        return "not done"
+    if isinstance(ish, str) and ish.strip().lower() in ISH_RESULTS:
+        return ish.strip().lower()
+    raise ValueError(f"HER2 ISH result {ish!r} is not understood; expected one of {', '.join(ISH_RESULTS)} (or None)")
+
+
+def her2_category(score: object, ish: object = "not done") -> Her2Call:
+    """HER2 from the IHC score (``"0"``, ``"1+"``, ``"2+"``, ``"3+"``) and the final ISH call.
+
+    3+ is positive; 2+ needs ISH (amplified: positive, not amplified: negative and HER2-low);
+    1+ is negative and HER2-low; 0 is negative and not HER2-low. An amplified ISH makes the
+    tumour positive whatever the score, with a note that the two tests disagree.
+    """
+    score, ish = _score(score), _ish(ish)
+    if score == "3+":
+        notes = (_DISCORDANT,) if ish == "not amplified" else ()
+        return Her2Call(POSITIVE, "HER2-positive (IHC 3+)", score, ish, False, (), notes)
+    if ish == "amplified":
+        category = "HER2-positive (IHC 2+, ISH amplified)" if score == "2+" else f"HER2-positive (IHC {score}, ISH amplified)"
+        notes = () if score == "2+" else (_DISCORDANT,)
+        return Her2Call(POSITIVE, category, score, ish, False, (), notes)
+    if score == "2+":
+        if ish == "not amplified":
+            return Her2Call(NEGATIVE, "HER2-low (IHC 2+, ISH not amplified)", score, ish, True)
+        return Her2Call(EQUIVOCAL, "HER2 equivocal (IHC 2+): ISH needed", score, ish, None,
+                        ("HER2 ISH result: IHC 2+ is equivocal until in situ hybridisation decides (ASCO/CAP 2018).",))
+    if score == "1+":
+        return Her2Call(NEGATIVE, "HER2-low (IHC 1+)", score, ish, True)
+    return Her2Call(NEGATIVE, "HER2 0 (IHC 0)", score, ish, False)
+
+
+def read_her2(result: object, ish: object = "not done") -> Her2Call:
+    """HER2 from a printed result: an IHC score, the bare words ``"negative"``/``"positive"``,
+    or ``None`` / ``"not tested"``; ``ish`` is the final ISH call if one was reported."""
+    if result is None or (isinstance(result, str) and result.strip().lower() == NOT_TESTED):
+        return Her2Call(NOT_TESTED, "HER2 not tested", None, _ish(ish), None, ("HER2 not tested on this specimen.",))
+    if isinstance(result, str) and result.strip().lower() == NEGATIVE:
+        ish = _ish(ish)
+        if ish == "amplified":
+            raise ValueError("HER2 printed as 'negative' with an amplified ISH result is contradictory;"
+                             " expected ISH 'not done' or 'not amplified' for a negative HER2")
+        return Her2Call(NEGATIVE, "HER2-negative (IHC score not reported)", None, ish, None, (_MISSING_SCORE,))
+    if isinstance(result, str) and result.strip().lower() == POSITIVE:
+        return Her2Call(POSITIVE, "HER2-positive (IHC score and ISH not reported)", None, _ish(ish), False,
+                        ("HER2 basis not reported (IHC 3+ or ISH amplification).",))
+    return her2_category(result, ish)
+
+
+# Subtype and PD-L1 ----------------------------------------------------------------------------------
+def subtype(er: ReceptorCall, pr: ReceptorCall, her2: Her2Call) -> str:
+    """Receptor subtype: ``HR+/HER2-``, ``HR+/HER2+``, ``HR-/HER2+``, ``triple-negative`` or ``undetermined``.
+
+    HR+ needs ER or PR positive (low positive counts); HR- needs both tested and negative.
+    The subtype is undetermined while HER2 is equivocal or untested, or while the
+    hormone-receptor status cannot be decided.
+    """
+    for call, kind in ((er, ReceptorCall), (pr, ReceptorCall), (her2, Her2Call)):
+        if not isinstance(call, kind):
+            raise ValueError(f"{call!r} is not a {kind.__name__}; build it with read_receptor or read_her2")
+    if er.positive or pr.positive:
+        hormone = "HR+"
+    elif er.positive is False and pr.positive is False:
+        hormone = "HR-"
+    else:
+        return UNDETERMINED
+    if her2.positive is None:
+        return UNDETERMINED
+    if her2.positive:
+        return f"{hormone}/HER2+"
+    return "HR+/HER2-" if hormone == "HR+" else "triple-negative"
+
+
+def _cps(value: object) -> float:
+    if isinstance(value, str):
+        match = _CPS_TEXT.match(value)
+        if not match:
+            raise ValueError(f"PD-L1 CPS {value!r} is not understood; expected a number from 0 to 100 or text such as 'CPS 3'")
+        value = float(match.group(1))
+    number = _number(value, "PD-L1 CPS", "a combined positive score from 0 to 100")
+    if not 0.0 <= number <= 100.0:
+        raise ValueError(f"PD-L1 CPS {number:g} is outside 0-100; expected a combined positive score from 0 to 100 (it is capped at 100)")
+    return number
+
+
+def pdl1_group(cps: object) -> str:
+    """The KEYNOTE-355 group of a PD-L1 combined positive score: ``"CPS < 1"``,
+    ``"1 <= CPS < 10"`` or ``"CPS >= 10"``.
+
+    >>> [pdl1_group(c) for c in (0.9, 1, 9.9, 10)]
+    ['CPS < 1', '1 <= CPS < 10', '1 <= CPS < 10', 'CPS >= 10']
+    """
+    value = _cps(cps)
+    low, high = CPS_CUTOFFS
+    if value < low:
+        return "CPS < 1"
+    if value < high:
+        return "1 <= CPS < 10"
+    return "CPS >= 10"
+
+
+# Rule tables for teaching ---------------------------------------------------------------------------
+def receptor_rules_table(percentages: Sequence[float] = (0, 0.9, 1, 5, 10, 10.1, 60)) -> pd.DataFrame:
+    """The ER/PR call for each percentage (illustrative values around the 1 % and 10 % thresholds)."""
+    return pd.DataFrame({"% of tumour nuclei stained": [float(p) for p in percentages],
+                         "ASCO/CAP 2020 call": [receptor_status(p) for p in percentages]})
+
+
+#: IHC score and ISH combinations shown in the HER2 rules table.
+HER2_RULE_CASES: tuple[tuple[str, str], ...] = (
+    ("0", "not done"), ("1+", "not done"), ("2+", "not done"), ("2+", "not amplified"), ("2+", "amplified"), ("3+", "not done"),
+)
+
+
+def her2_rules_table(cases: Sequence[tuple[str, str]] = HER2_RULE_CASES) -> pd.DataFrame:
+    """Status, category and HER2-low flag for each (IHC score, ISH) pair."""
+    rows = []
+    for score, ish in cases:
+        call = her2_category(score, ish)
+        low = {True: "yes", False: "no", None: "not yet known"}[call.her2_low]
+        rows.append({"IHC score": score, "ISH": ish, "HER2 status": call.status, "category": call.category, "HER2-low": low})
+    return pd.DataFrame(rows)
+
+
+# Panel interpretation ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class PanelInterpretation:
+    """What a marker panel says: subtype, receptor calls, origin, gaps, next markers, evidence."""
+
+    subtype: str
+    er: ReceptorCall
+    pr: ReceptorCall
+    her2: Her2Call
+    origin: tuple[str, ...]
+    missing: tuple[str, ...]
+    next_markers: tuple[str, ...]
+    evidence: tuple[str, ...]
+    pdl1: str | None = None
+
+    def as_dict(self) -> dict:
+        """Plain nested dict (for tables and JSON)."""
+        return asdict(self)
+
+
+def _binary(marker: str, value: object) -> str:
+    if value is None:
+        return NOT_TESTED
+    if isinstance(value, str) and value.strip().lower() in (POSITIVE, NEGATIVE, NOT_TESTED):
+        return value.strip().lower()
+    raise ValueError(f"{marker} result {value!r} is not understood; expected 'positive', 'negative' or None (not tested)")
+
+
+def _brca(value: object) -> str:
+    if value is None or (isinstance(value, str) and value.strip().lower() == NOT_TESTED):
+        return NOT_TESTED
+    if isinstance(value, str) and value.strip().lower() in BRCA_RESULTS:
+        return value.strip().lower()
+    raise ValueError(f"BRCA1/2 result {value!r} is not understood; expected one of {', '.join(BRCA_RESULTS)} or None")
+
+
+def _check_keys(results: Mapping[str, object]) -> None:
+    if not isinstance(results, Mapping):
+        raise ValueError(f"results must be a mapping of marker to result, got {type(results).__name__}")
+    unknown = sorted(set(results) - set(PANEL_KEYS))
+    if unknown:
+        raise ValueError(f"unknown marker(s) {', '.join(map(repr, unknown))}; expected any of: {', '.join(PANEL_KEYS)}")
+
+
+def _origin(calls: dict[str, str], er: ReceptorCall, pr: ReceptorCall) -> list[str]:
+    lines = []
+    pan = calls["pan-CK"]
+    if pan == POSITIVE:
+        lines.append("pan-CK positive: the infiltrating cells make keratins, so they are epithelial (carcinoma);"
+                     " blood-forming marrow cells do not. This says 'metastatic carcinoma', not where from.")
+    elif pan == NEGATIVE:
+        lines.append("pan-CK negative: carcinoma is not supported; think of lymphoma, myeloma, melanoma or sarcoma,"
+                     " and of a failed stain (check the internal control).")
+    else:
+        lines.append("pan-CK not tested: the epithelial nature of the cells rests on morphology and on the other markers.")
+    ck7, ck20 = calls["CK7"], calls["CK20"]
+    patterns = {
+        (POSITIVE, NEGATIVE): "CK7+/CK20-: the pattern of breast, lung, thyroid, ovarian (non-mucinous) and endometrial"
+                              " carcinomas among others; it argues against colorectal cancer (usually CK7-/CK20+)"
+                              " but cannot single out the breast.",
+        (POSITIVE, POSITIVE): "CK7+/CK20+: suggests urothelial, pancreatic, biliary, gastric or mucinous ovarian origin;"
+                              " unusual for breast.",
+        (NEGATIVE, POSITIVE): "CK7-/CK20+: the colorectal pattern; very unusual for breast.",
+        (NEGATIVE, NEGATIVE): "CK7-/CK20-: suggests prostate, kidney, liver or adrenal origin; unusual for breast.",
+    }
+    if (ck7, ck20) in patterns:
+        lines.append(patterns[(ck7, ck20)])
+    elif NOT_TESTED in (ck7, ck20) and (ck7, ck20) != (NOT_TESTED, NOT_TESTED):
+        lines.append("Only one of CK7 and CK20 tested: the two are read as a pair; one alone narrows little.")
+    mum1 = calls["MUM1"]
+    if mum1 == NEGATIVE:
+        lines.append("MUM1 negative: argues against a plasma-cell neoplasm (myeloma), whose cells carry MUM1/IRF4,"
+                     " and against several lymphomas; it excludes a haematological mimic rather than pointing to the breast.")
+    elif mum1 == POSITIVE:
+        lines.append("MUM1 positive: expected in plasma cells, myeloma and many lymphomas, not in breast carcinoma;"
+                     " check which cells stain (scattered normal plasma cells are expected in a marrow).")
+    if er.positive or pr.positive:
+        lines.append("ER or PR positive: in a keratin-positive carcinoma of a woman with breast cancer this supports"
+                     " breast origin, although hormone receptors alone are not specific for the breast.")
+    elif er.positive is False and pr.positive is not True:
+        lines.append("ER negative: does not argue against breast origin (triple-negative cancers lack the receptors"
+                     " by definition); site-of-origin markers carry more weight here.")
+    readings = {
+        "GATA3": ("GATA3 positive: supports breast (or urothelial) origin.",
+                  "GATA3 negative: does not exclude breast, least of all a triple-negative cancer."),
+        "TRPS1": ("TRPS1 positive: supports breast origin, triple-negative cancers included.",
+                  "TRPS1 negative: argues against most breast carcinomas (apocrine triple-negative ones are the exception)."),
+        "mammaglobin": ("mammaglobin positive: supports breast origin (occasionally endometrial).",
+                        "mammaglobin negative: excludes little; about a quarter of breast carcinomas lack it."),
+        "SOX10": ("SOX10 positive: in a keratin-positive, ER-negative carcinoma it favours triple-negative breast;"
+                  " a SOX10-positive tumour is not automatically melanoma.",
+                  "SOX10 negative: common in breast cancer (luminal types are usually negative); excludes little."),
+    }
+    for marker, (if_positive, if_negative) in readings.items():
+        if calls[marker] == POSITIVE:
+            lines.append(if_positive)
+        elif calls[marker] == NEGATIVE:
+            lines.append(if_negative)
+    return lines
+
+
+def _next_markers(calls: dict[str, str], er: ReceptorCall, pr: ReceptorCall) -> list[str]:
+    if calls["pan-CK"] == NEGATIVE:
+        return ["a haematolymphoid and melanocytic work-up (outside this notebook): the cells are not shown to be carcinoma"]
+    if any(calls[m] == POSITIVE for m in ORIGIN_MARKERS):
+        return []
+    untested = [m for m in ORIGIN_MARKERS if calls[m] == NOT_TESTED]
+    if not untested:
+        return ["origin markers all negative: consider other primaries and molecular tests"]
+    if er.positive or pr.positive:
+        if (calls["CK7"], calls["CK20"]) == (POSITIVE, NEGATIVE):
+            return ["GATA3, only if the origin is in doubt: a receptor-positive, CK7+/CK20- carcinoma in a woman"
+                    " with breast cancer already fits a breast origin"]
+        return ["GATA3 (with CK7 and CK20), only if the origin is in doubt: receptor positivity and the history"
+                " already fit a breast origin"]
+    suggestions = []
+    if "TRPS1" in untested:
+        suggestions.append("TRPS1: stays positive in almost all triple-negative carcinomas of no special type")
+    if "GATA3" in untested:
+        suggestions.append("GATA3: widely available; less sensitive in triple-negative cancer")
+    if "SOX10" in untested:
+        suggestions.append("SOX10: positive in about two thirds of basal-like/triple-negative carcinomas")
+    return suggestions
+
+
+def _evidence(kind: str, er: ReceptorCall, pr: ReceptorCall, her2: Her2Call, cps: float | None, brca: str) -> list[str]:
+    lines = []
+    if kind == UNDETERMINED:
+        return ["Subtype undetermined: complete the missing tests before weighing subtype-specific trials."]
+    if kind.startswith("HR+") and er.status != POSITIVE and pr.status != POSITIVE and LOW_POSITIVE in (er.status, pr.status):
+        lines.append("Receptors only low positive (1-10 %): ASCO/CAP 2020 notes limited data on endocrine-therapy"
+                     " benefit at this level, so the HR+ label promises less than it seems.")
+    if kind == "HR+/HER2-":
+        lines.append("HR+/HER2-: a CDK4/6 inhibitor with endocrine therapy was tested first line, excluding relapse on or"
+                     " soon after an adjuvant aromatase inhibitor (PALOMA-2), and after progression on endocrine therapy"
+                     " (PALOMA-3); marrow failure may be a visceral crisis, which calls for a faster-acting treatment"
+                     " (ESO-ESMO ABC 4).")
+    if kind.endswith("HER2+"):
+        lines.append("HER2-positive: HER2-directed treatment evidence applies (outside this notebook).")
+    if her2.her2_low:
+        lines.append("HER2-low: DESTINY-Breast04 tested trastuzumab deruxtecan after 1-2 chemotherapy lines for"
+                     " metastatic disease.")
+    elif her2.status == NEGATIVE and her2.her2_low is None:
+        lines.append("HER2-low status unknown: whether DESTINY-Breast04 applies cannot be judged until the IHC score is known.")
+    if kind == "triple-negative":
+        if cps is None:
+            lines.append("PD-L1 CPS not reported: needed before KEYNOTE-355 (pembrolizumab with first-line chemotherapy)"
+                         " can be weighed.")
+        elif pdl1_group(cps) == "CPS >= 10":
+            lines.append("PD-L1 CPS >= 10: the group in which KEYNOTE-355 showed longer overall survival when pembrolizumab"
+                         " was added to first-line chemotherapy.")
+        else:
+            lines.append(f"PD-L1 CPS {cps:g} ({pdl1_group(cps)}): outside the CPS >= 10 group in which KEYNOTE-355 showed"
+                         " an overall-survival benefit.")
+        lines.append("Pretreated triple-negative disease: ASCENT tested sacituzumab govitecan (a TROP2-directed"
+                     " antibody-drug conjugate) after earlier chemotherapy.")
+    if kind in ("HR+/HER2-", "triple-negative"):
+        if brca == "mutation detected":
+            lines.append("BRCA1/2 mutation: OlympiAD (olaparib) enrolled carriers of a germline mutation; confirm the"
+                         " test was germline.")
+        elif brca == "no mutation detected":
+            lines.append("No BRCA1/2 mutation found: OlympiAD (olaparib) enrolled germline carriers, so its evidence does"
+                         " not apply if the test was germline; a tumour-only test would need a germline test.")
+        else:
+            lines.append("Germline BRCA1/2 status not reported: needed before OlympiAD (olaparib) can be weighed.")
+    return lines
+
+
+def interpret_panel(results: Mapping[str, object]) -> PanelInterpretation:
+    """Read a marker panel: subtype, receptor calls, origin, what is missing, next markers, evidence.
+
+    ``results`` maps marker names (see :data:`PANEL_KEYS`) to printed results. Markers not
+    given count as not tested. Values: ``"positive"``/``"negative"`` for
+    :data:`BINARY_MARKERS`; a percentage or ``"positive"``/``"negative"`` for ER and PR; an
+    IHC score or ``"negative"``/``"positive"`` for HER2, with ``"HER2 ISH"`` one of
+    :data:`ISH_RESULTS`; a CPS number (or ``"CPS 3"``) for PD-L1; one of
+    :data:`BRCA_RESULTS` for BRCA1/2; Ki-67 is accepted and not interpreted (it measures
+    proliferation, not origin). ``None`` or ``"not tested"`` means not tested.
+    """
+    _check_keys(results)
+    calls = {m: _binary(m, results.get(m)) for m in BINARY_MARKERS}
+    er = read_receptor("ER", results.get("ER"))
+    pr = read_receptor("PR", results.get("PR"))
+    her2 = read_her2(results.get("HER2"), results.get("HER2 ISH", "not done"))
+    cps_value = results.get("PD-L1")
+    cps = None if cps_value is None or cps_value == NOT_TESTED else _cps(cps_value)
+    brca = _brca(results.get("BRCA1/2"))
+    kind = subtype(er, pr, her2)
+    pr_missing = pr.missing
+    if er.positive and pr.status in (NOT_TESTED, NEGATIVE) and pr.percent is None:
+        # ER positive already makes the tumour HR+, so the PR gap cannot change the subtype
+        gap = "not tested on this specimen" if pr.status == NOT_TESTED else "percentage not reported"
+        pr_missing = (f"PR {gap}: it cannot change the subtype here (ER positive already makes the tumour HR+);"
+                      " PR adds prognostic information (ASCO/CAP 2020).",)
+    missing = list(er.missing + pr_missing + her2.missing)
+    return PanelInterpretation(
+        subtype=kind,
+        er=er,
+        pr=pr,
+        her2=her2,
+        origin=tuple(_origin(calls, er, pr)),
+        missing=tuple(missing),
+        next_markers=tuple(_next_markers(calls, er, pr)),
+        evidence=tuple(_evidence(kind, er, pr, her2, cps, brca)),
+        pdl1=None if cps is None else pdl1_group(cps),
+    )
+
+
+def explain_markdown(interpretation: PanelInterpretation) -> str:
+    """The interpretation as Markdown: subtype first, then origin, gaps, next markers, evidence."""
+    it = interpretation
+
+    def bullets(lines: Sequence[str], empty: str) -> str:
+        return "\n".join(f"- {line}" for line in lines) if lines else f"- {empty}"
+
+    her2_notes = "".join(f" {note}" for note in it.her2.notes)
+    return "\n".join([
+        f"**Subtype: {it.subtype}** ({it.er.label}; {it.pr.label}; {it.her2.category}).{her2_notes}",
+        "",
+        "**Where the cells come from**",
+        bullets(it.origin, "no origin markers given"),
+        "",
+        "**What is missing**",
+        bullets(it.missing, "nothing essential for the subtype"),
+        "",
+        "**Marker to add**",
+        bullets(it.next_markers, "none needed: a site-of-origin marker is already positive"),
+        "",
+        "**Evidence to weigh** (reasoning for teaching, not a recommendation)",
+        bullets(it.evidence, "none"),
+    ])
+
+
+# Views of casedata/ihc.csv ---------------------------------------------------------------------------------
+def _plain(ihc: pd.DataFrame) -> pd.DataFrame:
+    needed = {"case_id", "specimen", "marker", "result", "result_value", "source_locator"}
+    absent = sorted(needed - set(ihc.columns))
+    if absent:
+        raise ValueError(f"the ihc table lacks column(s) {', '.join(absent)}; pass casedata.load_all().ihc")
+    frame = ihc.copy()
+    for column in ("case_id", "specimen", "marker", "result", "source_locator"):
+        frame[column] = frame[column].astype(str)
+    return frame
+
+
+def result_call(marker: str, result: str) -> str:
+    """Category of a printed result for the panel figure: positive, negative, or value (a number such as 50% or CPS 3)."""
+    text = str(result).strip().lower()
+    if text == POSITIVE:
+        return "positive"
+    if text in (NEGATIVE, "no mutation detected"):
+        return "negative"
+    if text and any(ch.isdigit() for ch in text):
+        return "value"
+    raise ValueError(f"{marker} result {result!r} is not understood; expected 'positive', 'negative',"
+                     " 'no mutation detected' or a printed value such as '50%' or 'CPS 3'")
+
+
+def tidy_table(ihc: pd.DataFrame) -> pd.DataFrame:
+    """One row per case, specimen and marker, in clinical order, with the source locator last."""
+    frame = _plain(ihc)
+    frame["specimen"] = pd.Categorical(frame["specimen"], categories=SPECIMEN_ORDER, ordered=True)
+    frame["marker"] = pd.Categorical(frame["marker"], categories=MARKER_ORDER, ordered=True)
+    frame["call"] = [result_call(m, r) for m, r in zip(frame["marker"].astype(str), frame["result"])]
+    columns = ["case_id", "specimen", "marker", "marker_as_printed", "method", "result", "call", "source_locator"]
+    tidy = frame.sort_values(["case_id", "specimen", "marker"])[columns].reset_index(drop=True)
+    tidy["specimen"] = tidy["specimen"].astype(str)
+    tidy["marker"] = tidy["marker"].astype(str)
+    return tidy
+
+
+def _row_label(case_id: str, specimen: str) -> str:
+    return f"{case_id} · {SPECIMEN_LABELS.get(specimen, specimen)}"
+
+
+def _cell_text(call: str, result: str) -> str:
+    if call == "value":
+        return result
+    if result.strip().lower() == "no mutation detected":
+        return "no mut."
+    return "+" if call == "positive" else "\u2212"
+
+
+def panel_matrix(ihc: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Specimen x marker grids for the panel figure: ``(calls, texts)``.
+
+    Rows are ``"case · specimen"`` labels, columns the markers of :data:`MARKER_ORDER`;
+    ``calls`` holds one of :data:`CALLS` and ``texts`` the short text shown in the cell.
+    """
+    tidy = tidy_table(ihc)
+    rows = list(dict.fromkeys(_row_label(c, s) for c, s in zip(tidy["case_id"], tidy["specimen"])))
+    calls = pd.DataFrame(NOT_TESTED, index=rows, columns=list(MARKER_ORDER))
+    texts = pd.DataFrame("", index=rows, columns=list(MARKER_ORDER))
+    for _, row in tidy.iterrows():
+        label = _row_label(row["case_id"], row["specimen"])
+        calls.loc[label, row["marker"]] = row["call"]
+        texts.loc[label, row["marker"]] = _cell_text(row["call"], row["result"])
+    calls.index.name = texts.index.name = "case · specimen"
+    return calls, texts
+
+
+def coverage_table(ihc: pd.DataFrame) -> pd.DataFrame:
+    """How much was tested per case and specimen: markers, receptor results, and how many carry a number."""
+    tidy = tidy_table(ihc)
+    records = []
+    for (case_id, specimen), own in tidy.groupby(["case_id", "specimen"], sort=False):
+        receptors = own[own["marker"].isin(RECEPTORS)]
+        records.append({"case_id": case_id, "specimen": SPECIMEN_LABELS[specimen], "markers tested": len(own),
+                        "ER/PR/HER2 results": len(receptors),
+                        "of which with a percentage or score": int((receptors["call"] == "value").sum())})
+    return pd.DataFrame(records)
+
+
+def case_panel(ihc: pd.DataFrame, case_id: str, specimens: str | Sequence[str]) -> dict[str, object]:
+    """The results of one case on the given specimen(s), as input for :func:`interpret_panel`.
+
+    ER/PR and PD-L1 use the numeric ``result_value`` where one is printed, otherwise the
+    printed word. A marker present on two of the chosen specimens is an error.
+    """
+    frame = _plain(ihc)
+    if case_id not in set(frame["case_id"]):
+        raise ValueError(f"case_id {case_id!r} is not in the ihc table; expected one of {', '.join(sorted(set(frame['case_id'])))}")
+    wanted = [specimens] if isinstance(specimens, str) else list(specimens)
+    unknown = [s for s in wanted if s not in SPECIMEN_ORDER]
+    if unknown:
+        raise ValueError(f"specimen(s) {', '.join(map(repr, unknown))} unknown; expected any of: {', '.join(SPECIMEN_ORDER)}")
+    rows = frame[(frame["case_id"] == case_id) & frame["specimen"].isin(wanted)]
+    panel: dict[str, object] = {}
+    for _, row in rows.iterrows():
+        marker = row["marker"]
+        if marker in panel:
+            raise ValueError(f"{case_id}: {marker} appears on more than one of {', '.join(wanted)}; choose one specimen")
+        value = row["result_value"]
+        if marker in ("ER", "PR", "PD-L1") and pd.notna(value):
+            panel[marker] = float(value)
+        else:
+            panel[marker] = row["result"]
+    return panel
+
+
+def subtype_table(ihc: pd.DataFrame) -> pd.DataFrame:
+    """Subtype and gaps for every specimen on which ER, PR or HER2 was tested, with locators."""
+    frame = _plain(ihc)
+    records = []
+    for case_id in sorted(set(frame["case_id"])):
+        for specimen in SPECIMEN_ORDER:
+            own = frame[(frame["case_id"] == case_id) & (frame["specimen"] == specimen)]
+            if not set(own["marker"]) & set(RECEPTORS):
+                continue
+            reading = interpret_panel({m: v for m, v in case_panel(ihc, case_id, specimen).items() if m in RECEPTORS})
+            locators = own.loc[own["marker"].isin(RECEPTORS), "source_locator"]
+            records.append({
+                "case_id": case_id,
+                "specimen": SPECIMEN_LABELS[specimen],
+                "ER": reading.er.label.removeprefix("ER "),
+                "PR": reading.pr.label.removeprefix("PR "),
+                "HER2": reading.her2.category,
+                "subtype": reading.subtype,
+                "what is missing": " | ".join(_short_missing(m) for m in reading.missing),
+                "source_locator": " | ".join(dict.fromkeys(locators)),
+            })
+    return pd.DataFrame(records)
+
+
+def _short_missing(text: str) -> str:
+    """The first clause of a 'missing' message (before the first colon or full stop)."""
+    return re.split(r"[:.]", text, maxsplit=1)[0]
+
+
+def receptor_course(ihc: pd.DataFrame) -> pd.DataFrame:
+    """ER, PR and HER2 across breast primary, axillary node and bone marrow, case by case.
+
+    ``reading`` compares the primary with the marrow: concordant, not retested in the
+    marrow, not tested in the primary, or the direction of a conversion.
+    """
+    frame = _plain(ihc)
+    sites = ("breast_primary", "axillary_node", "bone_marrow")
+    records = []
+    for case_id in sorted(set(frame["case_id"])):
+        for marker in RECEPTORS:
+            own = frame[(frame["case_id"] == case_id) & (frame["marker"] == marker)]
+            result = {s: own.loc[own["specimen"] == s, "result"].iloc[0] if (own["specimen"] == s).any() else NOT_TESTED
+                      for s in sites}
+            primary, marrow = result["breast_primary"], result["bone_marrow"]
+            if primary == NOT_TESTED:
+                reading = "not tested in the primary"
+            elif marrow == NOT_TESTED:
+                reading = "not retested in the marrow"
+            elif result_call(marker, primary) == result_call(marker, marrow):
+                reading = "concordant (primary and marrow)"
+            else:
+                reading = f"conversion: {primary} in the primary, {marrow} in the marrow"
+            records.append({"case_id": case_id, "marker": marker,
+                            **{SPECIMEN_LABELS[s]: result[s] for s in sites}, "primary vs marrow": reading})
+    return pd.DataFrame(records)
+
+
+# The widget ---------------------------------------------------------------------------------------------
+RECEPTOR_CHOICES: tuple[tuple[str, object], ...] = (
+    ("negative (% not given)", NEGATIVE), ("positive (% not given)", POSITIVE),
+    ("0%", 0.0), ("0.5%", 0.5), ("1%", 1.0), ("5%", 5.0), ("10%", 10.0), ("11%", 11.0), ("50%", 50.0),
+    ("95%", 95.0), ("not tested", NOT_TESTED),
+)
+HER2_CHOICES: tuple[tuple[str, object], ...] = (
+    ("negative (score not given)", NEGATIVE), ("IHC 0", "0"), ("IHC 1+", "1+"), ("IHC 2+", "2+"), ("IHC 3+", "3+"),
+    ("positive (score not given)", POSITIVE), ("not tested", NOT_TESTED),
+)
+ISH_CHOICES: tuple[tuple[str, object], ...] = tuple((v, v) for v in ISH_RESULTS)
+BINARY_CHOICES: tuple[tuple[str, object], ...] = ((POSITIVE, POSITIVE), (NEGATIVE, NEGATIVE), (NOT_TESTED, NOT_TESTED))
+CPS_CHOICES: tuple[tuple[str, object], ...] = (
+    ("not tested", NOT_TESTED), ("CPS 0", 0.0), ("CPS 1", 1.0), ("CPS 5", 5.0), ("CPS 9", 9.0), ("CPS 10", 10.0),
+    ("CPS 20", 20.0), ("CPS 50", 50.0),
+)
+#: Controls of the explorer: panel key -> (description, choices).
+EXPLORER_CONTROLS: dict[str, tuple[str, tuple[tuple[str, object], ...]]] = {
+    "pan-CK": ("pan-CK (AE1/AE3)", BINARY_CHOICES),
+    "CK7": ("CK7", BINARY_CHOICES),
+    "CK20": ("CK20", BINARY_CHOICES),
+    "MUM1": ("MUM1", BINARY_CHOICES),
+    "GATA3": ("GATA3 (added?)", BINARY_CHOICES),
+    "ER": ("ER", RECEPTOR_CHOICES),
+    "PR": ("PR", RECEPTOR_CHOICES),
+    "HER2": ("HER2 IHC", HER2_CHOICES),
+    "HER2 ISH": ("HER2 ISH", ISH_CHOICES),
+    "PD-L1": ("PD-L1 CPS", CPS_CHOICES),
+}
+
+
+def _choice_label(key: str, value: object) -> str:
+    if key == "PD-L1":
+        return f"CPS {value:g} (as reported)"
+    if isinstance(value, float):
+        return f"{value:g}% (as reported)"
+    return f"{value} (as reported)"
+
+
+def explorer_start(reported: Mapping[str, object]) -> dict[str, object]:
+    """Start values of every explorer control from a reported panel (missing markers: not tested)."""
+    _check_keys(reported)
+    start: dict[str, object] = {}
+    for key in EXPLORER_CONTROLS:
+        value = reported.get(key)
+        if value is None:
+            value = "not done" if key == "HER2 ISH" else NOT_TESTED
+        elif isinstance(value, numbers.Real) and not isinstance(value, bool):
+            value = float(value)
+        start[key] = value
+    return start
+
+
+def explorer_choices(key: str, start: object) -> list[tuple[str, object]]:
+    """The choices of one control, with the reported value added when it is not among them."""
+    description_choices = EXPLORER_CONTROLS[key][1]
+    choices = list(description_choices)
+    if start not in [value for _, value in choices]:
+        choices.insert(0, (_choice_label(key, start), start))
+    return choices
+
+
+def panel_explorer(reported: Mapping[str, object], show: Callable[[str], None] | None = None,
+                   title: str = "Change a marker result and watch the reading change"):
+    """The notebook-02 widget: one dropdown per marker, starting from ``reported``.
+
+    Every change calls :func:`interpret_panel` on the current values (plus any reported
+    markers without a control, such as BRCA1/2) and passes :func:`explain_markdown` of the
+    result to ``show`` (default: display it as Markdown). *Back to as reported* restores
+    every control. Nothing here touches ``casedata/``.
+    """
+    import ipywidgets as widgets  # imported here so the rest of the module works without ipywidgets
+
+    from utils.widgets import explorer
+
+    if show is None:
+        from IPython.display import Markdown, display
+
+        def show(text: str) -> None:
+            display(Markdown(text))
+
+    start = explorer_start(reported)
+    fixed = {k: v for k, v in reported.items() if k not in EXPLORER_CONTROLS}
+    for key, value in start.items():  # fail now, with a clear message, if a reported value is unreadable
+        interpret_panel({key: value})
+    controls = {
+        key: widgets.Dropdown(options=explorer_choices(key, start[key]), value=start[key], description=description)
+        for key, (description, _) in EXPLORER_CONTROLS.items()
+    }
+
+    def render(**values: object) -> None:
+        try:
+            text = explain_markdown(interpret_panel({**fixed, **values}))
+        except ValueError as error:  # a contradictory choice, e.g. HER2 'negative' with amplified ISH
+            text = f"**These choices contradict each other:** {error}"
+        show(text)
+
+    return explorer(title, controls, render)
