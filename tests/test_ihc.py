@@ -9,7 +9,7 @@ import pytest
 
 matplotlib.use("Agg")
 
-from utils import casedata, ihc, plots  # noqa: E402
+from utils import casedata, ihc, ihc_views, plots  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -273,36 +273,36 @@ def test_explain_markdown_leads_with_the_subtype():
 
 # Views of casedata/ihc.csv -----------------------------------------------------------------------------------
 def test_tidy_table_keeps_every_row_with_its_locator(data):
-    tidy = ihc.tidy_table(data.ihc)
+    tidy = ihc_views.tidy_table(data.ihc)
     assert len(tidy) == len(data.ihc)
     assert tidy.columns[-1] == "source_locator" and tidy["source_locator"].str.len().min() > 10
-    assert set(tidy["call"]) <= set(ihc.CALLS)
+    assert set(tidy["call"]) <= set(ihc_views.CALLS)
 
 
 def test_panel_matrix_has_one_cell_per_case_specimen_and_marker(data):
-    calls, texts = ihc.panel_matrix(data.ihc)
+    calls, texts = ihc_views.panel_matrix(data.ihc)
     pairs = data.ihc[["case_id", "specimen"]].astype(str).drop_duplicates()
-    assert calls.shape == (len(pairs), len(ihc.MARKER_ORDER)) and texts.shape == calls.shape
+    assert calls.shape == (len(pairs), len(ihc_views.MARKER_ORDER)) and texts.shape == calls.shape
     assert (calls != "not tested").sum().sum() == len(data.ihc)
     assert ((texts == "") == (calls == "not tested")).all().all()
 
 
 def test_coverage_table_counts_what_was_tested(data):
-    table = ihc.coverage_table(data.ihc)
+    table = ihc_views.coverage_table(data.ihc)
     assert table["markers tested"].sum() == len(data.ihc)
     assert list(table["specimen"])[:2] == ["breast primary", "bone marrow"]  # clinical order within a case
     assert (table["of which with a percentage or score"] <= table["ER/PR/HER2 results"]).all()
 
 
 def test_primary_subtypes_agree_with_cases_csv(data):
-    table = ihc.subtype_table(data.ihc)
+    table = ihc_views.subtype_table(data.ihc)
     primaries = table[table["specimen"] == "breast primary"].set_index("case_id")["subtype"]
     curated = data.cases.set_index("case_id")["subtype"].astype(str)
     assert primaries.to_dict() == curated.to_dict()
 
 
 def test_receptor_course_shows_what_was_not_retested(data):
-    course = ihc.receptor_course(data.ihc).set_index(["case_id", "marker"])["primary vs marrow"]
+    course = ihc_views.receptor_course(data.ihc).set_index(["case_id", "marker"])["primary vs marrow"]
     assert course.loc[("akagi2021", "ER")] == "concordant (primary and marrow)"
     assert course.loc[("akagi2021", "HER2")] == "not retested in the marrow"
     assert course.loc[("tnbc2025", "HER2")] == "concordant (primary and marrow)"
@@ -312,11 +312,11 @@ def test_receptor_course_names_a_conversion():
     fake = pd.DataFrame({
         "case_id": ["x", "x"], "specimen": ["breast_primary", "bone_marrow"], "marker": ["ER", "ER"],
         "result": ["positive", "negative"], "result_value": [float("nan")] * 2, "source_locator": ["a", "b"]})
-    assert ihc.receptor_course(fake).iloc[0]["primary vs marrow"] == "conversion: positive in the primary, negative in the marrow"
+    assert ihc_views.receptor_course(fake).iloc[0]["primary vs marrow"] == "conversion: positive in the primary, negative in the marrow"
 
 
 def test_case_panel_reads_numbers_where_printed(data):
-    panel = ihc.case_panel(data.ihc, "tnbc2025", ["bone_marrow", "not_stated"])
+    panel = ihc_views.case_panel(data.ihc, "tnbc2025", ["bone_marrow", "not_stated"])
     assert isinstance(panel["PD-L1"], float) and panel["ER"] == "negative"
     assert ihc.interpret_panel(panel).subtype == "triple-negative"
 
@@ -328,17 +328,17 @@ def test_case_panel_reads_numbers_where_printed(data):
 ])
 def test_case_panel_rejects_bad_input(data, case_id, specimens, message):
     with pytest.raises(ValueError, match=message):
-        ihc.case_panel(data.ihc, case_id, specimens)
+        ihc_views.case_panel(data.ihc, case_id, specimens)
 
 
 def test_views_name_missing_columns():
     with pytest.raises(ValueError, match=r"lacks column\(s\) .*source_locator"):
-        ihc.tidy_table(pd.DataFrame({"case_id": [], "specimen": [], "marker": [], "result": [], "result_value": []}))
+        ihc_views.tidy_table(pd.DataFrame({"case_id": [], "specimen": [], "marker": [], "result": [], "result_value": []}))
 
 
 def test_result_call_rejects_unknown_text():
     with pytest.raises(ValueError, match=r"HER2 result 'equivocal' is not understood"):
-        ihc.result_call("HER2", "equivocal")
+        ihc_views.result_call("HER2", "equivocal")
 
 
 def test_every_ihc_marker_has_a_cited_pattern(data):
@@ -351,7 +351,7 @@ def test_every_ihc_marker_has_a_cited_pattern(data):
 # Figure ---------------------------------------------------------------------------------------------
 def test_marker_panel_figure_is_titled_and_labelled(data):
     plots.use_course_style()
-    figure = plots.marker_panel(*ihc.panel_matrix(data.ihc))
+    figure = plots.marker_panel(*ihc_views.panel_matrix(data.ihc))
     ax = figure.axes[0]
     assert ax.get_title() and ax.get_xlabel() == "marker" and ax.get_ylabel() == "case · specimen"
     assert len(ax.get_legend().get_texts()) == len(plots.PANEL_STYLE)
@@ -367,8 +367,8 @@ def test_marker_panel_rejects_unknown_categories():
 @pytest.fixture
 def tnbc_explorer(data):
     shown = []
-    reported = ihc.case_panel(data.ihc, "tnbc2025", ["bone_marrow", "not_stated"])
-    return ihc.panel_explorer(reported, show=shown.append), shown
+    reported = ihc_views.case_panel(data.ihc, "tnbc2025", ["bone_marrow", "not_stated"])
+    return ihc_views.panel_explorer(reported, show=shown.append), shown
 
 
 def test_explorer_starts_as_reported(tnbc_explorer):
@@ -397,18 +397,18 @@ def test_explorer_is_built_on_the_shared_wiring_layer(tnbc_explorer):
     from utils.widgets import Explorer
 
     box, _ = tnbc_explorer
-    assert isinstance(box, Explorer) and set(box.controls) == set(ihc.EXPLORER_CONTROLS)
+    assert isinstance(box, Explorer) and set(box.controls) == set(ihc_views.EXPLORER_CONTROLS)
 
 
 def test_explorer_adds_a_reported_value_missing_from_its_choices():
-    choices = ihc.explorer_choices("ER", 35.0)
+    choices = ihc_views.explorer_choices("ER", 35.0)
     assert choices[0] == ("35% (as reported)", 35.0)
-    assert ihc.explorer_choices("ER", "negative") == list(ihc.RECEPTOR_CHOICES)
+    assert ihc_views.explorer_choices("ER", "negative") == list(ihc_views.RECEPTOR_CHOICES)
     shown = []
-    box = ihc.panel_explorer({"ER": 35.0, "HER2": "1+"}, show=shown.append)
+    box = ihc_views.panel_explorer({"ER": 35.0, "HER2": "1+"}, show=shown.append)
     assert box.values()["ER"] == 35.0 and box.values()["pan-CK"] == "not tested" and box.values()["HER2 ISH"] == "not done"
 
 
 def test_explorer_rejects_an_unreadable_reported_value():
     with pytest.raises(ValueError, match=r"ER result 'weak' is not understood"):
-        ihc.panel_explorer({"ER": "weak"}, show=lambda text: None)
+        ihc_views.panel_explorer({"ER": "weak"}, show=lambda text: None)

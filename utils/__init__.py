@@ -13,6 +13,7 @@ labs       one case's laboratory series and its rate of change (no interpolation
 grading    reference-range flags, CTCAE v5.0 grades, the cytopenia label
 summary    side-by-side summaries of the cases
 ihc        receptor status and subtype by ASCO/CAP, reading a marker panel
+ihc_views  tables over casedata/ihc.csv and the marker-panel explorer widget
 plots      the one plotting style of the collection and its figures (deterministic PNG output)
 widgets    the small wiring layer of every widget (controls, reset, output)
 selfcheck  self-check questions kept as data, shown with jupyterquiz

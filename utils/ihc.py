@@ -1,5 +1,8 @@
 """Immunohistochemistry of breast cancer: receptor calls, HER2 categories, subtype, panel reading.
 
+The rules and the reading of one marker panel; tables over ``casedata/ihc.csv`` and the widget
+live in :mod:`utils.ihc_views`.
+
 Notebook 02 asks two questions of a marker panel: *where do the cells in the marrow come
 from?* and *which receptor subtype is this?* The functions here answer both from plain
 values, so they can be tested at every threshold and wired to a widget. They return data
@@ -38,9 +41,8 @@ receptor_rules_table, her2_rules_table
                                     the rules applied to illustrative values (for teaching)
 interpret_panel(results)            subtype, what is missing, origin reading, evidence to weigh
 explain_markdown(interpretation)    the same as Markdown, for notebooks and the widget
-tidy_table, panel_matrix, coverage_table, case_panel, subtype_table, receptor_course
-                                    views of ``casedata/ihc.csv``
-panel_explorer(reported)            the notebook-02 widget (controls wired to interpret_panel)
+
+Views of ``casedata/ihc.csv`` and the notebook-02 explorer widget are in :mod:`utils.ihc_views`.
 
 For education only: nothing here is a treatment recommendation for any patient.
 """
@@ -50,7 +52,7 @@ from __future__ import annotations
 import math
 import numbers
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 
 import pandas as pd
@@ -82,19 +84,7 @@ PANEL_KEYS: tuple[str, ...] = BINARY_MARKERS + ("ER", "PR", "HER2", "HER2 ISH", 
 #: Site-of-origin markers a pathologist may add (not tested in either case).
 ORIGIN_MARKERS: tuple[str, ...] = ("GATA3", "TRPS1", "mammaglobin", "SOX10")
 
-#: Order of specimens and markers in tables and figures.
-SPECIMEN_ORDER: tuple[str, ...] = ("breast_primary", "axillary_node", "bone_marrow", "not_stated")
-SPECIMEN_LABELS: dict[str, str] = {
-    "breast_primary": "breast primary",
-    "axillary_node": "axillary node",
-    "bone_marrow": "bone marrow",
-    "not_stated": "specimen not stated",
-}
-MARKER_ORDER: tuple[str, ...] = ("pan-CK", "CK7", "CK20", "MUM1", "ER", "PR", "HER2", "Ki-67", "PD-L1", "BRCA1/2")
 RECEPTORS: tuple[str, ...] = ("ER", "PR", "HER2")
-#: Categories of a printed result, used to colour the panel figure.
-CALLS: tuple[str, ...] = ("positive", "negative", "value", NOT_TESTED)
-
 _PERCENT_TEXT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*%\s*$")
 _CPS_TEXT = re.compile(r"^\s*(?:CPS\s*)?(\d+(?:\.\d+)?)\s*$", re.IGNORECASE)
 
@@ -389,7 +379,7 @@ def _brca(value: object) -> str:
     raise ValueError(f"BRCA1/2 result {value!r} is not understood; expected one of {', '.join(BRCA_RESULTS)} or None")
 
 
-def _check_keys(results: Mapping[str, object]) -> None:
+def check_panel_keys(results: Mapping[str, object]) -> None:
     if not isinstance(results, Mapping):
         raise ValueError(f"results must be a mapping of marker to result, got {type(results).__name__}")
     unknown = sorted(set(results) - set(PANEL_KEYS))
@@ -532,7 +522,7 @@ def interpret_panel(results: Mapping[str, object]) -> PanelInterpretation:
     :data:`BRCA_RESULTS` for BRCA1/2; Ki-67 is accepted and not interpreted (it measures
     proliferation, not origin). ``None`` or ``"not tested"`` means not tested.
     """
-    _check_keys(results)
+    check_panel_keys(results)
     calls = {m: _binary(m, results.get(m)) for m in BINARY_MARKERS}
     er = read_receptor("ER", results.get("ER"))
     pr = read_receptor("PR", results.get("PR"))
@@ -584,267 +574,3 @@ def explain_markdown(interpretation: PanelInterpretation) -> str:
         "**Evidence to weigh** (reasoning for teaching, not a recommendation)",
         bullets(it.evidence, "none"),
     ])
-
-
-# Views of casedata/ihc.csv ---------------------------------------------------------------------------------
-def _plain(ihc: pd.DataFrame) -> pd.DataFrame:
-    needed = {"case_id", "specimen", "marker", "result", "result_value", "source_locator"}
-    absent = sorted(needed - set(ihc.columns))
-    if absent:
-        raise ValueError(f"the ihc table lacks column(s) {', '.join(absent)}; pass casedata.load_all().ihc")
-    frame = ihc.copy()
-    for column in ("case_id", "specimen", "marker", "result", "source_locator"):
-        frame[column] = frame[column].astype(str)
-    return frame
-
-
-def result_call(marker: str, result: str) -> str:
-    """Category of a printed result for the panel figure: positive, negative, or value (a number such as 50% or CPS 3)."""
-    text = str(result).strip().lower()
-    if text == POSITIVE:
-        return "positive"
-    if text in (NEGATIVE, "no mutation detected"):
-        return "negative"
-    if text and any(ch.isdigit() for ch in text):
-        return "value"
-    raise ValueError(f"{marker} result {result!r} is not understood; expected 'positive', 'negative',"
-                     " 'no mutation detected' or a printed value such as '50%' or 'CPS 3'")
-
-
-def tidy_table(ihc: pd.DataFrame) -> pd.DataFrame:
-    """One row per case, specimen and marker, in clinical order, with the source locator last."""
-    frame = _plain(ihc)
-    frame["specimen"] = pd.Categorical(frame["specimen"], categories=SPECIMEN_ORDER, ordered=True)
-    frame["marker"] = pd.Categorical(frame["marker"], categories=MARKER_ORDER, ordered=True)
-    frame["call"] = [result_call(m, r) for m, r in zip(frame["marker"].astype(str), frame["result"])]
-    columns = ["case_id", "specimen", "marker", "marker_as_printed", "method", "result", "call", "source_locator"]
-    tidy = frame.sort_values(["case_id", "specimen", "marker"])[columns].reset_index(drop=True)
-    tidy["specimen"] = tidy["specimen"].astype(str)
-    tidy["marker"] = tidy["marker"].astype(str)
-    return tidy
-
-
-def _row_label(case_id: str, specimen: str) -> str:
-    return f"{case_id} · {SPECIMEN_LABELS.get(specimen, specimen)}"
-
-
-def _cell_text(call: str, result: str) -> str:
-    if call == "value":
-        return result
-    if result.strip().lower() == "no mutation detected":
-        return "no mut."
-    return "+" if call == "positive" else "\u2212"
-
-
-def panel_matrix(ihc: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Specimen x marker grids for the panel figure: ``(calls, texts)``.
-
-    Rows are ``"case · specimen"`` labels, columns the markers of :data:`MARKER_ORDER`;
-    ``calls`` holds one of :data:`CALLS` and ``texts`` the short text shown in the cell.
-    """
-    tidy = tidy_table(ihc)
-    rows = list(dict.fromkeys(_row_label(c, s) for c, s in zip(tidy["case_id"], tidy["specimen"])))
-    calls = pd.DataFrame(NOT_TESTED, index=rows, columns=list(MARKER_ORDER))
-    texts = pd.DataFrame("", index=rows, columns=list(MARKER_ORDER))
-    for _, row in tidy.iterrows():
-        label = _row_label(row["case_id"], row["specimen"])
-        calls.loc[label, row["marker"]] = row["call"]
-        texts.loc[label, row["marker"]] = _cell_text(row["call"], row["result"])
-    calls.index.name = texts.index.name = "case · specimen"
-    return calls, texts
-
-
-def coverage_table(ihc: pd.DataFrame) -> pd.DataFrame:
-    """How much was tested per case and specimen: markers, receptor results, and how many carry a number."""
-    tidy = tidy_table(ihc)
-    records = []
-    for (case_id, specimen), own in tidy.groupby(["case_id", "specimen"], sort=False):
-        receptors = own[own["marker"].isin(RECEPTORS)]
-        records.append({"case_id": case_id, "specimen": SPECIMEN_LABELS[specimen], "markers tested": len(own),
-                        "ER/PR/HER2 results": len(receptors),
-                        "of which with a percentage or score": int((receptors["call"] == "value").sum())})
-    return pd.DataFrame(records)
-
-
-def case_panel(ihc: pd.DataFrame, case_id: str, specimens: str | Sequence[str]) -> dict[str, object]:
-    """The results of one case on the given specimen(s), as input for :func:`interpret_panel`.
-
-    ER/PR and PD-L1 use the numeric ``result_value`` where one is printed, otherwise the
-    printed word. A marker present on two of the chosen specimens is an error.
-    """
-    frame = _plain(ihc)
-    if case_id not in set(frame["case_id"]):
-        raise ValueError(f"case_id {case_id!r} is not in the ihc table; expected one of {', '.join(sorted(set(frame['case_id'])))}")
-    wanted = [specimens] if isinstance(specimens, str) else list(specimens)
-    unknown = [s for s in wanted if s not in SPECIMEN_ORDER]
-    if unknown:
-        raise ValueError(f"specimen(s) {', '.join(map(repr, unknown))} unknown; expected any of: {', '.join(SPECIMEN_ORDER)}")
-    rows = frame[(frame["case_id"] == case_id) & frame["specimen"].isin(wanted)]
-    panel: dict[str, object] = {}
-    for _, row in rows.iterrows():
-        marker = row["marker"]
-        if marker in panel:
-            raise ValueError(f"{case_id}: {marker} appears on more than one of {', '.join(wanted)}; choose one specimen")
-        value = row["result_value"]
-        if marker in ("ER", "PR", "PD-L1") and pd.notna(value):
-            panel[marker] = float(value)
-        else:
-            panel[marker] = row["result"]
-    return panel
-
-
-def subtype_table(ihc: pd.DataFrame) -> pd.DataFrame:
-    """Subtype and gaps for every specimen on which ER, PR or HER2 was tested, with locators."""
-    frame = _plain(ihc)
-    records = []
-    for case_id in sorted(set(frame["case_id"])):
-        for specimen in SPECIMEN_ORDER:
-            own = frame[(frame["case_id"] == case_id) & (frame["specimen"] == specimen)]
-            if not set(own["marker"]) & set(RECEPTORS):
-                continue
-            reading = interpret_panel({m: v for m, v in case_panel(ihc, case_id, specimen).items() if m in RECEPTORS})
-            locators = own.loc[own["marker"].isin(RECEPTORS), "source_locator"]
-            records.append({
-                "case_id": case_id,
-                "specimen": SPECIMEN_LABELS[specimen],
-                "ER": reading.er.label.removeprefix("ER "),
-                "PR": reading.pr.label.removeprefix("PR "),
-                "HER2": reading.her2.category,
-                "subtype": reading.subtype,
-                "what is missing": " | ".join(_short_missing(m) for m in reading.missing),
-                "source_locator": " | ".join(dict.fromkeys(locators)),
-            })
-    return pd.DataFrame(records)
-
-
-def _short_missing(text: str) -> str:
-    """The first clause of a 'missing' message (before the first colon or full stop)."""
-    return re.split(r"[:.]", text, maxsplit=1)[0]
-
-
-def receptor_course(ihc: pd.DataFrame) -> pd.DataFrame:
-    """ER, PR and HER2 across breast primary, axillary node and bone marrow, case by case.
-
-    ``reading`` compares the primary with the marrow: concordant, not retested in the
-    marrow, not tested in the primary, or the direction of a conversion.
-    """
-    frame = _plain(ihc)
-    sites = ("breast_primary", "axillary_node", "bone_marrow")
-    records = []
-    for case_id in sorted(set(frame["case_id"])):
-        for marker in RECEPTORS:
-            own = frame[(frame["case_id"] == case_id) & (frame["marker"] == marker)]
-            result = {s: own.loc[own["specimen"] == s, "result"].iloc[0] if (own["specimen"] == s).any() else NOT_TESTED
-                      for s in sites}
-            primary, marrow = result["breast_primary"], result["bone_marrow"]
-            if primary == NOT_TESTED:
-                reading = "not tested in the primary"
-            elif marrow == NOT_TESTED:
-                reading = "not retested in the marrow"
-            elif result_call(marker, primary) == result_call(marker, marrow):
-                reading = "concordant (primary and marrow)"
-            else:
-                reading = f"conversion: {primary} in the primary, {marrow} in the marrow"
-            records.append({"case_id": case_id, "marker": marker,
-                            **{SPECIMEN_LABELS[s]: result[s] for s in sites}, "primary vs marrow": reading})
-    return pd.DataFrame(records)
-
-
-# The widget ---------------------------------------------------------------------------------------------
-RECEPTOR_CHOICES: tuple[tuple[str, object], ...] = (
-    ("negative (% not given)", NEGATIVE), ("positive (% not given)", POSITIVE),
-    ("0%", 0.0), ("0.5%", 0.5), ("1%", 1.0), ("5%", 5.0), ("10%", 10.0), ("11%", 11.0), ("50%", 50.0),
-    ("95%", 95.0), ("not tested", NOT_TESTED),
-)
-HER2_CHOICES: tuple[tuple[str, object], ...] = (
-    ("negative (score not given)", NEGATIVE), ("IHC 0", "0"), ("IHC 1+", "1+"), ("IHC 2+", "2+"), ("IHC 3+", "3+"),
-    ("positive (score not given)", POSITIVE), ("not tested", NOT_TESTED),
-)
-ISH_CHOICES: tuple[tuple[str, object], ...] = tuple((v, v) for v in ISH_RESULTS)
-BINARY_CHOICES: tuple[tuple[str, object], ...] = ((POSITIVE, POSITIVE), (NEGATIVE, NEGATIVE), (NOT_TESTED, NOT_TESTED))
-CPS_CHOICES: tuple[tuple[str, object], ...] = (
-    ("not tested", NOT_TESTED), ("CPS 0", 0.0), ("CPS 1", 1.0), ("CPS 5", 5.0), ("CPS 9", 9.0), ("CPS 10", 10.0),
-    ("CPS 20", 20.0), ("CPS 50", 50.0),
-)
-#: Controls of the explorer: panel key -> (description, choices).
-EXPLORER_CONTROLS: dict[str, tuple[str, tuple[tuple[str, object], ...]]] = {
-    "pan-CK": ("pan-CK (AE1/AE3)", BINARY_CHOICES),
-    "CK7": ("CK7", BINARY_CHOICES),
-    "CK20": ("CK20", BINARY_CHOICES),
-    "MUM1": ("MUM1", BINARY_CHOICES),
-    "GATA3": ("GATA3 (added?)", BINARY_CHOICES),
-    "ER": ("ER", RECEPTOR_CHOICES),
-    "PR": ("PR", RECEPTOR_CHOICES),
-    "HER2": ("HER2 IHC", HER2_CHOICES),
-    "HER2 ISH": ("HER2 ISH", ISH_CHOICES),
-    "PD-L1": ("PD-L1 CPS", CPS_CHOICES),
-}
-
-
-def _choice_label(key: str, value: object) -> str:
-    if key == "PD-L1":
-        return f"CPS {value:g} (as reported)"
-    if isinstance(value, float):
-        return f"{value:g}% (as reported)"
-    return f"{value} (as reported)"
-
-
-def explorer_start(reported: Mapping[str, object]) -> dict[str, object]:
-    """Start values of every explorer control from a reported panel (missing markers: not tested)."""
-    _check_keys(reported)
-    start: dict[str, object] = {}
-    for key in EXPLORER_CONTROLS:
-        value = reported.get(key)
-        if value is None:
-            value = "not done" if key == "HER2 ISH" else NOT_TESTED
-        elif isinstance(value, numbers.Real) and not isinstance(value, bool):
-            value = float(value)
-        start[key] = value
-    return start
-
-
-def explorer_choices(key: str, start: object) -> list[tuple[str, object]]:
-    """The choices of one control, with the reported value added when it is not among them."""
-    description_choices = EXPLORER_CONTROLS[key][1]
-    choices = list(description_choices)
-    if start not in [value for _, value in choices]:
-        choices.insert(0, (_choice_label(key, start), start))
-    return choices
-
-
-def panel_explorer(reported: Mapping[str, object], show: Callable[[str], None] | None = None,
-                   title: str = "Change a marker result and watch the reading change"):
-    """The notebook-02 widget: one dropdown per marker, starting from ``reported``.
-
-    Every change calls :func:`interpret_panel` on the current values (plus any reported
-    markers without a control, such as BRCA1/2) and passes :func:`explain_markdown` of the
-    result to ``show`` (default: display it as Markdown). *Back to as reported* restores
-    every control. Nothing here touches ``casedata/``.
-    """
-    import ipywidgets as widgets  # imported here so the rest of the module works without ipywidgets
-
-    from utils.widgets import explorer
-
-    if show is None:
-        from IPython.display import Markdown, display
-
-        def show(text: str) -> None:
-            display(Markdown(text))
-
-    start = explorer_start(reported)
-    fixed = {k: v for k, v in reported.items() if k not in EXPLORER_CONTROLS}
-    for key, value in start.items():  # fail now, with a clear message, if a reported value is unreadable
-        interpret_panel({key: value})
-    controls = {
-        key: widgets.Dropdown(options=explorer_choices(key, start[key]), value=start[key], description=description)
-        for key, (description, _) in EXPLORER_CONTROLS.items()
-    }
-
-    def render(**values: object) -> None:
-        try:
-            text = explain_markdown(interpret_panel({**fixed, **values}))
-        except ValueError as error:  # a contradictory choice, e.g. HER2 'negative' with amplified ISH
-            text = f"**These choices contradict each other:** {error}"
-        show(text)
-
-    return explorer(title, controls, render)

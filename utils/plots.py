@@ -170,7 +170,7 @@ PANEL_STYLE: dict[str, tuple[str, str, str]] = {
 
 
 def marker_panel(calls: pd.DataFrame, texts: pd.DataFrame | None = None, ax: Axes | None = None) -> Figure:
-    """Specimen x marker grid: one coloured, labelled cell per result (see ``utils.ihc.panel_matrix``).
+    """Specimen x marker grid: one coloured, labelled cell per result (see ``utils.ihc_views.panel_matrix``).
 
     ``calls`` holds one of the keys of :data:`PANEL_STYLE` per cell; ``texts`` the short text
     written in the cell (defaults to none). Colour and text both carry the result, so the
