@@ -18,51 +18,88 @@ def data():
 
 
 # ER and PR -------------------------------------------------------------------------------
-@pytest.mark.parametrize(("percent", "status"), [
-    (0, "negative"), (0.5, "negative"), (0.9, "negative"), (0.99, "negative"),
-    (1, "low positive"), (1.0, "low positive"), (5, "low positive"), (10, "low positive"),
-    (10.01, "positive"), (10.1, "positive"), (11, "positive"), (100, "positive"),
+# ASCO/CAP 2020: both negative below 1 % and positive from 1 %; ER 1-10 % is reported as
+# ER Low Positive (a subset of positive); PR has no low category.
+@pytest.mark.parametrize(("percent", "er", "pr"), [
+    (0, "negative", "negative"), (0.5, "negative", "negative"), (0.9, "negative", "negative"),
+    (0.99, "negative", "negative"),
+    (1, "low positive", "positive"), (1.0, "low positive", "positive"), (5, "low positive", "positive"),
+    (9.9, "low positive", "positive"), (10, "low positive", "positive"),
+    (10.01, "positive", "positive"), (10.1, "positive", "positive"), (11, "positive", "positive"),
+    (100, "positive", "positive"),
 ])
-def test_receptor_status_at_every_threshold(percent, status):
-    assert ihc.receptor_status(percent) == status
+def test_receptor_status_at_every_threshold_for_er_and_pr(percent, er, pr):
+    assert ihc.receptor_status(percent, "ER") == er
+    assert ihc.receptor_status(percent, "PR") == pr
 
 
+def test_pr_has_no_low_positive_category():
+    assert {ihc.receptor_status(p / 10, "PR") for p in range(0, 1001)} == {"negative", "positive"}
+
+
+@pytest.mark.parametrize("marker", ["ER", "PR"])
 @pytest.mark.parametrize(("bad", "message"), [
     (-0.1, r"-0\.1 is outside 0-100"), (100.1, r"100\.1 is outside 0-100"),
     ("5", r"'5' is not a number"), (None, r"None is not a number"), (True, r"True is not a number"),
     (math.nan, r"is NaN"),
 ])
-def test_receptor_status_names_the_bad_value_and_what_was_expected(bad, message):
-    with pytest.raises(ValueError, match=rf"{message}.*expected a percentage"):
-        ihc.receptor_status(bad)
+def test_receptor_status_names_the_bad_value_and_what_was_expected(marker, bad, message):
+    with pytest.raises(ValueError, match=rf"{marker} percent {message}.*expected a percentage"):
+        ihc.receptor_status(bad, marker)
 
 
-@pytest.mark.parametrize(("result", "status", "percent"), [
-    ("35%", "positive", 35.0), (" 0.5 % ", "negative", 0.5), (10, "low positive", 10.0), (0.9, "negative", 0.9),
+@pytest.mark.parametrize("marker", ["HER2", "er", ""])
+def test_receptor_status_needs_er_or_pr(marker):
+    with pytest.raises(ValueError, match=rf"marker {marker!r} is not a hormone receptor; expected 'ER' or 'PR'"):
+        ihc.receptor_status(5, marker)
+
+
+@pytest.mark.parametrize(("marker", "result", "status", "percent"), [
+    ("ER", "35%", "positive", 35.0), ("ER", " 0.5 % ", "negative", 0.5), ("ER", 10, "low positive", 10.0),
+    ("ER", 0.9, "negative", 0.9), ("ER", "1%", "low positive", 1.0), ("ER", 10.1, "positive", 10.1),
+    ("PR", 0.9, "negative", 0.9), ("PR", "1%", "positive", 1.0), ("PR", 5, "positive", 5.0),
+    ("PR", 10, "positive", 10.0), ("PR", 10.1, "positive", 10.1),
 ])
-def test_read_receptor_from_a_percentage(result, status, percent):
-    call = ihc.read_receptor("ER", result)
+def test_read_receptor_from_a_percentage(marker, result, status, percent):
+    call = ihc.read_receptor(marker, result)
     assert (call.status, call.percent, call.missing) == (status, percent, ())
     assert call.positive is (status != "negative")
 
 
-def test_a_bare_positive_keeps_the_subtype_but_says_the_percentage_is_missing():
+def test_er_low_positive_is_a_subset_of_positive():
+    call = ihc.read_receptor("ER", 5)
+    assert call.status == "low positive" and call.positive is True and call.label == "ER low positive (5%)"
+
+
+def test_a_bare_er_positive_keeps_the_subtype_but_says_the_percentage_is_missing():
     call = ihc.read_receptor("ER", "Positive")
     assert call.status == "positive" and call.percent is None and call.positive is True
-    assert "percentage not reported" in call.missing[0] and "1-10 %" in call.missing[0]
+    assert "percentage not reported" in call.missing[0] and "ER Low Positive result (1-10 %)" in call.missing[0]
     assert call.label == "ER positive (% not reported)"
 
 
-def test_a_bare_negative_says_a_low_positive_could_hide_behind_it():
+def test_a_bare_pr_positive_says_pr_has_no_low_category():
+    call = ihc.read_receptor("PR", "positive")
+    assert call.positive is True and "no low category" in call.missing[0] and "1-10" not in call.missing[0]
+
+
+def test_a_bare_er_negative_says_an_er_low_result_could_hide_behind_it():
+    call = ihc.read_receptor("ER", "negative")
+    assert call.status == "negative" and call.positive is False
+    assert "fewer than 1 %" in call.missing[0] and "ER Low Positive result (1-10 %)" in call.missing[0]
+
+
+def test_a_bare_pr_negative_says_a_result_of_1_percent_could_hide_behind_it():
     call = ihc.read_receptor("PR", "negative")
     assert call.status == "negative" and call.positive is False
-    assert "fewer than 1 %" in call.missing[0] and "low-positive" in call.missing[0]
+    assert "fewer than 1 %" in call.missing[0] and "1 % or more" in call.missing[0] and "low" not in call.missing[0]
 
 
-@pytest.mark.parametrize("result", [None, "not tested"])
-def test_not_tested_receptor(result):
+@pytest.mark.parametrize("result", [None, "not reported", "not tested", " Not Reported "])
+def test_a_receptor_without_a_result_is_not_reported(result):
     call = ihc.read_receptor("ER", result)
-    assert call.status == "not tested" and call.positive is None and call.label == "ER not tested"
+    assert call.status == "not reported" and call.positive is None and call.label == "ER not reported"
+    assert call.missing == ("ER not reported for this specimen.",)
 
 
 @pytest.mark.parametrize(("marker", "result", "message"), [
@@ -130,8 +167,9 @@ def test_a_bare_her2_negative_says_0_versus_1_plus_is_missing_and_why():
 
 def test_read_her2_other_printed_forms():
     assert ihc.read_her2("positive").status == "positive"
-    assert ihc.read_her2(None).status == "not tested"
-    assert ihc.read_her2("not tested").positive is None
+    assert ihc.read_her2(None).status == "not reported"
+    assert ihc.read_her2("not reported").positive is None
+    assert ihc.read_her2("not tested").category == "HER2 not reported"
     assert ihc.read_her2("2+", "not amplified").her2_low is True
     assert ihc.read_her2("negative", "not amplified").status == "negative"
     with pytest.raises(ValueError, match=r"'negative' with an amplified ISH result is contradictory"):
@@ -145,9 +183,12 @@ def panel_subtype(er, pr, her2, ish="not done"):
 
 @pytest.mark.parametrize(("er", "pr", "her2", "ish", "expected"), [
     (90, 50, "0", "not done", "HR+/HER2-"),
-    (1, 0, "1+", "not done", "HR+/HER2-"),  # ER-low still counts as HR+
+    (1, 0, "1+", "not done", "HR+/HER2-"),  # ER Low Positive still counts as HR+
+    (10, 0.9, "0", "not done", "HR+/HER2-"),
     (0.9, 0, "1+", "not done", "triple-negative"),
-    (0, 10.1, "0", "not done", "HR+/HER2-"),  # PR alone is enough
+    (0.9, 0.9, "0", "not done", "triple-negative"),
+    (0, 1, "0", "not done", "HR+/HER2-"),  # PR alone is enough, from 1 %
+    (0, 10.1, "0", "not done", "HR+/HER2-"),
     (0, 0, "3+", "not done", "HR-/HER2+"),
     (50, 0, "3+", "not done", "HR+/HER2+"),
     (50, 0, "2+", "amplified", "HR+/HER2+"),
@@ -155,7 +196,7 @@ def panel_subtype(er, pr, her2, ish="not done"):
     (0, 0, "2+", "not done", "undetermined"),
     ("negative", "negative", "negative", "not done", "triple-negative"),
     ("positive", "negative", "negative", "not done", "HR+/HER2-"),
-    ("positive", None, None, "not done", "undetermined"),  # HER2 not tested
+    ("positive", None, None, "not done", "undetermined"),  # HER2 not reported
     (None, "negative", "0", "not done", "undetermined"),  # HR status undecided
     (None, "positive", "0", "not done", "HR+/HER2-"),
 ])
@@ -188,7 +229,10 @@ def test_pdl1_group_rejects_bad_input(bad, message):
 
 def test_rule_tables_apply_the_same_functions():
     receptors = ihc.receptor_rules_table((0.9, 1, 10, 10.1))
-    assert list(receptors["ASCO/CAP 2020 call"]) == ["negative", "low positive", "low positive", "positive"]
+    assert list(receptors["ER (ASCO/CAP 2020)"]) == [
+        "negative", "positive, reported as ER Low Positive", "positive, reported as ER Low Positive", "positive"]
+    assert list(receptors["PR (ASCO/CAP 2020)"]) == ["negative", "positive", "positive", "positive"]
+    assert list(receptors["counts as HR-positive"]) == ["no", "yes", "yes", "yes"]
     her2 = ihc.her2_rules_table().set_index(["IHC score", "ISH"])
     assert her2.loc[("2+", "not done"), "HER2 status"] == "equivocal"
     assert her2.loc[("2+", "not done"), "HER2-low"] == "not yet known"
@@ -219,18 +263,42 @@ def test_cps_at_10_changes_the_keynote355_reading():
     assert "outside the CPS >= 10 group" in below and "PD-L1 CPS >= 10: the group" in at
 
 
-def test_er_low_positive_tumour_is_hr_positive_with_a_caveat():
-    reading = ihc.interpret_panel({"ER": 5, "PR": 0, "HER2": "1+", "pan-CK": "positive"})
+def test_er_low_tumour_keeps_the_triple_negative_evidence_flagged():
+    reading = ihc.interpret_panel({**TNBC_LIKE, "ER": 5, "HER2": "1+"})
     assert reading.subtype == "HR+/HER2-" and reading.her2.her2_low is True
     evidence = " ".join(reading.evidence)
-    assert "low positive (1-10 %)" in evidence and "DESTINY-Breast04" in evidence and "PALOMA" in evidence
+    assert "ER Low Positive (1-10 %)" in evidence and "Neither body of trial evidence" in evidence
+    assert "PALOMA" in evidence and "DESTINY-Breast04" in evidence
+    assert "Trial definition excluded ER-low" in evidence and "ER and PR below 1 %" in evidence
+    assert "KEYNOTE-355" in evidence and "ASCENT" in evidence and "OlympiAD" in evidence
+    assert "hormone-receptor-negative cohort was small (58 patients)" in evidence
+    assert reading.next_markers[0].startswith("TRPS1")  # receptor positivity this weak does not settle the origin
+
+
+@pytest.mark.parametrize(("er", "pr"), [(10.1, 0), (50, 0), (5, 5), (0, 5)])
+def test_other_hormone_receptor_positive_tumours_get_only_the_hr_positive_evidence(er, pr):
+    evidence = " ".join(ihc.interpret_panel({**TNBC_LIKE, "ER": er, "PR": pr}).evidence)
+    assert "PALOMA" in evidence and "KEYNOTE-355" not in evidence and "ASCENT" not in evidence
+    assert "ER Low Positive" not in evidence
+
+
+def test_ascent_line_states_the_entry_criterion():
+    evidence = " ".join(ihc.interpret_panel(TNBC_LIKE).evidence)
+    assert "at least two chemotherapy regimens for advanced disease" in evidence and "within 12 months" in evidence
+
+
+def test_destiny_breast04_cohort_note_only_for_hormone_receptor_negative_disease():
+    tn = " ".join(ihc.interpret_panel({**TNBC_LIKE, "HER2": "1+"}).evidence)
+    hr = " ".join(ihc.interpret_panel({**TNBC_LIKE, "ER": 60, "HER2": "1+"}).evidence)
+    assert "published 2022" in tn and "58 patients" in tn
+    assert "published 2022" in hr and "58 patients" not in hr
 
 
 def test_pr_gap_does_not_change_the_subtype_when_er_is_positive():
     reading = ihc.interpret_panel({"ER": "positive", "pan-CK": "positive"})
-    assert reading.subtype == "undetermined"  # HER2 not tested on this specimen
-    assert any(m.startswith("PR not tested on this specimen: it cannot change the subtype") for m in reading.missing)
-    assert "HER2 not tested on this specimen." in reading.missing
+    assert reading.subtype == "undetermined"  # HER2 not reported for this specimen
+    assert any(m.startswith("PR not reported for this specimen: it cannot change the subtype") for m in reading.missing)
+    assert "HER2 not reported for this specimen." in reading.missing
 
 
 def test_keratin_negative_panel_sends_the_work_up_elsewhere():
@@ -244,6 +312,14 @@ def test_a_positive_origin_marker_needs_no_further_marker():
     assert reading.next_markers == () and any(line.startswith("TRPS1 positive") for line in reading.origin)
 
 
+def test_origin_markers_carry_their_specificity_caveats():
+    origin = " ".join(ihc.interpret_panel({"pan-CK": "positive", "TRPS1": "positive", "GATA3": "positive"}).origin)
+    assert "not breast-specific" in origin and "salivary" in origin and "sarcomas" in origin
+    assert "T cells also stain" in origin
+    suggestions = " ".join(ihc.interpret_panel(TNBC_LIKE).next_markers)
+    assert "not breast-specific" in suggestions and "T cells" in suggestions
+
+
 @pytest.mark.parametrize(("ck7", "ck20", "fragment"), [
     ("positive", "positive", "CK7+/CK20+"), ("negative", "positive", "colorectal pattern"),
     ("negative", "negative", "CK7-/CK20-"), ("positive", None, "Only one of CK7 and CK20"),
@@ -255,7 +331,7 @@ def test_ck7_ck20_patterns(ck7, ck20, fragment):
 
 @pytest.mark.parametrize(("results", "message"), [
     ({"CK5": "positive"}, r"unknown marker\(s\) 'CK5'; expected any of: pan-CK"),
-    ({"CK7": "weak"}, r"CK7 result 'weak' is not understood; expected 'positive', 'negative' or None"),
+    ({"CK7": "weak"}, r"CK7 result 'weak' is not understood; expected 'positive', 'negative' or None \(not reported\)"),
     ({"BRCA1/2": "negative"}, r"BRCA1/2 result 'negative' is not understood; expected one of mutation detected"),
     (["ER"], r"results must be a mapping"),
 ])
@@ -283,15 +359,42 @@ def test_panel_matrix_has_one_cell_per_case_specimen_and_marker(data):
     calls, texts = ihc_views.panel_matrix(data.ihc)
     pairs = data.ihc[["case_id", "specimen"]].astype(str).drop_duplicates()
     assert calls.shape == (len(pairs), len(ihc_views.MARKER_ORDER)) and texts.shape == calls.shape
-    assert (calls != "not tested").sum().sum() == len(data.ihc)
-    assert ((texts == "") == (calls == "not tested")).all().all()
+    assert (calls != "not reported").sum().sum() == len(data.ihc)
+    assert ((texts == "") == (calls == "not reported")).all().all()
 
 
-def test_coverage_table_counts_what_was_tested(data):
+def test_coverage_table_counts_what_was_reported(data):
     table = ihc_views.coverage_table(data.ihc)
-    assert table["markers tested"].sum() == len(data.ihc)
+    assert table["markers reported"].sum() == len(data.ihc)
     assert list(table["specimen"])[:2] == ["breast primary", "bone marrow"]  # clinical order within a case
     assert (table["of which with a percentage or score"] <= table["ER/PR/HER2 results"]).all()
+
+
+def test_coverage_summary_states_the_counts_of_the_table(data):
+    table = ihc_views.coverage_table(data.ihc)
+    text = ihc_views.coverage_summary(data.ihc)
+    assert f"Of the {table['ER/PR/HER2 results'].sum()} ER, PR and HER2 results" in text
+    assert f"{table['of which with a percentage or score'].sum()} carry a percentage" in text
+    assert "akagi2021: breast primary" in text and "tested" not in text
+
+
+def test_specimen_table_keeps_every_result_and_its_locator(data):
+    table = ihc_views.specimen_table(data.ihc)
+    pairs = data.ihc[["case_id", "specimen"]].astype(str).drop_duplicates()
+    assert len(table) == len(pairs) and list(table.columns)[-1] == "source_locator"
+    assert table["results as reported"].str.count(";").sum() + len(table) == len(data.ihc)
+    for locator in data.ihc["source_locator"].astype(str):
+        assert table["source_locator"].str.contains(locator, regex=False).any()
+
+
+def test_discrepancy_markdown_shows_both_statements_with_locators(data):
+    row = data.discrepancies.set_index("discrepancy_id").loc["AK-02"]
+    text = ihc_views.discrepancy_markdown(data.discrepancies, "AK-02")
+    for field in ihc_views.DISCREPANCY_FIELDS:
+        assert str(row[field]) in text
+    assert "Why:" not in text and str(row["rationale"]) in ihc_views.discrepancy_markdown(data.discrepancies, "AK-02", True)
+    with pytest.raises(ValueError, match=r"discrepancy_id 'AK-99' is not in the discrepancies table"):
+        ihc_views.discrepancy_markdown(data.discrepancies, "AK-99")
 
 
 def test_primary_subtypes_agree_with_cases_csv(data):
@@ -301,10 +404,12 @@ def test_primary_subtypes_agree_with_cases_csv(data):
     assert primaries.to_dict() == curated.to_dict()
 
 
-def test_receptor_course_shows_what_was_not_retested(data):
-    course = ihc_views.receptor_course(data.ihc).set_index(["case_id", "marker"])["primary vs marrow"]
+def test_receptor_course_shows_what_was_not_reported(data):
+    table = ihc_views.receptor_course(data.ihc)
+    course = table.set_index(["case_id", "marker"])["primary vs marrow"]
     assert course.loc[("akagi2021", "ER")] == "concordant (primary and marrow)"
-    assert course.loc[("akagi2021", "HER2")] == "not retested in the marrow"
+    assert course.loc[("akagi2021", "HER2")] == "not reported for the marrow"
+    assert not table.astype(str).apply(lambda column: column.str.contains("tested")).any().any()
     assert course.loc[("tnbc2025", "HER2")] == "concordant (primary and marrow)"
 
 
@@ -343,18 +448,31 @@ def test_result_call_rejects_unknown_text():
 
 def test_every_ihc_marker_has_a_cited_pattern(data):
     patterns = data.marker_patterns.set_index("marker")
-    tested = set(data.ihc.loc[data.ihc["method"].astype(str) == "ihc", "marker"].astype(str))
-    assert tested <= set(patterns.index)
+    reported = set(data.ihc.loc[data.ihc["method"].astype(str) == "ihc", "marker"].astype(str))
+    assert reported <= set(patterns.index)
     assert set(patterns["source_id"]) <= set(data.sources["source_id"])
+
+
+def test_marker_patterns_keep_the_receptor_rules_and_the_caveats(data):
+    patterns = data.marker_patterns.set_index("marker")
+    assert "ER Low Positive" in patterns.loc["ER", "breast_carcinoma"]
+    assert "no low" in patterns.loc["PR", "breast_carcinoma"] and "low positive" not in patterns.loc["PR", "breast_carcinoma"].lower()
+    assert "salivary" in patterns.loc["TRPS1", "other_tumours"] and "T cells" in patterns.loc["GATA3", "other_tumours"]
+    assert set(patterns.loc[["CK7", "CK20"], "marker_class"]) == {"epithelial"}  # a keratin pattern, not an organ marker
+    assert set(patterns.loc[list(ihc.ORIGIN_MARKERS), "marker_class"]) == {"site_of_origin"}
+    sources = set(data.sources["source_id"])
+    for source_id in ("lennartz2024_trps1", "bachert2024_trps1"):
+        assert source_id in sources and source_id in patterns.loc["TRPS1", "source_locator"]
 
 
 # Figure ---------------------------------------------------------------------------------------------
 def test_marker_panel_figure_is_titled_and_labelled(data):
     plots.use_course_style()
-    figure = plots.marker_panel(*ihc_views.panel_matrix(data.ihc))
+    figure = ihc_views.marker_panel_figure(data.ihc)
     ax = figure.axes[0]
     assert ax.get_title() and ax.get_xlabel() == "marker" and ax.get_ylabel() == "case · specimen"
-    assert len(ax.get_legend().get_texts()) == len(plots.PANEL_STYLE)
+    legend = [text.get_text() for text in ax.get_legend().get_texts()]
+    assert len(legend) == len(plots.PANEL_STYLE) and "not reported" in legend and "not tested" not in legend
     matplotlib.pyplot.close(figure)
 
 
@@ -406,9 +524,19 @@ def test_explorer_adds_a_reported_value_missing_from_its_choices():
     assert ihc_views.explorer_choices("ER", "negative") == list(ihc_views.RECEPTOR_CHOICES)
     shown = []
     box = ihc_views.panel_explorer({"ER": 35.0, "HER2": "1+"}, show=shown.append)
-    assert box.values()["ER"] == 35.0 and box.values()["pan-CK"] == "not tested" and box.values()["HER2 ISH"] == "not done"
+    assert box.values()["ER"] == 35.0 and box.values()["pan-CK"] == "not reported" and box.values()["HER2 ISH"] == "not done"
 
 
 def test_explorer_rejects_an_unreadable_reported_value():
     with pytest.raises(ValueError, match=r"ER result 'weak' is not understood"):
         ihc_views.panel_explorer({"ER": "weak"}, show=lambda text: None)
+
+
+def test_explorer_er_low_keeps_both_bodies_of_evidence(tnbc_explorer):
+    box, shown = tnbc_explorer
+    box.controls["ER"].value = 5.0
+    assert shown[-1].startswith("**Subtype: HR+/HER2-**")
+    assert "Neither body of trial evidence" in shown[-1] and "Trial definition excluded ER-low" in shown[-1]
+    assert "PALOMA" in shown[-1] and "KEYNOTE-355" in shown[-1]
+    box.controls["PR"].value = 5.0  # PR positive: no longer an ER-low-only tumour
+    assert "KEYNOTE-355" not in shown[-1] and "PR positive (5%)" in shown[-1]

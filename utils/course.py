@@ -35,7 +35,7 @@ LESSONS: tuple[Lesson, ...] = (
     Lesson(1, "presentation", "Presentation: marrow failure in a patient with breast cancer",
            "classify and grade the cytopenias (CTCAE v5.0), the differential diagnosis, why a marrow biopsy", 30, 20),
     Lesson(2, "ihc_interpretation", "Immunohistochemistry: where do the cells in the marrow come from?",
-           "read the marker panel, receptor subtype by ASCO/CAP, receptor conversion", 25, 15, (1,)),
+           "read the marker panel, receptor subtype by ASCO/CAP, receptor conversion", 35, 25, (1,)),
     Lesson(3, "treatment_lines", "Treatment lines: what was given, when, and at what dose",
            "swimmer charts, dosing in marrow failure, the anthracycline question", 35, 20, (1, 2)),
     Lesson(4, "lab_recovery", "Lab recovery curves: how the marrow answered",

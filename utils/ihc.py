@@ -10,10 +10,13 @@ values, so they can be tested at every threshold and wired to a widget. They ret
 
 Rules encoded here (cite the sources, not this module)
 -------------------------------------------------------
-* **ER and PR** (ASCO/CAP 2020; Allison et al., J Clin Oncol 2020): fewer than 1 % of
-  tumour nuclei stained is *negative*; 1-10 % is *low positive* (the "ER-low" reporting
-  category); more than 10 % is *positive*. Low positive and positive both count as
-  positive for the subtype.
+* **ER** (ASCO/CAP 2020; Allison et al., J Clin Oncol 2020): fewer than 1 % of tumour
+  nuclei stained is *negative*; 1-100 % is *positive*. Results of 1-10 % are reported in a
+  separate category, **ER Low Positive**, which is a subset of positive: it counts as
+  positive for the subtype, but the guideline notes limited data on endocrine benefit.
+  :func:`receptor_status` returns ``"low positive"`` for them and ``"positive"`` above 10 %.
+* **PR** (same guideline): negative below 1 %, positive from 1 %. There is **no low
+  category for PR**; PR is used mainly for prognosis in ER-positive cancer.
 * **HER2** (ASCO/CAP 2018 focused update, affirmed in 2023; Wolff et al.): IHC 3+ is
   positive; IHC 2+ is equivocal until in situ hybridisation (ISH) decides (amplified:
   positive; not amplified: negative); IHC 0 and 1+ are negative. IHC 1+ and 2+ with
@@ -27,11 +30,12 @@ Rules encoded here (cite the sources, not this module)
 
 Reports often print only "positive" or "negative". The subtype can usually still be
 derived, but every call says what is missing (the percentage, the HER2 score) and why
-that matters now.
+that matters now. A marker the report does not mention is *not reported*, never "not
+tested": a report only tells what it reports.
 
 Main entry points
 -----------------
-receptor_status(percent)            ER/PR status from the percentage of stained nuclei
+receptor_status(percent, marker)    ER or PR status from the percentage of stained nuclei
 read_receptor(marker, result)       the same from a printed result ("positive", "35%", 35.0)
 her2_category(score, ish)           HER2 from the IHC score and the ISH call
 read_her2(result, ish)              the same from a printed result ("negative", "2+")
@@ -39,6 +43,7 @@ subtype(er, pr, her2)               the receptor subtype
 pdl1_group(cps)                     the KEYNOTE-355 CPS group
 receptor_rules_table, her2_rules_table
                                     the rules applied to illustrative values (for teaching)
+er_low_only(er, pr)                 ER Low Positive is the only positive receptor (evidence from both sides)
 interpret_panel(results)            subtype, what is missing, origin reading, evidence to weigh
 explain_markdown(interpretation)    the same as Markdown, for notebooks and the widget
 
@@ -58,20 +63,22 @@ from dataclasses import asdict, dataclass
 import pandas as pd
 
 # Thresholds ---------------------------------------------------------------------------
-#: ER/PR: below this percentage of stained tumour nuclei the result is negative.
+#: ER and PR: below this percentage of stained tumour nuclei the result is negative.
 NEGATIVE_BELOW: float = 1.0
-#: ER/PR: up to and including this percentage a positive result is "low positive".
-LOW_POSITIVE_UP_TO: float = 10.0
+#: ER only: up to and including this percentage a positive result is reported as ER Low Positive.
+ER_LOW_POSITIVE_UP_TO: float = 10.0
 #: PD-L1 combined positive score cut-offs used in KEYNOTE-355.
 CPS_CUTOFFS: tuple[float, float] = (1.0, 10.0)
 
 # Vocabularies -----------------------------------------------------------------------------
-NEGATIVE, LOW_POSITIVE, POSITIVE, NOT_TESTED = "negative", "low positive", "positive", "not tested"
-RECEPTOR_STATUSES: tuple[str, ...] = (NEGATIVE, LOW_POSITIVE, POSITIVE, NOT_TESTED)
+NEGATIVE, LOW_POSITIVE, POSITIVE, NOT_REPORTED = "negative", "low positive", "positive", "not reported"
+#: Accepted as input for a marker without a result; read as :data:`NOT_REPORTED`.
+NO_RESULT_WORDS: tuple[str, ...] = (NOT_REPORTED, "not tested")
+RECEPTOR_STATUSES: tuple[str, ...] = (NEGATIVE, LOW_POSITIVE, POSITIVE, NOT_REPORTED)
 HER2_SCORES: tuple[str, ...] = ("0", "1+", "2+", "3+")
 ISH_RESULTS: tuple[str, ...] = ("not done", "not amplified", "amplified")
 EQUIVOCAL = "equivocal"
-HER2_STATUSES: tuple[str, ...] = (NEGATIVE, POSITIVE, EQUIVOCAL, NOT_TESTED)
+HER2_STATUSES: tuple[str, ...] = (NEGATIVE, POSITIVE, EQUIVOCAL, NOT_REPORTED)
 UNDETERMINED = "undetermined"
 #: Subtype labels, as in casedata/cases.csv, plus "undetermined".
 SUBTYPES: tuple[str, ...] = ("HR+/HER2-", "HR+/HER2+", "HR-/HER2+", "triple-negative", UNDETERMINED)
@@ -81,7 +88,7 @@ BRCA_RESULTS: tuple[str, ...] = ("mutation detected", "no mutation detected")
 BINARY_MARKERS: tuple[str, ...] = ("pan-CK", "CK7", "CK20", "MUM1", "GATA3", "TRPS1", "mammaglobin", "SOX10")
 #: Every key :func:`interpret_panel` accepts.
 PANEL_KEYS: tuple[str, ...] = BINARY_MARKERS + ("ER", "PR", "HER2", "HER2 ISH", "Ki-67", "PD-L1", "BRCA1/2")
-#: Site-of-origin markers a pathologist may add (not tested in either case).
+#: Site-of-origin markers a pathologist may add (reported in neither case).
 ORIGIN_MARKERS: tuple[str, ...] = ("GATA3", "TRPS1", "mammaglobin", "SOX10")
 
 RECEPTORS: tuple[str, ...] = ("ER", "PR", "HER2")
@@ -107,19 +114,29 @@ def _percent(value: object, what: str) -> float:
     return number
 
 
-def receptor_status(percent: float) -> str:
+def _is_no_result(value: object) -> bool:
+    return value is None or (isinstance(value, str) and value.strip().lower() in NO_RESULT_WORDS)
+
+
+def receptor_status(percent: float, marker: str) -> str:
     """ER or PR status from the percentage of stained tumour nuclei (ASCO/CAP 2020).
 
-    ``"negative"`` below 1 %, ``"low positive"`` from 1 to 10 % inclusive, ``"positive"``
-    above 10 %.
+    Both receptors are ``"negative"`` below 1 % and positive from 1 %. For **ER** a result
+    of 1 to 10 % inclusive is returned as ``"low positive"`` (the guideline's *ER Low
+    Positive* reporting category, a subset of positive) and above 10 % as ``"positive"``.
+    **PR** has no low category: 1 % or more is ``"positive"``.
 
-    >>> [receptor_status(p) for p in (0.9, 1, 10, 10.1)]
+    >>> [receptor_status(p, "ER") for p in (0.9, 1, 10, 10.1)]
     ['negative', 'low positive', 'low positive', 'positive']
+    >>> [receptor_status(p, "PR") for p in (0.9, 1, 10, 10.1)]
+    ['negative', 'positive', 'positive', 'positive']
     """
-    value = _percent(percent, "percent")
+    if marker not in ("ER", "PR"):
+        raise ValueError(f"marker {marker!r} is not a hormone receptor; expected 'ER' or 'PR'")
+    value = _percent(percent, f"{marker} percent")
     if value < NEGATIVE_BELOW:
         return NEGATIVE
-    if value <= LOW_POSITIVE_UP_TO:
+    if marker == "ER" and value <= ER_LOW_POSITIVE_UP_TO:
         return LOW_POSITIVE
     return POSITIVE
 
@@ -135,40 +152,46 @@ class ReceptorCall:
 
     @property
     def positive(self) -> bool | None:
-        """True for low positive or positive, False for negative, None when not tested."""
-        if self.status == NOT_TESTED:
+        """True for positive (ER Low Positive included), False for negative, None when not reported."""
+        if self.status == NOT_REPORTED:
             return None
         return self.status != NEGATIVE
 
     @property
     def label(self) -> str:
         """Short readable call, for example ``"ER low positive (5%)"``."""
-        if self.status == NOT_TESTED:
-            return f"{self.marker} not tested"
+        if self.status == NOT_REPORTED:
+            return f"{self.marker} not reported"
         amount = f"{self.percent:g}%" if self.percent is not None else "% not reported"
         return f"{self.marker} {self.status} ({amount})"
 
 
 def _missing_percentage(marker: str, status: str) -> str:
-    if status == POSITIVE:
-        why = (" ER-low tumours (1-10 %) are a separate reporting category because the benefit of endocrine"
-               " therapy is uncertain for them (ASCO/CAP 2020)." if marker == "ER" else
-               " PR is used mainly for prognosis in ER-positive cancer (ASCO/CAP 2020).")
-        return f"{marker} percentage not reported: low positive (1-10 %) cannot be told from positive (> 10 %).{why}"
-    return (f"{marker} percentage not reported: 'negative' should mean fewer than 1 % of nuclei stained;"
-            " a low-positive result (1-10 %) reported as negative would change the subtype.")
+    if marker == "ER" and status == POSITIVE:
+        return ("ER percentage not reported: 'positive' covers 1-100 %, so an ER Low Positive result (1-10 %)"
+                " cannot be told from a higher one. ASCO/CAP 2020 reports 1-10 % separately because data on"
+                " endocrine benefit at that level are limited.")
+    if marker == "PR" and status == POSITIVE:
+        return ("PR percentage not reported: PR has no low category (positive from 1 %), so the subtype is"
+                " settled; the percentage adds prognostic detail in ER-positive cancer (ASCO/CAP 2020).")
+    if marker == "ER":
+        return ("ER percentage not reported: 'negative' should mean fewer than 1 % of nuclei stained;"
+                " an ER Low Positive result (1-10 %) reported as negative would change the subtype.")
+    return ("PR percentage not reported: 'negative' should mean fewer than 1 % of nuclei stained;"
+            " a PR of 1 % or more reported as negative would change the subtype of an ER-negative tumour.")
 
 
 def read_receptor(marker: str, result: object) -> ReceptorCall:
     """ER or PR from a printed result.
 
     ``result`` may be a percentage (a number, or text such as ``"35%"``), the bare words
-    ``"positive"`` or ``"negative"`` (no percentage printed), or ``None`` / ``"not tested"``.
+    ``"positive"`` or ``"negative"`` (no percentage printed), or ``None`` / ``"not reported"``
+    (``"not tested"`` is read the same way).
     """
     if marker not in ("ER", "PR"):
         raise ValueError(f"marker {marker!r} is not a hormone receptor; expected 'ER' or 'PR'")
-    if result is None or (isinstance(result, str) and result.strip().lower() == NOT_TESTED):
-        return ReceptorCall(marker, NOT_TESTED, None, (f"{marker} not tested on this specimen.",))
+    if _is_no_result(result):
+        return ReceptorCall(marker, NOT_REPORTED, None, (f"{marker} not reported for this specimen.",))
     if isinstance(result, str):
         text = result.strip().lower()
         if text in (POSITIVE, NEGATIVE):
@@ -176,10 +199,10 @@ def read_receptor(marker: str, result: object) -> ReceptorCall:
         match = _PERCENT_TEXT.match(text)
         if not match:
             raise ValueError(f"{marker} result {result!r} is not understood; expected a percentage (0-100, "
-                             "for example 35 or '35%'), 'positive', 'negative', or None for not tested")
+                             "for example 35 or '35%'), 'positive', 'negative', or None for not reported")
         result = float(match.group(1))
     percent = _percent(result, f"{marker} percent")
-    return ReceptorCall(marker, receptor_status(percent), percent)
+    return ReceptorCall(marker, receptor_status(percent, marker), percent)
 
 
 # HER2 -------------------------------------------------------------------------------------------
@@ -197,14 +220,14 @@ class Her2Call:
 
     @property
     def positive(self) -> bool | None:
-        """True or False once decided; None when equivocal or not tested."""
+        """True or False once decided; None when equivocal or not reported."""
         return {POSITIVE: True, NEGATIVE: False}.get(self.status)
 
 
 _MISSING_SCORE = ("HER2 IHC score not reported: 'negative' covers IHC 0, 1+ and 2+ with non-amplified ISH."
-                  " Since DESTINY-Breast04, 1+ and 2+/ISH-not-amplified (HER2-low) qualify for trastuzumab"
-                  " deruxtecan evidence and 0 does not, so the ASCO/CAP 2023 update asks laboratories to"
-                  " separate 0 from 1+ carefully.")
+                  " Since DESTINY-Breast04 (published 2022), 1+ and 2+/ISH-not-amplified (HER2-low) bring"
+                  " trastuzumab deruxtecan evidence into play and 0 does not, so the ASCO/CAP 2023 update asks"
+                  " laboratories to separate 0 from 1+ carefully.")
 _DISCORDANT = "IHC and ISH disagree: review both tests as the ASCO/CAP 2018 work-up describes."
 
 
@@ -253,9 +276,9 @@ def her2_category(score: object, ish: object = "not done") -> Her2Call:
 
 def read_her2(result: object, ish: object = "not done") -> Her2Call:
     """HER2 from a printed result: an IHC score, the bare words ``"negative"``/``"positive"``,
-    or ``None`` / ``"not tested"``; ``ish`` is the final ISH call if one was reported."""
-    if result is None or (isinstance(result, str) and result.strip().lower() == NOT_TESTED):
-        return Her2Call(NOT_TESTED, "HER2 not tested", None, _ish(ish), None, ("HER2 not tested on this specimen.",))
+    or ``None`` / ``"not reported"``; ``ish`` is the final ISH call if one was reported."""
+    if _is_no_result(result):
+        return Her2Call(NOT_REPORTED, "HER2 not reported", None, _ish(ish), None, ("HER2 not reported for this specimen.",))
     if isinstance(result, str) and result.strip().lower() == NEGATIVE:
         ish = _ish(ish)
         if ish == "amplified":
@@ -272,9 +295,9 @@ def read_her2(result: object, ish: object = "not done") -> Her2Call:
 def subtype(er: ReceptorCall, pr: ReceptorCall, her2: Her2Call) -> str:
     """Receptor subtype: ``HR+/HER2-``, ``HR+/HER2+``, ``HR-/HER2+``, ``triple-negative`` or ``undetermined``.
 
-    HR+ needs ER or PR positive (low positive counts); HR- needs both tested and negative.
-    The subtype is undetermined while HER2 is equivocal or untested, or while the
-    hormone-receptor status cannot be decided.
+    HR+ needs ER or PR positive (ER Low Positive counts); HR- needs both reported and
+    negative. The subtype is undetermined while HER2 is equivocal or not reported, or while
+    the hormone-receptor status cannot be decided.
     """
     for call, kind in ((er, ReceptorCall), (pr, ReceptorCall), (her2, Her2Call)):
         if not isinstance(call, kind):
@@ -322,9 +345,19 @@ def pdl1_group(cps: object) -> str:
 
 # Rule tables for teaching ---------------------------------------------------------------------------
 def receptor_rules_table(percentages: Sequence[float] = (0, 0.9, 1, 5, 10, 10.1, 60)) -> pd.DataFrame:
-    """The ER/PR call for each percentage (illustrative values around the 1 % and 10 % thresholds)."""
-    return pd.DataFrame({"% of tumour nuclei stained": [float(p) for p in percentages],
-                         "ASCO/CAP 2020 call": [receptor_status(p) for p in percentages]})
+    """ER and PR calls side by side for illustrative percentages around the 1 % and 10 % thresholds.
+
+    The last column says whether the result makes the tumour hormone-receptor positive:
+    it does from 1 % for both receptors, ER Low Positive included.
+    """
+    rows = []
+    for p in percentages:
+        er, pr = receptor_status(p, "ER"), receptor_status(p, "PR")
+        rows.append({"% of tumour nuclei stained": float(p),
+                     "ER (ASCO/CAP 2020)": "positive, reported as ER Low Positive" if er == LOW_POSITIVE else er,
+                     "PR (ASCO/CAP 2020)": pr,
+                     "counts as HR-positive": "no" if er == NEGATIVE else "yes"})
+    return pd.DataFrame(rows)
 
 
 #: IHC score and ISH combinations shown in the HER2 rules table.
@@ -364,16 +397,16 @@ class PanelInterpretation:
 
 
 def _binary(marker: str, value: object) -> str:
-    if value is None:
-        return NOT_TESTED
-    if isinstance(value, str) and value.strip().lower() in (POSITIVE, NEGATIVE, NOT_TESTED):
+    if _is_no_result(value):
+        return NOT_REPORTED
+    if isinstance(value, str) and value.strip().lower() in (POSITIVE, NEGATIVE):
         return value.strip().lower()
-    raise ValueError(f"{marker} result {value!r} is not understood; expected 'positive', 'negative' or None (not tested)")
+    raise ValueError(f"{marker} result {value!r} is not understood; expected 'positive', 'negative' or None (not reported)")
 
 
 def _brca(value: object) -> str:
-    if value is None or (isinstance(value, str) and value.strip().lower() == NOT_TESTED):
-        return NOT_TESTED
+    if _is_no_result(value):
+        return NOT_REPORTED
     if isinstance(value, str) and value.strip().lower() in BRCA_RESULTS:
         return value.strip().lower()
     raise ValueError(f"BRCA1/2 result {value!r} is not understood; expected one of {', '.join(BRCA_RESULTS)} or None")
@@ -387,6 +420,12 @@ def check_panel_keys(results: Mapping[str, object]) -> None:
         raise ValueError(f"unknown marker(s) {', '.join(map(repr, unknown))}; expected any of: {', '.join(PANEL_KEYS)}")
 
 
+#: Specificity caveats of the site-of-origin markers (sources: notebook 02 and casedata/marker_patterns.csv).
+TRPS1_NOT_SPECIFIC = ("TRPS1 is not breast-specific: some salivary, gynaecological, prostatic and urothelial carcinomas"
+                      " and some soft-tissue sarcomas also stain")
+GATA3_T_CELLS = "in a marrow count only tumour nuclei, because T cells also stain for GATA3"
+
+
 def _origin(calls: dict[str, str], er: ReceptorCall, pr: ReceptorCall) -> list[str]:
     lines = []
     pan = calls["pan-CK"]
@@ -397,12 +436,12 @@ def _origin(calls: dict[str, str], er: ReceptorCall, pr: ReceptorCall) -> list[s
         lines.append("pan-CK negative: carcinoma is not supported; think of lymphoma, myeloma, melanoma or sarcoma,"
                      " and of a failed stain (check the internal control).")
     else:
-        lines.append("pan-CK not tested: the epithelial nature of the cells rests on morphology and on the other markers.")
+        lines.append("pan-CK not reported: the epithelial nature of the cells rests on morphology and on the other markers.")
     ck7, ck20 = calls["CK7"], calls["CK20"]
     patterns = {
-        (POSITIVE, NEGATIVE): "CK7+/CK20-: the pattern of breast, lung, thyroid, ovarian (non-mucinous) and endometrial"
-                              " carcinomas among others; it argues against colorectal cancer (usually CK7-/CK20+)"
-                              " but cannot single out the breast.",
+        (POSITIVE, NEGATIVE): "CK7+/CK20-: the keratin pattern of breast, lung, thyroid, ovarian (non-mucinous) and"
+                              " endometrial carcinomas among others; it argues against colorectal cancer (usually"
+                              " CK7-/CK20+) but cannot single out the breast.",
         (POSITIVE, POSITIVE): "CK7+/CK20+: suggests urothelial, pancreatic, biliary, gastric or mucinous ovarian origin;"
                               " unusual for breast.",
         (NEGATIVE, POSITIVE): "CK7-/CK20+: the colorectal pattern; very unusual for breast.",
@@ -410,8 +449,8 @@ def _origin(calls: dict[str, str], er: ReceptorCall, pr: ReceptorCall) -> list[s
     }
     if (ck7, ck20) in patterns:
         lines.append(patterns[(ck7, ck20)])
-    elif NOT_TESTED in (ck7, ck20) and (ck7, ck20) != (NOT_TESTED, NOT_TESTED):
-        lines.append("Only one of CK7 and CK20 tested: the two are read as a pair; one alone narrows little.")
+    elif NOT_REPORTED in (ck7, ck20) and (ck7, ck20) != (NOT_REPORTED, NOT_REPORTED):
+        lines.append("Only one of CK7 and CK20 reported: the two are read as a pair; one alone narrows little.")
     mum1 = calls["MUM1"]
     if mum1 == NEGATIVE:
         lines.append("MUM1 negative: argues against a plasma-cell neoplasm (myeloma), whose cells carry MUM1/IRF4,"
@@ -426,9 +465,10 @@ def _origin(calls: dict[str, str], er: ReceptorCall, pr: ReceptorCall) -> list[s
         lines.append("ER negative: does not argue against breast origin (triple-negative cancers lack the receptors"
                      " by definition); site-of-origin markers carry more weight here.")
     readings = {
-        "GATA3": ("GATA3 positive: supports breast (or urothelial) origin.",
+        "GATA3": (f"GATA3 positive: supports breast (or urothelial) origin; {GATA3_T_CELLS}.",
                   "GATA3 negative: does not exclude breast, least of all a triple-negative cancer."),
-        "TRPS1": ("TRPS1 positive: supports breast origin, triple-negative cancers included.",
+        "TRPS1": (f"TRPS1 positive: supports breast origin, triple-negative cancers included; but {TRPS1_NOT_SPECIFIC},"
+                  " so read it with the history and the morphology.",
                   "TRPS1 negative: argues against most breast carcinomas (apocrine triple-negative ones are the exception)."),
         "mammaglobin": ("mammaglobin positive: supports breast origin (occasionally endometrial).",
                         "mammaglobin negative: excludes little; about a quarter of breast carcinomas lack it."),
@@ -449,56 +489,78 @@ def _next_markers(calls: dict[str, str], er: ReceptorCall, pr: ReceptorCall) -> 
         return ["a haematolymphoid and melanocytic work-up (outside this notebook): the cells are not shown to be carcinoma"]
     if any(calls[m] == POSITIVE for m in ORIGIN_MARKERS):
         return []
-    untested = [m for m in ORIGIN_MARKERS if calls[m] == NOT_TESTED]
-    if not untested:
+    not_reported = [m for m in ORIGIN_MARKERS if calls[m] == NOT_REPORTED]
+    if not not_reported:
         return ["origin markers all negative: consider other primaries and molecular tests"]
-    if er.positive or pr.positive:
+    if (er.positive or pr.positive) and not er_low_only(er, pr):
         if (calls["CK7"], calls["CK20"]) == (POSITIVE, NEGATIVE):
             return ["GATA3, only if the origin is in doubt: a receptor-positive, CK7+/CK20- carcinoma in a woman"
                     " with breast cancer already fits a breast origin"]
         return ["GATA3 (with CK7 and CK20), only if the origin is in doubt: receptor positivity and the history"
                 " already fit a breast origin"]
     suggestions = []
-    if "TRPS1" in untested:
-        suggestions.append("TRPS1: stays positive in almost all triple-negative carcinomas of no special type")
-    if "GATA3" in untested:
-        suggestions.append("GATA3: widely available; less sensitive in triple-negative cancer")
-    if "SOX10" in untested:
+    if "TRPS1" in not_reported:
+        suggestions.append("TRPS1: positive in almost all triple-negative carcinomas of no special type in one series;"
+                           " not breast-specific (some salivary, gynaecological, prostatic and urothelial carcinomas and"
+                           " sarcomas stain)")
+    if "GATA3" in not_reported:
+        suggestions.append("GATA3: widely available; less sensitive in triple-negative cancer; marrow T cells also stain")
+    if "SOX10" in not_reported:
         suggestions.append("SOX10: positive in about two thirds of basal-like/triple-negative carcinomas")
     return suggestions
+
+
+def _pdl1_line(cps: float | None) -> str:
+    if cps is None:
+        return ("PD-L1 CPS not reported: needed before KEYNOTE-355 (pembrolizumab with first-line chemotherapy)"
+                " can be weighed.")
+    if pdl1_group(cps) == "CPS >= 10":
+        return ("PD-L1 CPS >= 10: the group in which KEYNOTE-355 showed longer overall survival when pembrolizumab"
+                " was added to first-line chemotherapy.")
+    return (f"PD-L1 CPS {cps:g} ({pdl1_group(cps)}): outside the CPS >= 10 group in which KEYNOTE-355 showed"
+            " an overall-survival benefit.")
+
+
+#: ASCENT's entry criterion, in the words used by the evidence lines.
+ASCENT_ENTRY = ("after at least two chemotherapy regimens for advanced disease (one of them could be (neo)adjuvant"
+                " treatment if the cancer came back within 12 months of it)")
+
+
+def er_low_only(er: ReceptorCall, pr: ReceptorCall) -> bool:
+    """True when ER is the only positive receptor and it is ER Low Positive (1-10 %)."""
+    return er.status == LOW_POSITIVE and pr.positive is not True
 
 
 def _evidence(kind: str, er: ReceptorCall, pr: ReceptorCall, her2: Her2Call, cps: float | None, brca: str) -> list[str]:
     lines = []
     if kind == UNDETERMINED:
         return ["Subtype undetermined: complete the missing tests before weighing subtype-specific trials."]
-    if kind.startswith("HR+") and er.status != POSITIVE and pr.status != POSITIVE and LOW_POSITIVE in (er.status, pr.status):
-        lines.append("Receptors only low positive (1-10 %): ASCO/CAP 2020 notes limited data on endocrine-therapy"
-                     " benefit at this level, so the HR+ label promises less than it seems.")
+    er_low = kind == "HR+/HER2-" and er_low_only(er, pr)
+    if er_low:
+        lines.append("ER Low Positive (1-10 %) with PR not positive: formally HR+, but ASCO/CAP 2020 notes limited data"
+                     " on endocrine benefit at this level and describes these tumours as heterogeneous, many resembling"
+                     " ER-negative cancers in gene-expression studies. Neither body of trial evidence below fits"
+                     " cleanly: weigh both.")
     if kind == "HR+/HER2-":
         lines.append("HR+/HER2-: a CDK4/6 inhibitor with endocrine therapy was tested first line, excluding relapse on or"
                      " soon after an adjuvant aromatase inhibitor (PALOMA-2), and after progression on endocrine therapy"
-                     " (PALOMA-3); marrow failure may be a visceral crisis, which calls for a faster-acting treatment"
-                     " (ESO-ESMO ABC 4).")
+                     " (PALOMA-3); marrow failure may be a visceral crisis, for which ESO-ESMO ABC 4 reserves the"
+                     " fastest-acting treatment.")
     if kind.endswith("HER2+"):
         lines.append("HER2-positive: HER2-directed treatment evidence applies (outside this notebook).")
     if her2.her2_low:
-        lines.append("HER2-low: DESTINY-Breast04 tested trastuzumab deruxtecan after 1-2 chemotherapy lines for"
-                     " metastatic disease.")
+        cohort = (" Its hormone-receptor-negative cohort was small (58 patients) and exploratory."
+                  if kind == "triple-negative" or er_low else "")
+        lines.append("HER2-low: DESTINY-Breast04 (published 2022) tested trastuzumab deruxtecan after 1-2 chemotherapy"
+                     f" lines for metastatic disease.{cohort}")
     elif her2.status == NEGATIVE and her2.her2_low is None:
         lines.append("HER2-low status unknown: whether DESTINY-Breast04 applies cannot be judged until the IHC score is known.")
-    if kind == "triple-negative":
-        if cps is None:
-            lines.append("PD-L1 CPS not reported: needed before KEYNOTE-355 (pembrolizumab with first-line chemotherapy)"
-                         " can be weighed.")
-        elif pdl1_group(cps) == "CPS >= 10":
-            lines.append("PD-L1 CPS >= 10: the group in which KEYNOTE-355 showed longer overall survival when pembrolizumab"
-                         " was added to first-line chemotherapy.")
-        else:
-            lines.append(f"PD-L1 CPS {cps:g} ({pdl1_group(cps)}): outside the CPS >= 10 group in which KEYNOTE-355 showed"
-                         " an overall-survival benefit.")
+    if kind == "triple-negative" or er_low:
+        flag = ("Trial definition excluded ER-low: triple-negative trials such as ASCENT required ER and PR below 1 %,"
+                " so the next lines are borrowed evidence for this tumour. " if er_low else "")
+        lines.append(flag + _pdl1_line(cps))
         lines.append("Pretreated triple-negative disease: ASCENT tested sacituzumab govitecan (a TROP2-directed"
-                     " antibody-drug conjugate) after earlier chemotherapy.")
+                     f" antibody-drug conjugate) {ASCENT_ENTRY}.")
     if kind in ("HR+/HER2-", "triple-negative"):
         if brca == "mutation detected":
             lines.append("BRCA1/2 mutation: OlympiAD (olaparib) enrolled carriers of a germline mutation; confirm the"
@@ -515,12 +577,13 @@ def interpret_panel(results: Mapping[str, object]) -> PanelInterpretation:
     """Read a marker panel: subtype, receptor calls, origin, what is missing, next markers, evidence.
 
     ``results`` maps marker names (see :data:`PANEL_KEYS`) to printed results. Markers not
-    given count as not tested. Values: ``"positive"``/``"negative"`` for
+    given count as not reported. Values: ``"positive"``/``"negative"`` for
     :data:`BINARY_MARKERS`; a percentage or ``"positive"``/``"negative"`` for ER and PR; an
     IHC score or ``"negative"``/``"positive"`` for HER2, with ``"HER2 ISH"`` one of
     :data:`ISH_RESULTS`; a CPS number (or ``"CPS 3"``) for PD-L1; one of
     :data:`BRCA_RESULTS` for BRCA1/2; Ki-67 is accepted and not interpreted (it measures
-    proliferation, not origin). ``None`` or ``"not tested"`` means not tested.
+    proliferation, not origin). ``None`` or ``"not reported"`` (or ``"not tested"``) means
+    no result.
     """
     check_panel_keys(results)
     calls = {m: _binary(m, results.get(m)) for m in BINARY_MARKERS}
@@ -528,13 +591,13 @@ def interpret_panel(results: Mapping[str, object]) -> PanelInterpretation:
     pr = read_receptor("PR", results.get("PR"))
     her2 = read_her2(results.get("HER2"), results.get("HER2 ISH", "not done"))
     cps_value = results.get("PD-L1")
-    cps = None if cps_value is None or cps_value == NOT_TESTED else _cps(cps_value)
+    cps = None if _is_no_result(cps_value) else _cps(cps_value)
     brca = _brca(results.get("BRCA1/2"))
     kind = subtype(er, pr, her2)
     pr_missing = pr.missing
-    if er.positive and pr.status in (NOT_TESTED, NEGATIVE) and pr.percent is None:
+    if er.positive and pr.status in (NOT_REPORTED, NEGATIVE) and pr.percent is None:
         # ER positive already makes the tumour HR+, so the PR gap cannot change the subtype
-        gap = "not tested on this specimen" if pr.status == NOT_TESTED else "percentage not reported"
+        gap = "not reported for this specimen" if pr.status == NOT_REPORTED else "percentage not reported"
         pr_missing = (f"PR {gap}: it cannot change the subtype here (ER positive already makes the tumour HR+);"
                       " PR adds prognostic information (ASCO/CAP 2020).",)
     missing = list(er.missing + pr_missing + her2.missing)

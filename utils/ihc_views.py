@@ -1,10 +1,14 @@
 """Views of ``casedata/ihc.csv`` for notebook 02, and its marker-panel explorer widget.
 
-Tables (tidy, panel grid, coverage, subtype per specimen, receptor course) read the
-``ihc`` table of :mod:`utils.casedata`; :func:`case_panel` turns one case's rows into the
-mapping :func:`utils.ihc.interpret_panel` reads; :func:`panel_explorer` wires widget controls
-to that same tested function (through :mod:`utils.widgets`). The clinical rules live in
-:mod:`utils.ihc`.
+Tables (tidy, panel grid and its figure, coverage, results per specimen, subtype per
+specimen, receptor course) read the ``ihc`` table of :mod:`utils.casedata`;
+:func:`discrepancy_markdown` shows one row of ``discrepancies.csv``; :func:`case_panel` turns
+one case's rows into the mapping :func:`utils.ihc.interpret_panel` reads;
+:func:`panel_explorer` wires widget controls to that same tested function (through
+:mod:`utils.widgets`). The clinical rules live in :mod:`utils.ihc`.
+
+A marker a report does not mention is shown as *not reported*: the reports tell only what
+they report, and a stain may have been run and left out.
 
 For education only: nothing here is a treatment recommendation for any patient.
 """
@@ -19,7 +23,7 @@ import pandas as pd
 
 from utils.ihc import (
     NEGATIVE,
-    NOT_TESTED,
+    NOT_REPORTED,
     POSITIVE,
     ISH_RESULTS,
     RECEPTORS,
@@ -38,7 +42,7 @@ SPECIMEN_LABELS: dict[str, str] = {
 }
 MARKER_ORDER: tuple[str, ...] = ("pan-CK", "CK7", "CK20", "MUM1", "ER", "PR", "HER2", "Ki-67", "PD-L1", "BRCA1/2")
 #: Categories of a printed result, used to colour the panel figure.
-CALLS: tuple[str, ...] = ("positive", "negative", "value", NOT_TESTED)
+CALLS: tuple[str, ...] = ("positive", "negative", "value", NOT_REPORTED)
 
 
 # Views of casedata/ihc.csv ---------------------------------------------------------------------------------
@@ -99,7 +103,7 @@ def panel_matrix(ihc: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """
     tidy = tidy_table(ihc)
     rows = list(dict.fromkeys(_row_label(c, s) for c, s in zip(tidy["case_id"], tidy["specimen"])))
-    calls = pd.DataFrame(NOT_TESTED, index=rows, columns=list(MARKER_ORDER))
+    calls = pd.DataFrame(NOT_REPORTED, index=rows, columns=list(MARKER_ORDER))
     texts = pd.DataFrame("", index=rows, columns=list(MARKER_ORDER))
     for _, row in tidy.iterrows():
         label = _row_label(row["case_id"], row["specimen"])
@@ -109,16 +113,65 @@ def panel_matrix(ihc: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     return calls, texts
 
 
+def marker_panel_figure(ihc: pd.DataFrame):
+    """The specimen x marker figure of :func:`panel_matrix`, drawn by :func:`utils.plots.marker_panel`."""
+    from utils import plots
+
+    return plots.marker_panel(*panel_matrix(ihc))
+
+
 def coverage_table(ihc: pd.DataFrame) -> pd.DataFrame:
-    """How much was tested per case and specimen: markers, receptor results, and how many carry a number."""
+    """How much was reported per case and specimen: markers, receptor results, and how many carry a number."""
     tidy = tidy_table(ihc)
     records = []
     for (case_id, specimen), own in tidy.groupby(["case_id", "specimen"], sort=False):
         receptors = own[own["marker"].isin(RECEPTORS)]
-        records.append({"case_id": case_id, "specimen": SPECIMEN_LABELS[specimen], "markers tested": len(own),
+        records.append({"case_id": case_id, "specimen": SPECIMEN_LABELS[specimen], "markers reported": len(own),
                         "ER/PR/HER2 results": len(receptors),
                         "of which with a percentage or score": int((receptors["call"] == "value").sum())})
     return pd.DataFrame(records)
+
+
+def coverage_summary(ihc: pd.DataFrame) -> str:
+    """:func:`coverage_table` in two sentences, for a figure caption."""
+    table = coverage_table(ihc)
+    per_case = "; ".join(
+        f"{case_id}: " + ", ".join(f"{row['specimen']} {row['markers reported']}" for _, row in own.iterrows())
+        for case_id, own in table.groupby("case_id", sort=False))
+    receptors = int(table["ER/PR/HER2 results"].sum())
+    numbered = int(table["of which with a percentage or score"].sum())
+    return (f"Markers reported per specimen ({per_case}). Of the {receptors} ER, PR and HER2 results,"
+            f" {numbered} carry a percentage or an IHC score.")
+
+
+def specimen_table(ihc: pd.DataFrame) -> pd.DataFrame:
+    """One row per case and specimen: every result as printed, in clinical order, with the source locators."""
+    tidy = tidy_table(ihc)
+    records = []
+    for (case_id, specimen), own in tidy.groupby(["case_id", "specimen"], sort=False):
+        records.append({"case_id": case_id, "specimen": SPECIMEN_LABELS[specimen],
+                        "results as reported": "; ".join(f"{m} {r}" for m, r in zip(own["marker"], own["result"])),
+                        "source_locator": " | ".join(dict.fromkeys(own["source_locator"]))})
+    return pd.DataFrame(records)
+
+
+DISCREPANCY_FIELDS: tuple[str, ...] = ("statement_a", "locator_a", "statement_b", "locator_b", "decision")
+
+
+def discrepancy_markdown(discrepancies: pd.DataFrame, discrepancy_id: str, rationale: bool = False) -> str:
+    """One row of ``discrepancies.csv`` as short Markdown: both statements with their locators, then the decision."""
+    rows = discrepancies[discrepancies["discrepancy_id"].astype(str) == discrepancy_id]
+    if len(rows) != 1:
+        known = ", ".join(sorted(discrepancies["discrepancy_id"].astype(str)))
+        raise ValueError(f"discrepancy_id {discrepancy_id!r} is not in the discrepancies table; expected one of {known}")
+    row = rows.iloc[0]
+    lines = [f"**{discrepancy_id}, {row['topic']}**",
+             f"- **A:** {row['statement_a']} ({row['locator_a']})",
+             f"- **B:** {row['statement_b']} ({row['locator_b']})",
+             f"- **Curated:** {row['decision']}"]
+    if rationale:
+        lines.append(f"- **Why:** {row['rationale']}")
+    return "\n".join(lines)
 
 
 def case_panel(ihc: pd.DataFrame, case_id: str, specimens: str | Sequence[str]) -> dict[str, object]:
@@ -149,7 +202,7 @@ def case_panel(ihc: pd.DataFrame, case_id: str, specimens: str | Sequence[str]) 
 
 
 def subtype_table(ihc: pd.DataFrame) -> pd.DataFrame:
-    """Subtype and gaps for every specimen on which ER, PR or HER2 was tested, with locators."""
+    """Subtype and gaps for every specimen with an ER, PR or HER2 result, with locators."""
     frame = _plain(ihc)
     records = []
     for case_id in sorted(set(frame["case_id"])):
@@ -180,8 +233,8 @@ def _short_missing(text: str) -> str:
 def receptor_course(ihc: pd.DataFrame) -> pd.DataFrame:
     """ER, PR and HER2 across breast primary, axillary node and bone marrow, case by case.
 
-    ``reading`` compares the primary with the marrow: concordant, not retested in the
-    marrow, not tested in the primary, or the direction of a conversion.
+    ``reading`` compares the primary with the marrow: concordant, not reported for the
+    marrow, not reported for the primary, or the direction of a conversion.
     """
     frame = _plain(ihc)
     sites = ("breast_primary", "axillary_node", "bone_marrow")
@@ -189,13 +242,13 @@ def receptor_course(ihc: pd.DataFrame) -> pd.DataFrame:
     for case_id in sorted(set(frame["case_id"])):
         for marker in RECEPTORS:
             own = frame[(frame["case_id"] == case_id) & (frame["marker"] == marker)]
-            result = {s: own.loc[own["specimen"] == s, "result"].iloc[0] if (own["specimen"] == s).any() else NOT_TESTED
+            result = {s: own.loc[own["specimen"] == s, "result"].iloc[0] if (own["specimen"] == s).any() else NOT_REPORTED
                       for s in sites}
             primary, marrow = result["breast_primary"], result["bone_marrow"]
-            if primary == NOT_TESTED:
-                reading = "not tested in the primary"
-            elif marrow == NOT_TESTED:
-                reading = "not retested in the marrow"
+            if primary == NOT_REPORTED:
+                reading = "not reported for the primary"
+            elif marrow == NOT_REPORTED:
+                reading = "not reported for the marrow"
             elif result_call(marker, primary) == result_call(marker, marrow):
                 reading = "concordant (primary and marrow)"
             else:
@@ -209,16 +262,16 @@ def receptor_course(ihc: pd.DataFrame) -> pd.DataFrame:
 RECEPTOR_CHOICES: tuple[tuple[str, object], ...] = (
     ("negative (% not given)", NEGATIVE), ("positive (% not given)", POSITIVE),
     ("0%", 0.0), ("0.5%", 0.5), ("1%", 1.0), ("5%", 5.0), ("10%", 10.0), ("11%", 11.0), ("50%", 50.0),
-    ("95%", 95.0), ("not tested", NOT_TESTED),
+    ("95%", 95.0), ("not reported", NOT_REPORTED),
 )
 HER2_CHOICES: tuple[tuple[str, object], ...] = (
     ("negative (score not given)", NEGATIVE), ("IHC 0", "0"), ("IHC 1+", "1+"), ("IHC 2+", "2+"), ("IHC 3+", "3+"),
-    ("positive (score not given)", POSITIVE), ("not tested", NOT_TESTED),
+    ("positive (score not given)", POSITIVE), ("not reported", NOT_REPORTED),
 )
 ISH_CHOICES: tuple[tuple[str, object], ...] = tuple((v, v) for v in ISH_RESULTS)
-BINARY_CHOICES: tuple[tuple[str, object], ...] = ((POSITIVE, POSITIVE), (NEGATIVE, NEGATIVE), (NOT_TESTED, NOT_TESTED))
+BINARY_CHOICES: tuple[tuple[str, object], ...] = ((POSITIVE, POSITIVE), (NEGATIVE, NEGATIVE), (NOT_REPORTED, NOT_REPORTED))
 CPS_CHOICES: tuple[tuple[str, object], ...] = (
-    ("not tested", NOT_TESTED), ("CPS 0", 0.0), ("CPS 1", 1.0), ("CPS 5", 5.0), ("CPS 9", 9.0), ("CPS 10", 10.0),
+    ("not reported", NOT_REPORTED), ("CPS 0", 0.0), ("CPS 1", 1.0), ("CPS 5", 5.0), ("CPS 9", 9.0), ("CPS 10", 10.0),
     ("CPS 20", 20.0), ("CPS 50", 50.0),
 )
 #: Controls of the explorer: panel key -> (description, choices).
@@ -245,13 +298,13 @@ def _choice_label(key: str, value: object) -> str:
 
 
 def explorer_start(reported: Mapping[str, object]) -> dict[str, object]:
-    """Start values of every explorer control from a reported panel (missing markers: not tested)."""
+    """Start values of every explorer control from a reported panel (missing markers: not reported)."""
     check_panel_keys(reported)
     start: dict[str, object] = {}
     for key in EXPLORER_CONTROLS:
         value = reported.get(key)
         if value is None:
-            value = "not done" if key == "HER2 ISH" else NOT_TESTED
+            value = "not done" if key == "HER2 ISH" else NOT_REPORTED
         elif isinstance(value, numbers.Real) and not isinstance(value, bool):
             value = float(value)
         start[key] = value

@@ -165,7 +165,7 @@ PANEL_STYLE: dict[str, tuple[str, str, str]] = {
     "positive": (OKABE_ITO[0], "white", "positive (+)"),
     "negative": (OKABE_ITO[1], "black", "negative (\u2212)"),
     "value": ("#D9D9D9", "black", "printed value (percentage, CPS)"),
-    "not tested": ("white", OKABE_ITO[7], "not tested"),
+    "not reported": ("white", OKABE_ITO[7], "not reported"),
 }
 
 
