@@ -40,3 +40,11 @@ def test_output_exemptions_say_why(path):
         if exempt:
             reason = cell["metadata"].get("nbval_reason", "")
             assert len(reason) > 10, f"{path.name}: cell {source[:60]!r} is exempt from nbval without an nbval_reason"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_no_execution_timestamps(path):
+    """Timestamps in cell metadata change on every run and only add noise to diffs (`make notebooks` omits them)."""
+    notebook = json.loads(path.read_text(encoding="utf-8"))
+    stamped = [i for i, c in enumerate(notebook["cells"]) if "execution" in c.get("metadata", {})]
+    assert not stamped, f"{path.name}: cells {stamped} carry execution timestamps; re-run `make notebooks`"
