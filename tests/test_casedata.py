@@ -161,8 +161,8 @@ BAD_LAB_CELLS = {
                         "column 'analyte': 'ferritin' is not an allowed value; expected one of: hemoglobin, platelets, wbc, ldh, cea, ca15_3, ca125"),
     "unit that does not fit the analyte": ("hemoglobin", "unit", "/μl", "column 'unit': unit '/μl' measures 10^9/L, which does not fit hemoglobin"),
     "unknown unit": ("cea", "unit", "ng/furlong", "column 'unit': unknown unit 'ng/furlong'"),
-    "non-numeric value": ("platelets", "value", "92,000", "column 'value': '92,000' is not a number"),
-    "value_std that disagrees with the conversion": ("wbc", "value_std", "41", "column 'value_std': 41 disagrees with 4100 /μl converted to 10^9/L (4.1)"),
+    "non-numeric value": ("platelets", "value", "90,000", "column 'value': '90,000' is not a number"),
+    "value_std that disagrees with the conversion": ("wbc", "value_std", "41", "column 'value_std': 41 disagrees with {value:g} {unit} converted to 10^9/L ({value_std:g})"),
     "negative count": ("platelets", "value_std", "-92", "column 'value_std': '-92' breaks the rule"),
 }
 
@@ -171,6 +171,8 @@ BAD_LAB_CELLS = {
 def test_bad_lab_cell(copy, case):
     analyte, column, value, message = BAD_LAB_CELLS[case]
     line = lab_line(copy, analyte)
+    row = dict(zip(csv_rows(copy / "labs.csv")[0], csv_rows(copy / "labs.csv")[line - 1]))
+    message = message.format(value=float(row["value"]), unit=row["unit"], value_std=float(row["value_std"]))
     edit(copy, "labs", lambda rows: set_cell(rows, line, column, value))
     found = problems(copy)
     assert any(p.startswith(f"labs.csv, line {line}, {message}") for p in found), found

@@ -95,7 +95,7 @@ def test_milestone_chart_draws_one_row_per_case():
 def test_grade_ladder_has_one_panel_per_graded_analyte_and_draws_every_value():
     plots.use_course_style()
     values = pd.DataFrame({"case_id": ["a", "a", "b", "b"], "day": [0, 0, -7, -3],
-                           "analyte": ["hemoglobin", "platelets", "platelets", "platelets"], "value_std": [6.8, 92.0, 92.0, 18.0]})
+                           "analyte": ["hemoglobin", "platelets", "platelets", "platelets"], "value_std": [7.0, 90.0, 95.0, 20.0]})
     fig = plots.grade_ladder(values, {"hemoglobin": 11.5, "platelets": 150.0}, "title")
     assert [ax.get_ylabel() for ax in fig.axes] == [plots.ANALYTE_LABELS["hemoglobin"], plots.ANALYTE_LABELS["platelets"]]
     drawn = sorted(y for ax in fig.axes for collection in ax.collections for _, y in collection.get_offsets())
