@@ -37,7 +37,7 @@ def presentation_table(data: CaseData) -> pd.DataFrame:
 def _lines_text(lines: pd.DataFrame) -> str:
     if lines.empty:
         return "none"
-    agents = "; then ".join(str(a).replace(";", " + ") for a in lines.sort_values("start_day")["agents"])
+    agents = "; then ".join(str(a).replace(";", " and ") for a in lines.sort_values("start_day")["agents"])
     return f"{len(lines)}: {agents}"
 
 
