@@ -387,16 +387,6 @@ def test_specimen_table_keeps_every_result_and_its_locator(data):
         assert table["source_locator"].str.contains(locator, regex=False).any()
 
 
-def test_discrepancy_markdown_shows_both_statements_with_locators(data):
-    row = data.discrepancies.set_index("discrepancy_id").loc["AK-02"]
-    text = ihc_views.discrepancy_markdown(data.discrepancies, "AK-02")
-    for field in ihc_views.DISCREPANCY_FIELDS:
-        assert str(row[field]) in text
-    assert "Why:" not in text and str(row["rationale"]) in ihc_views.discrepancy_markdown(data.discrepancies, "AK-02", True)
-    with pytest.raises(ValueError, match=r"discrepancy_id 'AK-99' is not in the discrepancies table"):
-        ihc_views.discrepancy_markdown(data.discrepancies, "AK-99")
-
-
 def test_primary_subtypes_agree_with_cases_csv(data):
     table = ihc_views.subtype_table(data.ihc)
     primaries = table[table["specimen"] == "breast primary"].set_index("case_id")["subtype"]

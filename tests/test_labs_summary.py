@@ -55,3 +55,13 @@ def test_presentation_table_has_one_column_per_case(data):
     for case_id in table.columns:
         count = int((lines_before["case_id"] == case_id).sum())
         assert table.at["metastatic lines before", case_id].startswith("none" if count == 0 else f"{count}:")
+
+
+def test_discrepancy_markdown_shows_both_statements_with_locators(data):
+    row = data.discrepancies.set_index("discrepancy_id").loc["AK-02"]
+    text = summary.discrepancy_markdown(data.discrepancies, "AK-02")
+    for field in summary.DISCREPANCY_FIELDS:
+        assert str(row[field]) in text
+    assert "Why:" not in text and str(row["rationale"]) in summary.discrepancy_markdown(data.discrepancies, "AK-02", True)
+    with pytest.raises(ValueError, match=r"discrepancy_id 'AK-99' is not in the discrepancies table"):
+        summary.discrepancy_markdown(data.discrepancies, "AK-99")

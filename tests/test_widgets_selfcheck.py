@@ -2,7 +2,6 @@
 
 import json
 import random
-import re
 from unittest import mock
 
 import ipywidgets as widgets

@@ -11,7 +11,7 @@ units      unit normalisation and conversion for laboratory values
 timeline   the shared day axis: milestones, days to months and years
 labs       one case's laboratory series and its rate of change (no interpolation)
 grading    reference-range flags, CTCAE v5.0 grades, the cytopenia label
-summary    side-by-side summaries of the cases
+summary    side-by-side summaries of the cases and the Markdown view of one discrepancy
 ihc        receptor status and subtype by ASCO/CAP, reading a marker panel
 ihc_views  tables over casedata/ihc.csv and the marker-panel explorer widget
 plots      the one plotting style of the collection and its figures (deterministic PNG output)

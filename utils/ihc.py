@@ -74,11 +74,9 @@ CPS_CUTOFFS: tuple[float, float] = (1.0, 10.0)
 NEGATIVE, LOW_POSITIVE, POSITIVE, NOT_REPORTED = "negative", "low positive", "positive", "not reported"
 #: Accepted as input for a marker without a result; read as :data:`NOT_REPORTED`.
 NO_RESULT_WORDS: tuple[str, ...] = (NOT_REPORTED, "not tested")
-RECEPTOR_STATUSES: tuple[str, ...] = (NEGATIVE, LOW_POSITIVE, POSITIVE, NOT_REPORTED)
 HER2_SCORES: tuple[str, ...] = ("0", "1+", "2+", "3+")
 ISH_RESULTS: tuple[str, ...] = ("not done", "not amplified", "amplified")
 EQUIVOCAL = "equivocal"
-HER2_STATUSES: tuple[str, ...] = (NEGATIVE, POSITIVE, EQUIVOCAL, NOT_REPORTED)
 UNDETERMINED = "undetermined"
 #: Subtype labels, as in casedata/cases.csv, plus "undetermined".
 SUBTYPES: tuple[str, ...] = ("HR+/HER2-", "HR+/HER2+", "HR-/HER2+", "triple-negative", UNDETERMINED)

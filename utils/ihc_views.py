@@ -155,25 +155,6 @@ def specimen_table(ihc: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(records)
 
 
-DISCREPANCY_FIELDS: tuple[str, ...] = ("statement_a", "locator_a", "statement_b", "locator_b", "decision")
-
-
-def discrepancy_markdown(discrepancies: pd.DataFrame, discrepancy_id: str, rationale: bool = False) -> str:
-    """One row of ``discrepancies.csv`` as short Markdown: both statements with their locators, then the decision."""
-    rows = discrepancies[discrepancies["discrepancy_id"].astype(str) == discrepancy_id]
-    if len(rows) != 1:
-        known = ", ".join(sorted(discrepancies["discrepancy_id"].astype(str)))
-        raise ValueError(f"discrepancy_id {discrepancy_id!r} is not in the discrepancies table; expected one of {known}")
-    row = rows.iloc[0]
-    lines = [f"**{discrepancy_id}, {row['topic']}**",
-             f"- **A:** {row['statement_a']} ({row['locator_a']})",
-             f"- **B:** {row['statement_b']} ({row['locator_b']})",
-             f"- **Curated:** {row['decision']}"]
-    if rationale:
-        lines.append(f"- **Why:** {row['rationale']}")
-    return "\n".join(lines)
-
-
 def case_panel(ihc: pd.DataFrame, case_id: str, specimens: str | Sequence[str]) -> dict[str, object]:
     """The results of one case on the given specimen(s), as input for :func:`interpret_panel`.
 

@@ -1,4 +1,4 @@
-"""Side-by-side summaries of the cases, built from the curated tables (no typed-in values)."""
+"""Side-by-side summaries of the cases and short views of the curated tables (no typed-in values)."""
 
 from __future__ import annotations
 
@@ -44,3 +44,22 @@ def _lines_text(lines: pd.DataFrame) -> str:
 def _years(days: float) -> str:
     years = days_to_years(days)
     return "under 1 month" if years < 1 / 12 else f"about {years:.0f}"
+
+
+DISCREPANCY_FIELDS: tuple[str, ...] = ("statement_a", "locator_a", "statement_b", "locator_b", "decision")
+
+
+def discrepancy_markdown(discrepancies: pd.DataFrame, discrepancy_id: str, rationale: bool = False) -> str:
+    """One row of ``discrepancies.csv`` as short Markdown: both statements with their locators, then the decision."""
+    rows = discrepancies[discrepancies["discrepancy_id"].astype(str) == discrepancy_id]
+    if len(rows) != 1:
+        known = ", ".join(sorted(discrepancies["discrepancy_id"].astype(str)))
+        raise ValueError(f"discrepancy_id {discrepancy_id!r} is not in the discrepancies table; expected one of {known}")
+    row = rows.iloc[0]
+    lines = [f"**{discrepancy_id}, {row['topic']}**",
+             f"- **A:** {row['statement_a']} ({row['locator_a']})",
+             f"- **B:** {row['statement_b']} ({row['locator_b']})",
+             f"- **Curated:** {row['decision']}"]
+    if rationale:
+        lines.append(f"- **Why:** {row['rationale']}")
+    return "\n".join(lines)
