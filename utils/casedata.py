@@ -26,6 +26,8 @@ reference_ranges     adult reference ranges (lower limit of normal for grading),
 marker_patterns      what each immunohistochemical marker says about tumour origin, cited
 discrepancies        contradictions inside the reports and the curation decision
 sources              every source cited
+transfusion_thresholds  counts below which transfusion was given (case) or advised (guideline), cited
+dose_references      standard doses and cumulative-dose thresholds, cited
 
 Example
 -------
@@ -99,6 +101,8 @@ class CaseData:
     marker_patterns: pd.DataFrame
     discrepancies: pd.DataFrame
     sources: pd.DataFrame
+    transfusion_thresholds: pd.DataFrame
+    dose_references: pd.DataFrame
 
 
 TABLES: tuple[str, ...] = tuple(f.name for f in fields(CaseData))
@@ -233,7 +237,8 @@ def _problem_from_error(file: str, schema, error) -> Problem:
         first = error.note.rsplit(" ", 1)[-1]
         return Problem(file, line, "+".join(keys), f"duplicate key ({', '.join(keys)}) = {key}, first used on line {first}")
     if kind == "foreign-key":
-        fk = schema.foreign_keys[0]
+        failing = list(getattr(error, "field_names", None) or [])
+        fk = next((k for k in schema.foreign_keys if k["fields"] == failing), schema.foreign_keys[0])
         column = fk["fields"][0]
         value = _cell(cells, schema, column)
         target = f"{fk['reference']['resource']}.csv"
