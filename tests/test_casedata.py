@@ -64,7 +64,7 @@ def test_loads_are_independent_copies():
 
 
 def test_every_case_table_row_has_a_source_locator(data):
-    for table in ("cases", "labs", "ihc", "therapy_lines", "events", "observations", "literature_survival"):
+    for table in ("cases", "labs", "ihc", "therapy_lines", "doses", "events", "observations", "literature_survival", "transfusion_thresholds", "dose_references"):
         locators = getattr(data, table)["source_locator"]
         assert locators.notna().all() and (locators.str.len() > 10).all(), table
 
@@ -256,3 +256,42 @@ def test_metastatic_treatment_without_a_response(copy):
     line = find_line(copy, "therapy_lines", setting="metastatic")
     edit(copy, "therapy_lines", lambda rows: set_cell(rows, line, "response", ""))
     assert any(p.startswith(f"therapy_lines.csv, line {line}, column 'response': a metastatic-setting treatment needs a response") for p in problems(copy))
+
+
+# Doses, transfusion thresholds and dose references --------------------------------------------
+def test_dose_for_a_line_that_does_not_exist(copy):
+    line = find_line(copy, "doses", agent="docetaxel")
+    edit(copy, "doses", lambda rows: set_cell(rows, line, "therapy_id", "AK-T99"))
+    assert (f"doses.csv, line {line}, column 'case_id+therapy_id': "
+            "(case_id, therapy_id) = ('akagi2021', 'AK-T99') matches no row of therapy_lines.csv") in problems(copy)
+
+
+def test_dose_of_an_agent_the_line_does_not_list(copy):
+    line = find_line(copy, "doses", agent="docetaxel")
+    edit(copy, "doses", lambda rows: set_cell(rows, line, "agent", "paclitaxel"))
+    found = problems(copy)
+    assert any(p.startswith(f"doses.csv, line {line}, column 'agent': 'paclitaxel' is not an agent of") for p in found), found
+
+
+def test_dose_in_an_unknown_unit(copy):
+    line = find_line(copy, "doses", agent="eribulin")
+    edit(copy, "doses", lambda rows: set_cell(rows, line, "dose_unit", "mcg"))
+    assert f"doses.csv, line {line}, column 'dose_unit': 'mcg' is not an allowed value; expected one of: mg/m2, mg" in problems(copy)
+
+
+def test_negative_dose(copy):
+    line = find_line(copy, "doses", agent="eribulin")
+    edit(copy, "doses", lambda rows: set_cell(rows, line, "dose", "-1.9"))
+    found = problems(copy)
+    assert any(p.startswith(f"doses.csv, line {line}, column 'dose': '-1.9' breaks the rule") for p in found), found
+
+
+def test_threshold_for_an_unknown_case(copy):
+    line = find_line(copy, "transfusion_thresholds", threshold_id="TT-01")
+    edit(copy, "transfusion_thresholds", lambda rows: set_cell(rows, line, "case_id", "smith2019"))
+    assert f"transfusion_thresholds.csv, line {line}, column 'case_id': 'smith2019' is not a case_id in cases.csv" in problems(copy)
+
+
+def test_dose_reference_with_an_unknown_source(copy):
+    edit(copy, "dose_references", lambda rows: set_cell(rows, 2, "source_id", "nosuch"))
+    assert "dose_references.csv, line 2, column 'source_id': 'nosuch' is not a source_id in sources.csv" in problems(copy)

@@ -19,6 +19,7 @@ cases                one row per case: tumour biology, presentation, day 0, outc
 labs                 every laboratory value in the report texts, printed and standardised
 ihc                  immunohistochemistry and molecular markers, per specimen
 therapy_lines        every treatment, supportive care included, with doses as reported
+doses                each printed drug dose of a line, per m2 or absolute, with schedule and reduction
 events               dated or timed events (diagnoses, imaging, progression, death ...)
 observations         vital signs, body weight, tumour size
 literature_survival  median survival of published series and single cases
@@ -94,6 +95,7 @@ class CaseData:
     labs: pd.DataFrame
     ihc: pd.DataFrame
     therapy_lines: pd.DataFrame
+    doses: pd.DataFrame
     events: pd.DataFrame
     observations: pd.DataFrame
     literature_survival: pd.DataFrame
@@ -238,12 +240,20 @@ def _problem_from_error(file: str, schema, error) -> Problem:
         return Problem(file, line, "+".join(keys), f"duplicate key ({', '.join(keys)}) = {key}, first used on line {first}")
     if kind == "foreign-key":
         failing = list(getattr(error, "field_names", None) or [])
-        fk = next((k for k in schema.foreign_keys if k["fields"] == failing), schema.foreign_keys[0])
-        column = fk["fields"][0]
-        value = _cell(cells, schema, column)
+        fk = next((k for k in schema.foreign_keys if _as_list(k["fields"]) == failing), schema.foreign_keys[0])
+        columns = _as_list(fk["fields"])
         target = f"{fk['reference']['resource']}.csv"
-        return Problem(file, line, column, f"{value!r} is not a {fk['reference']['fields'][0]} in {target}")
+        if len(columns) == 1:
+            value = _cell(cells, schema, columns[0])
+            return Problem(file, line, columns[0], f"{value!r} is not a {_as_list(fk['reference']['fields'])[0]} in {target}")
+        values = tuple(_cell(cells, schema, c) for c in columns)
+        names = ", ".join(columns)
+        return Problem(file, line, "+".join(columns), f"({names}) = {values} matches no row of {target}")
     return Problem(file, line, column, f"{error.title}: {error.note}")
+
+
+def _as_list(fields: str | list[str]) -> list[str]:
+    return [fields] if isinstance(fields, str) else list(fields)
 
 
 def _cell(cells: list, schema, column: str) -> str:
@@ -294,6 +304,7 @@ def _rule_problems(frames: dict[str, pd.DataFrame], resources: dict[str, dict]) 
     problems: list[Problem] = []
     problems += _lab_unit_problems(frames["labs"], resources["labs"]["path"])
     problems += _therapy_problems(frames["therapy_lines"], resources["therapy_lines"]["path"])
+    problems += _dose_problems(frames["doses"], frames["therapy_lines"], resources["doses"]["path"])
     problems += _outcome_problems(frames["cases"], frames["events"], resources["cases"]["path"])
     problems += _milestone_problems(frames["cases"], frames["events"], resources["events"]["path"])
     problems += _literature_problems(frames["literature_survival"], resources["literature_survival"]["path"])
@@ -336,6 +347,21 @@ def _therapy_problems(therapy: pd.DataFrame, file: str) -> list[Problem]:
             problems.append(Problem(file, _line(i), "response", "a metastatic-setting treatment needs a response (not_reported when the report names none)"))
         if pd.notna(row["start_day"]) and pd.notna(row["end_day"]) and row["end_day"] < row["start_day"]:
             problems.append(Problem(file, _line(i), "end_day", f"end_day {row['end_day']} is before start_day {row['start_day']}"))
+    return problems
+
+
+def _dose_problems(doses: pd.DataFrame, therapy: pd.DataFrame, file: str) -> list[Problem]:
+    """Each dosed agent must be one of the agents listed for its line in therapy_lines.csv."""
+    agents = {
+        (row["case_id"], row["therapy_id"]): set(str(row["agents"]).split(";")) if pd.notna(row["agents"]) else set()
+        for _, row in therapy.iterrows()
+    }
+    problems = []
+    for i, row in doses.iterrows():
+        listed = agents.get((row["case_id"], row["therapy_id"]))
+        if listed is not None and row["agent"] not in listed:
+            problems.append(Problem(file, _line(i), "agent",
+                                    f"{row['agent']!r} is not an agent of {row['therapy_id']} (therapy_lines.csv lists: {', '.join(sorted(listed))})"))
     return problems
 
 
