@@ -1,0 +1,169 @@
+"""utils.dosing and utils.nutrition: formulas against hand-computed values, and bad input named."""
+
+import math
+
+import pandas as pd
+import pytest
+
+from utils import casedata, dosing, nutrition
+
+
+@pytest.fixture(scope="module")
+def data():
+    return casedata.load_all()
+
+
+# Body-surface area ----------------------------------------------------------------------------
+def test_mosteller_by_hand():
+    # sqrt(180 * 80 / 3600) = sqrt(4) = 2
+    assert dosing.bsa_mosteller(180, 80) == pytest.approx(2.0)
+    assert dosing.bsa_mosteller(150, 54) == pytest.approx(math.sqrt(150 * 54 / 3600))
+
+
+def test_dubois_by_hand():
+    # 0.007184 * 70**0.425 * 170**0.725, computed separately: 1.8097 m2
+    assert dosing.bsa_dubois(170, 70) == pytest.approx(0.007184 * 70**0.425 * 170**0.725)
+    assert dosing.bsa_dubois(170, 70) == pytest.approx(1.81, abs=0.005)
+
+
+def test_the_two_formulas_agree_within_a_few_percent_for_an_average_adult():
+    assert dosing.bsa_dubois(165, 65) == pytest.approx(dosing.bsa_mosteller(165, 65), rel=0.03)
+
+
+@pytest.mark.parametrize("height, weight, message", [
+    (160, -63, "weight -63 kg is outside the adult range 20 to 300 kg"),
+    (160, 0, "weight 0 kg is outside the adult range"),
+    (16, 63, "height 16 cm is outside the adult range 100 to 230 cm"),
+    (float("nan"), 63, "height nan cm is outside"),
+])
+def test_impossible_body_measures_are_refused(height, weight, message):
+    for formula in dosing.BSA_FORMULAS.values():
+        with pytest.raises(dosing.DoseError, match=message):
+            formula(height, weight)
+
+
+# Doses ------------------------------------------------------------------------------------------
+def test_dose_per_m2_and_back():
+    assert dosing.dose_mg(80, 1.6) == pytest.approx(128)
+    assert dosing.dose_per_m2(128, 1.6) == pytest.approx(80)
+
+
+@pytest.mark.parametrize("call", [
+    lambda: dosing.dose_mg(-80, 1.6),
+    lambda: dosing.dose_mg(80, 0),
+    lambda: dosing.dose_per_m2(0, 1.6),
+])
+def test_non_positive_doses_and_areas_are_refused(call):
+    with pytest.raises(dosing.DoseError, match="must be a positive number"):
+        call()
+
+
+def test_reduction_and_cumulative_dose():
+    assert dosing.reduced(100, 25) == pytest.approx(75)
+    assert dosing.reduced(100, 0) == 100
+    assert dosing.cumulative_dose(50, 6) == pytest.approx(300)
+    assert dosing.cumulative_dose(50, 6, reduction_percent=10) == pytest.approx(270)
+    assert dosing.cumulative_dose(50, 0) == 0
+
+
+@pytest.mark.parametrize("reduction", [-5, 100, 120])
+def test_impossible_reductions_are_refused(reduction):
+    with pytest.raises(dosing.DoseError, match="reduction_percent must be from 0"):
+        dosing.reduced(100, reduction)
+
+
+def test_cycles_must_be_a_whole_number():
+    with pytest.raises(dosing.DoseError, match="administrations must be a whole number"):
+        dosing.cumulative_dose(50, 2.5)
+    with pytest.raises(dosing.DoseError, match="administrations must be a whole number"):
+        dosing.cumulative_dose(50, -1)
+
+
+def test_dose_intensity_per_week():
+    # 10 mg on days 1 and 8 of a 21-day cycle: 20 mg per 3 weeks
+    assert dosing.dose_intensity_per_week(10, 2, 21) == pytest.approx(20 / 3)
+    assert dosing.dose_intensity_per_week(10, 1, 7, reduction_percent=50) == pytest.approx(5)
+
+
+# Against the curated doses ----------------------------------------------------------------------
+def test_cumulative_for_line_uses_printed_dose_stated_reduction_and_reported_cycles(data):
+    row = data.doses[data.doses["agent"] == "doxorubicin"].iloc[0]
+    line = data.therapy_lines[data.therapy_lines["therapy_id"] == row["therapy_id"]].iloc[0]
+    expected = row["dose"] * (1 - row["reduction_percent"] / 100) * row["administrations_per_cycle"] * int(line["cycles"])
+    assert dosing.cumulative_for_line(data.doses, data.therapy_lines, row["therapy_id"], "doxorubicin") == pytest.approx(expected)
+    # what-if arguments override the data
+    assert dosing.cumulative_for_line(data.doses, data.therapy_lines, row["therapy_id"], "doxorubicin",
+                                      cycles=1, reduction_percent=0) == pytest.approx(row["dose"])
+
+
+def test_cumulative_for_a_line_without_reported_cycles_needs_an_assumption(data):
+    row = data.doses[data.doses["agent"] == "eribulin"].iloc[0]
+    with pytest.raises(dosing.DoseError, match="reports no number of cycles; pass cycles="):
+        dosing.cumulative_for_line(data.doses, data.therapy_lines, row["therapy_id"], "eribulin")
+    assert dosing.cumulative_for_line(data.doses, data.therapy_lines, row["therapy_id"], "eribulin", cycles=2) == pytest.approx(
+        row["dose"] * row["administrations_per_cycle"] * 2)
+
+
+def test_unknown_dose_row_and_unknown_unit(data):
+    with pytest.raises(dosing.DoseError, match="no dose for AK-T06/epirubicin in doses.csv; known:"):
+        dosing.printed_dose(data.doses, "AK-T06", "epirubicin")
+    bad = data.doses.copy()
+    bad["dose_unit"] = bad["dose_unit"].astype(str)
+    bad.loc[0, "dose_unit"] = "mcg/kg"
+    with pytest.raises(dosing.DoseError, match="unknown dose unit 'mcg/kg'"):
+        dosing.printed_dose(bad, bad.loc[0, "therapy_id"], bad.loc[0, "agent"])
+
+
+def test_fixed_dose_table_is_labelled_and_computed():
+    table = dosing.fixed_dose_per_m2_table(100, [180, 150], [80])
+    assert table.index.name == "assumed height"
+    assert table.loc["180 cm", "80 kg"] == pytest.approx(50.0)  # BSA 2.0 m2
+    with pytest.raises(dosing.DoseError, match="unknown BSA formula 'Haycock'"):
+        dosing.fixed_dose_per_m2_table(100, [170], [70], formula="Haycock")
+
+
+# Nutrition --------------------------------------------------------------------------------------
+def test_weight_loss_and_bmi_by_hand():
+    assert nutrition.percent_weight_loss(80, 60) == pytest.approx(25)
+    assert nutrition.percent_weight_loss(60, 66) == pytest.approx(-10)
+    assert nutrition.bmi(64, 160) == pytest.approx(25)
+    assert nutrition.height_for_bmi(64, 25) == pytest.approx(160)
+
+
+def test_negative_weight_is_refused():
+    with pytest.raises(dosing.DoseError, match="before_kg -63 kg is outside the adult range"):
+        nutrition.percent_weight_loss(-63, 45)
+    with pytest.raises(dosing.DoseError, match="weight -1 kg is outside"):
+        nutrition.bmi(-1, 160)
+
+
+def statuses(table):
+    return dict(zip(table["kind"] + ": " + table["criterion"], table["status"]))
+
+
+def test_one_major_criterion_is_high_risk():
+    criteria = nutrition.refeeding_criteria(weight_loss_percent=20, loss_window_months=4)
+    assert statuses(criteria)["major: weight loss above 15 % within 3-6 months"] == "met"
+    assert nutrition.refeeding_high_risk(criteria)
+
+
+def test_two_minor_criteria_are_high_risk_one_is_not():
+    one = nutrition.refeeding_criteria(bmi_value=17.5)
+    assert not nutrition.refeeding_high_risk(one)
+    two = nutrition.refeeding_criteria(bmi_value=17.5, alcohol_or_listed_drugs=True)
+    assert nutrition.refeeding_high_risk(two)
+
+
+def test_boundaries_are_strict():
+    at = statuses(nutrition.refeeding_criteria(bmi_value=16.0, weight_loss_percent=15.0, loss_window_months=6, days_little_intake=10))
+    assert at["major: BMI below 16 kg/m2"] == "not met"
+    assert at["minor: BMI below 18.5 kg/m2"] == "met"
+    assert at["major: weight loss above 15 % within 3-6 months"] == "not met"
+    assert at["minor: weight loss above 10 % within 3-6 months"] == "met"
+    assert at["major: little or no intake for more than 10 days"] == "not met"
+
+
+def test_unknown_facts_stay_unknown_and_a_long_window_does_not_count():
+    table = nutrition.refeeding_criteria(weight_loss_percent=30, loss_window_months=7.5)
+    assert set(table["status"]) == {"unknown"}
+    assert not nutrition.refeeding_high_risk(table)
