@@ -1,0 +1,239 @@
+"""Swimmer (Gantt) charts of treatment: every line of a case on the shared day axis.
+
+:func:`swimmer_rows` turns ``therapy_lines`` into one drawable row per lane (plain data,
+tested without drawing); :func:`swimmer_figure` draws one panel per case, stacked on the
+same axis of months from the diagnosis of marrow metastasis (day 0).
+
+How the chart shows what the data know:
+
+* solid bars: both ends of the line are dated exactly; hatched, paler bars: at least one end
+  is approximate (months, "about", or a schedule);
+* a diamond: a treatment given once (start and end on the same day);
+* an arrow at the end of a bar: the report gives no end, so the bar runs to the end of
+  follow-up ("end not reported", or "ongoing" at last contact);
+* the column on the right: response and why the line stopped, as the data record them.
+
+Anticancer lines (adjuvant, metastatic, radiotherapy) get one lane each, in time order;
+supportive care and bone-modifying agents share lanes by agent, below them.
+The functions work on any copy of ``therapy_lines``, so an edited timeline (notebook 06) is
+drawn the same way as the reported one.
+"""
+
+from __future__ import annotations
+
+import re
+
+import matplotlib.pyplot as plt
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+
+from utils.casedata import DAYS_PER_MONTH
+from utils.plots import CASE_COLOURS, MILESTONE_MARKERS, OKABE_ITO
+from utils.timeline import MILESTONE_LABELS, milestones
+
+#: Colour of each treatment category (Okabe-Ito, so colour-blind safe; hatching carries timing).
+CATEGORY_COLOURS: dict[str, str] = {
+    "endocrine": OKABE_ITO[0],
+    "chemotherapy": OKABE_ITO[5],
+    "radiotherapy": OKABE_ITO[2],
+    "bone_modifying": OKABE_ITO[4],
+    "transfusion": OKABE_ITO[3],
+    "growth_factor": OKABE_ITO[1],
+    "tpo_receptor_agonist": OKABE_ITO[1],
+    "nutrition": OKABE_ITO[6],
+    "best_supportive_care": "#999999",
+}
+CATEGORY_LABELS: dict[str, str] = {
+    "endocrine": "endocrine therapy",
+    "chemotherapy": "chemotherapy",
+    "radiotherapy": "radiotherapy",
+    "bone_modifying": "bone-modifying agent",
+    "transfusion": "transfusion",
+    "growth_factor": "growth factor / TPO-RA",
+    "tpo_receptor_agonist": "growth factor / TPO-RA",
+    "nutrition": "nutrition",
+    "best_supportive_care": "best supportive care",
+}
+REASON_LABELS: dict[str, str] = {
+    "progression": "progression",
+    "toxicity": "toxicity",
+    "patient_preference": "patient's choice",
+    "malnutrition": "malnutrition",
+    "planned_switch": "planned switch",
+    "completed": "completed",
+    "not_needed": "no longer needed",
+    "death": "death",
+    "ongoing": "ongoing",
+    "not_reported": "reason not reported",
+}
+RESPONSE_LABELS: dict[str, str] = {
+    "complete_response": "CR",
+    "partial_response": "PR",
+    "stable_disease": "SD",
+    "progressive_disease": "PD",
+    "not_reported": "response n/r",
+}
+ANTICANCER_SETTINGS = ("adjuvant", "metastatic")
+SUPPORTIVE_PREFIX: dict[str, str] = {
+    "bone_modifying": "bone",
+    "transfusion": "transfusion",
+    "growth_factor": "growth factor",
+    "tpo_receptor_agonist": "TPO-RA",
+    "nutrition": "nutrition",
+    "best_supportive_care": "",
+}
+
+ROW_COLUMNS = ["lane", "kind", "therapy_ids", "category", "start_day", "end_day", "approximate", "open_end", "single_dose", "note"]
+
+
+def _lane_label(row: pd.Series) -> str:
+    agents = "" if pd.isna(row["agents"]) else " + ".join(str(row["agents"]).split(";"))
+    if row["setting"] in ANTICANCER_SETTINGS and row["category"] != "radiotherapy" and pd.notna(row["line"]):
+        return f"L{int(row['line'])} {agents}"
+    if row["setting"] == "adjuvant":
+        return f"adjuvant {agents}"
+    if row["category"] == "radiotherapy":
+        return "radiotherapy"
+    prefix = SUPPORTIVE_PREFIX.get(row["category"], "")
+    name = re.sub(r"\s*\(.*?\)", "", agents) or str(row["regimen"])
+    if row["category"] == "nutrition" and not agents:
+        name = "rehabilitation"
+    return f"{prefix}: {name}" if prefix else name
+
+
+def _note(row: pd.Series, open_end: bool) -> str:
+    if row["setting"] == "supportive":
+        return "ongoing at last contact" if row["reason_stopped"] == "ongoing" else ("end not reported" if open_end else "")
+    response = RESPONSE_LABELS.get(str(row["response"]), "") if pd.notna(row["response"]) else ""
+    reason = REASON_LABELS.get(str(row["reason_stopped"]), str(row["reason_stopped"]))
+    parts = [p for p in (response, f"stop: {reason}") if p]
+    return " · ".join(parts)
+
+
+def end_of_followup(events: pd.DataFrame, case_id: str) -> int:
+    """Day of death or last contact of a case (from the milestones in events.csv)."""
+    marks = milestones(events)
+    ends = marks[(marks["case_id"] == case_id) & marks["milestone"].isin(["death", "last_contact"])]
+    if ends.empty:
+        raise ValueError(f"{case_id!r} has no death or last_contact milestone in events.csv")
+    return int(ends["day"].iloc[0])
+
+
+def swimmer_rows(therapy_lines: pd.DataFrame, events: pd.DataFrame, case_id: str) -> pd.DataFrame:
+    """One row per bar of the chart, in lane order; days stay days (no rounding, no filling in).
+
+    Columns: ``lane`` (label), ``kind`` (anticancer or supportive), ``therapy_ids``,
+    ``category``, ``start_day``, ``end_day`` (end of follow-up when the data give no end),
+    ``approximate`` (either end approximate), ``open_end`` (no end in the data),
+    ``single_dose`` (start equals end), ``note`` (response and reason stopped).
+    """
+    own = therapy_lines[therapy_lines["case_id"] == case_id]
+    if own.empty:
+        known = ", ".join(sorted(set(therapy_lines["case_id"].astype(str))))
+        raise ValueError(f"no therapy lines for case {case_id!r}; cases: {known}")
+    followup_end = end_of_followup(events, case_id)
+    rows = []
+    for _, row in own.iterrows():
+        if pd.isna(row["start_day"]):
+            raise ValueError(f"{case_id} {row['therapy_id']} has no start_day; a swimmer bar needs a start")
+        open_end = pd.isna(row["end_day"])
+        end = followup_end if open_end else int(row["end_day"])
+        approximate = row["start_precision"] == "approximate" or (not open_end and row["end_precision"] == "approximate")
+        kind = "supportive" if row["setting"] == "supportive" else "anticancer"
+        rows.append([_lane_label(row), kind, row["therapy_id"], str(row["category"]), int(row["start_day"]), end,
+                     bool(approximate), bool(open_end), bool(not open_end and end == row["start_day"]), _note(row, open_end)])
+    table = pd.DataFrame(rows, columns=ROW_COLUMNS)
+    table["order"] = table["kind"].map({"anticancer": 0, "supportive": 1})
+    first_start = table.groupby("lane")["start_day"].transform("min")
+    table = table.assign(first_start=first_start).sort_values(["order", "first_start", "lane", "start_day"], kind="stable")
+    return table.drop(columns=["order", "first_start"]).reset_index(drop=True)
+
+
+def _draw_case(ax: Axes, rows: pd.DataFrame, marks: pd.DataFrame, case_id: str, window: tuple[float, float]) -> None:
+    lanes = list(dict.fromkeys(rows["lane"]))
+    y_of = {lane: i + 1 for i, lane in enumerate(lanes)}  # lane 0 holds the milestones
+    for _, r in rows.iterrows():
+        y = y_of[r["lane"]]
+        colour = CATEGORY_COLOURS.get(r["category"], OKABE_ITO[7])
+        start, end = r["start_day"] / DAYS_PER_MONTH, r["end_day"] / DAYS_PER_MONTH
+        if r["single_dose"]:
+            ax.scatter(start, y, marker="D", s=120, color=colour, edgecolors="black", linewidths=1, zorder=3)
+        elif r["open_end"]:  # the end is unknown: an empty dashed outline up to the end of follow-up
+            ax.barh(y, end - start, left=start, height=0.6, facecolor="none", edgecolor=colour, linestyle="--", linewidth=2, zorder=2)
+            ax.annotate("", xy=(end + 1.2, y), xytext=(end, y), arrowprops={"arrowstyle": "-|>", "color": colour, "lw": 1.5}, zorder=3)
+        else:
+            ax.barh(y, end - start, left=start, height=0.6, color=colour, alpha=0.45 if r["approximate"] else 0.95,
+                    hatch="///" if r["approximate"] else None, edgecolor="black", linewidth=1, zorder=2)
+    notes = rows[rows["note"] != ""].groupby("lane", sort=False)["note"].agg(lambda n: " / ".join(dict.fromkeys(n)))
+    for lane, y in y_of.items():
+        if lane in notes.index:
+            ax.text(1.01, y, notes[lane], transform=ax.get_yaxis_transform(), va="center", fontsize=12)
+    own = marks[marks["case_id"] == case_id]
+    colour = CASE_COLOURS.get(case_id, OKABE_ITO[7])
+    for _, m in own.iterrows():
+        x = m["day"] / DAYS_PER_MONTH
+        ax.axvline(x, color="#555555", linestyle=":", linewidth=1.2, zorder=1)
+        style = {"facecolors": colour, **MILESTONE_MARKERS[m["milestone"]]}
+        ax.scatter(x, 0, edgecolors=colour, linewidths=2, zorder=3, **style)
+    ax.set_yticks(range(len(lanes) + 1), ["milestones", *lanes], fontsize=13)
+    ax.set_ylim(len(lanes) + 0.7, -0.7)
+    ax.set_xlim(*window)
+    ax.set_title(case_id, loc="left", color=colour)
+    ax.grid(axis="y", visible=False)
+
+
+def in_window(rows: pd.DataFrame, window_months: tuple[float, float]) -> pd.DataFrame:
+    """The rows of :func:`swimmer_rows` that overlap a window of months (for a zoomed chart)."""
+    start, end = (m * DAYS_PER_MONTH for m in window_months)
+    return rows[(rows["end_day"] >= start) & (rows["start_day"] <= end)].reset_index(drop=True)
+
+
+def swimmer_figure(therapy_lines: pd.DataFrame, events: pd.DataFrame, case_ids: list[str] | tuple[str, ...],
+                   window_months: tuple[float, float] | None = None, title: str = "Every treatment on one time axis") -> Figure:
+    """One swimmer panel per case, stacked on a shared axis of months from BMM diagnosis.
+
+    ``window_months`` limits the axis (for example ``(-3, 40)`` to zoom on the marrow years);
+    by default it runs from the earliest primary diagnosis to the latest end of follow-up.
+    """
+    marks = milestones(events)
+    all_rows = {case_id: swimmer_rows(therapy_lines, events, case_id) for case_id in case_ids}
+    hidden = 0
+    if window_months is None:
+        own = marks[marks["case_id"].isin(case_ids)]
+        window_months = (own["day"].min() / DAYS_PER_MONTH - 2, own["day"].max() / DAYS_PER_MONTH + 3)
+    else:
+        shown = {case_id: in_window(rows, window_months) for case_id, rows in all_rows.items()}
+        hidden = sum(len(all_rows[c]) - len(shown[c]) for c in case_ids)
+        all_rows = shown
+    lane_counts = [all_rows[c]["lane"].nunique() + 1 for c in case_ids]
+    legend_in, title_in, row_in, gap_in = 2.0, 0.9, 0.42, 0.9
+    height = legend_in + title_in + row_in * sum(n + 1.4 for n in lane_counts) + gap_in * (len(case_ids) - 1)
+    width = 16.0
+    fig, axes = plt.subplots(len(case_ids), 1, figsize=(width, height), sharex=True,
+                             gridspec_kw={"height_ratios": [n + 0.6 for n in lane_counts]}, squeeze=False)
+    for ax, case_id in zip(axes[:, 0], case_ids):
+        _draw_case(ax, all_rows[case_id], marks, case_id, window_months)
+    axes[-1, 0].set_xlabel("months from diagnosis of bone marrow metastasis (day 0)")
+    used = list(dict.fromkeys(CATEGORY_LABELS[c] for rows in all_rows.values() for c in rows["category"]))
+    colour_of = {CATEGORY_LABELS[c]: col for c, col in CATEGORY_COLOURS.items()}
+    handles = [Patch(facecolor=colour_of[label], edgecolor="black", label=label) for label in used]
+    handles += [
+        Patch(facecolor="#bbbbbb", edgecolor="black", label="solid: exact dates"),
+        Patch(facecolor="#dddddd", edgecolor="black", hatch="///", label="hatched: approximate timing"),
+        Patch(facecolor="none", edgecolor="black", linestyle="--", label="dashed: no end reported"),
+        plt.Line2D([], [], marker="D", linestyle="", color="black", markersize=9, label="single dose"),
+    ]
+    handles += [
+        plt.Line2D([], [], linestyle="", color=OKABE_ITO[7], marker=style["marker"], markersize=10,
+                   markerfacecolor="white" if "facecolors" in style else OKABE_ITO[7], label=MILESTONE_LABELS[key])
+        for key, style in MILESTONE_MARKERS.items()
+    ]
+    fig.legend(handles=handles, loc="lower center", ncol=4, fontsize=12, bbox_to_anchor=(0.5, 0.0))
+    if hidden:
+        title = f"{title}\n({hidden} treatment(s) outside months {window_months[0]:g} to {window_months[1]:g} not shown)"
+    fig.suptitle(title, fontsize=18, fontweight="bold")
+    fig.subplots_adjust(left=4.0 / width, right=1 - 3.9 / width, bottom=(legend_in + 0.8) / height,
+                        top=1 - (title_in + (0.35 if hidden else 0)) / height, hspace=gap_in / (height / len(case_ids)))
+    return fig
