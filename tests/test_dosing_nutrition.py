@@ -167,3 +167,56 @@ def test_unknown_facts_stay_unknown_and_a_long_window_does_not_count():
     table = nutrition.refeeding_criteria(weight_loss_percent=30, loss_window_months=7.5)
     assert set(table["status"]) == {"unknown"}
     assert not nutrition.refeeding_high_risk(table)
+
+
+# Reading a printed dose against the references --------------------------------------------------
+def synthetic_references():
+    return pd.DataFrame({
+        "reference_id": ["R1", "R2", "R3", "R4"],
+        "agent": ["drug_a", "drug_a", "drug_b", "drug_b"],
+        "kind": ["standard_dose", "cumulative_threshold", "standard_dose", "cumulative_threshold"],
+        "value": [50.0, 400.0, 100.0, 1000.0],
+        "meaning": ["std a", "limit a", "std b", "limit b"],
+    })
+
+
+def test_anthracycline_readings_by_hand():
+    table = dosing.anthracycline_readings(100, 20, 5, synthetic_references(), agents=("drug_a", "drug_b"))
+    a, b = table.iloc[0], table.iloc[1]
+    assert a["read as"] == "drug_a" and a["printed dose, % of standard"] == 200
+    assert a["cumulative dose (mg/m2)"] == pytest.approx(400)  # 5 x 80
+    assert a["cumulative, % of threshold"] == 100
+    assert b["printed dose, % of standard"] == 100 and b["cumulative, % of threshold"] == 40
+    assert b["what the threshold means"] == "limit b (R4)"
+
+
+def test_missing_reference_is_named():
+    with pytest.raises(dosing.DoseError, match="dose_references.csv has no cumulative_threshold for 'drug_c'"):
+        dosing.references(synthetic_references(), "drug_c", "cumulative_threshold")
+
+
+def test_running_total():
+    assert dosing.cumulative_by_administration(10, 3, reduction_percent=50) == pytest.approx([5, 10, 15])
+    assert dosing.cumulative_by_administration(10, 0) == []
+
+
+def test_the_curated_references_cover_both_anthracyclines(data):
+    for agent in ("doxorubicin", "epirubicin"):
+        assert len(dosing.references(data.dose_references, agent, "cumulative_threshold")) >= 1
+        assert len(dosing.references(data.dose_references, agent, "standard_dose")) == 1
+
+
+def test_dose_charts_draw_what_they_are_given():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from utils import dose_charts
+
+    refs = synthetic_references()
+    fig = dose_charts.cumulative_chart([80, 160], refs[refs["kind"] == "cumulative_threshold"], "t")
+    labels = fig.axes[0].get_legend_handles_labels()[1]
+    assert labels == ["cumulative dose delivered", "drug_a 400 mg/m2 (R2)", "drug_b 1000 mg/m2 (R4)"]
+    fig = dose_charts.fixed_dose_chart(100, [180], [80], refs[refs["kind"] == "standard_dose"], "drug")
+    line = fig.axes[0].get_lines()[0]
+    assert list(line.get_ydata()) == pytest.approx([50.0])  # 100 mg over 2.0 m2
+    assert "assumed heights" in fig.axes[0].get_title()

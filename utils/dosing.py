@@ -142,3 +142,45 @@ def fixed_dose_per_m2_table(dose_mg_: float, heights_cm: list[float], weights_kg
         index=pd.Index([f"{h:g} cm" for h in heights_cm], name="assumed height"),
     )
     return table
+
+
+def references(dose_references: pd.DataFrame, agent: str, kind: str) -> pd.DataFrame:
+    """The rows of ``dose_references`` for one agent and kind, smallest value first; an error if none."""
+    rows = dose_references[(dose_references["agent"] == agent) & (dose_references["kind"] == kind)]
+    if rows.empty:
+        raise DoseError(f"dose_references.csv has no {kind} for {agent!r}")
+    return rows.sort_values("value").reset_index(drop=True)
+
+
+def anthracycline_readings(dose: float, reduction_percent: float, administrations: int,
+                           dose_references: pd.DataFrame, agents: tuple[str, ...] = ("doxorubicin", "epirubicin")) -> pd.DataFrame:
+    """Read one printed anthracycline dose as each candidate drug, against that drug's references.
+
+    One row per candidate drug and cumulative threshold: the drug's standard dose per
+    administration, the printed dose as a percentage of it, the cumulative dose delivered
+    (after the reduction), the threshold with the risk its source states, and the cumulative
+    dose as a percentage of the threshold.
+    """
+    total = cumulative_dose(dose, administrations, reduction_percent)
+    rows = []
+    for agent in agents:
+        standard = references(dose_references, agent, "standard_dose").iloc[0]
+        for _, t in references(dose_references, agent, "cumulative_threshold").iterrows():
+            rows.append({
+                "read as": agent,
+                "standard dose (mg/m2)": standard["value"],
+                "printed dose, % of standard": round(100 * dose / standard["value"]),
+                "cumulative dose (mg/m2)": round(total, 1),
+                "threshold (mg/m2)": t["value"],
+                "what the threshold means": f"{t['meaning']} ({t['reference_id']})",
+                "cumulative, % of threshold": round(100 * total / t["value"]),
+            })
+    return pd.DataFrame(rows)
+
+
+def cumulative_by_administration(dose: float, administrations: int, reduction_percent: float = 0.0) -> list[float]:
+    """Running total after each administration: ``[d, 2d, ...]`` with ``d`` the reduced dose."""
+    per = reduced(dose, reduction_percent)
+    if not isinstance(administrations, int) or administrations < 0:
+        raise DoseError(f"administrations must be a whole number of doses, 0 or more, got {administrations!r}")
+    return [per * (i + 1) for i in range(administrations)]
