@@ -55,9 +55,13 @@ def fixed_dose_chart(dose_mg: float, heights_cm: list[float], weights_kg: list[f
     if ax is None:
         _, ax = plt.subplots(figsize=(11, 6))
     bsa = BSA_FORMULAS[formula]
+    drawn = list(standards["value"])
     for colour, weight in zip((OKABE_ITO[0], OKABE_ITO[5], OKABE_ITO[2]), weights_kg):
         values = [dose_per_m2(dose_mg, bsa(h, weight)) for h in heights_cm]
+        drawn += values
         ax.plot(heights_cm, values, color=colour, linewidth=3, marker="o", label=f"at {weight:g} kg")
+    span = max(drawn) - min(drawn)
+    ax.set_ylim(min(drawn) - 0.08 * span, max(drawn) + 0.08 * span)
     for style, (_, s) in zip(("--", ":", "-."), standards.iterrows()):
         ax.axhline(s["value"], color=OKABE_ITO[7], linestyle=style, linewidth=2,
                    label=f"standard: {s['agent']} {s['value']:g} mg/m2 ({s['reference_id']})")
