@@ -23,6 +23,7 @@ doses                each printed drug dose of a line, per m2 or absolute, with 
 events               dated or timed events (diagnoses, imaging, progression, death ...)
 observations         vital signs, body weight, tumour size
 literature_survival  median survival of published series and single cases
+prognostic_factors   laboratory cut-offs that published series link with survival, cited
 reference_ranges     adult reference ranges (lower limit of normal for grading), cited
 marker_patterns      what each immunohistochemical marker says about tumour origin, cited
 discrepancies        contradictions inside the reports and the curation decision
@@ -99,6 +100,7 @@ class CaseData:
     events: pd.DataFrame
     observations: pd.DataFrame
     literature_survival: pd.DataFrame
+    prognostic_factors: pd.DataFrame
     reference_ranges: pd.DataFrame
     marker_patterns: pd.DataFrame
     discrepancies: pd.DataFrame
