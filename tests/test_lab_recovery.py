@@ -1,0 +1,441 @@
+"""Recovery measures of utils.labs and the lab charts and explorer of utils.lab_charts (notebook 04).
+
+Measures are checked on synthetic series worked out by hand; the curated data are used
+only through their own rows, never through typed-in patient values.
+"""
+
+import math
+
+import matplotlib
+import pandas as pd
+import pytest
+
+from utils import casedata, lab_charts, labs, units
+
+matplotlib.use("Agg")
+
+
+@pytest.fixture(scope="module")
+def data():
+    return casedata.load_all()
+
+
+@pytest.fixture(scope="module")
+def lln(data):
+    return data.reference_ranges.query("source_id == 'hoffbrand_eh'").set_index("analyte")["lower"].to_dict()
+
+
+def synthetic(rows, case_id="x"):
+    """A labs table from (analyte, day, value_std[, precision]) tuples."""
+    records = []
+    for row in rows:
+        analyte, day, value = row[:3]
+        precision = row[3] if len(row) > 3 else "exact"
+        records.append({"case_id": case_id, "day": day, "day_precision": precision, "analyte": analyte,
+                        "value": value, "unit": units.STANDARD_UNITS[analyte], "value_std": value,
+                        "unit_std": units.STANDARD_UNITS[analyte], "printed": f"{value:g}", "source_locator": f"row {day}"})
+    return pd.DataFrame(records)
+
+
+PLATELETS = synthetic([("platelets", 0, 80.0), ("platelets", 10, 20.0), ("platelets", 20, 20.0, "approximate"),
+                       ("platelets", 30, 60.0, "approximate"), ("platelets", 50, 160.0), ("cea", 0, 40.0), ("cea", 50, 10.0)])
+
+
+# Errors name what was wrong --------------------------------------------------------------------
+
+
+def test_series_names_an_unknown_case_and_lists_the_known_ones():
+    with pytest.raises(ValueError, match=r"unknown case 'nobody'.*cases with values: x"):
+        labs.series(PLATELETS, "nobody", "platelets")
+
+
+def test_series_names_an_unknown_analyte_and_lists_the_known_ones():
+    with pytest.raises(ValueError, match=r"unknown analyte 'ferritin'; expected one of: hemoglobin, platelets"):
+        labs.series(PLATELETS, "x", "ferritin")
+
+
+def test_series_keeps_its_message_for_a_known_analyte_without_values():
+    with pytest.raises(ValueError, match="no wbc values for x"):
+        labs.series(PLATELETS, "x", "wbc")
+
+
+def test_window_without_values_names_the_measured_days():
+    with pytest.raises(ValueError, match=r"x has no platelets value between day 11 and day 19; measured days: \[0, 10, 20, 30, 50\]"):
+        labs.nadir(PLATELETS, "x", "platelets", 11, 19)
+
+
+def test_window_the_wrong_way_round():
+    with pytest.raises(ValueError, match=r"day_to \(5\) is before day_from \(10\)"):
+        labs.nadir(PLATELETS, "x", "platelets", 10, 5)
+
+
+# Nadir and change from nadir -------------------------------------------------------------------------
+
+
+def test_nadir_is_the_earliest_of_equally_low_stated_values():
+    low = labs.nadir(PLATELETS, "x", "platelets")
+    assert (low["day"], low["value_std"], low["day_precision"]) == (10, 20.0, "exact")
+
+
+def test_nadir_within_a_window():
+    assert labs.nadir(PLATELETS, "x", "platelets", 30, None)["day"] == 30
+    assert labs.nadir(PLATELETS, "x", "platelets", None, 5)["day"] == 0
+
+
+def test_change_from_nadir_by_hand():
+    table = labs.change_from_nadir(PLATELETS, "x", "platelets")
+    assert table["day"].tolist() == [10, 20, 30, 50]
+    assert table["days_after_nadir"].tolist() == [0, 10, 20, 40]
+    assert table["change"].tolist() == [0.0, 0.0, 40.0, 140.0]
+    assert table["percent"].tolist() == pytest.approx([0.0, 0.0, 200.0, 700.0])
+    assert table["day_precision"].tolist() == ["exact", "approximate", "approximate", "exact"]
+
+
+def test_change_from_a_nadir_of_zero_has_no_percentage():
+    table = labs.change_from_nadir(synthetic([("wbc", 0, 0.0), ("wbc", 5, 1.5)]), "x", "wbc")
+    assert table["change"].tolist() == [0.0, 1.5] and table["percent"].isna().all()
+
+
+# First stated value above a threshold ---------------------------------------------------------------
+
+
+def test_first_day_above_brackets_the_crossing_between_stated_days():
+    found = labs.first_day_above(PLATELETS, "x", "platelets", 50)
+    assert found == labs.FirstAbove(day=30, day_precision="approximate", value=60.0, last_below_day=20, start_day=10)
+    assert found.days_after_start == 20
+
+
+def test_first_day_above_counts_a_value_equal_to_the_threshold():
+    assert labs.first_day_above(PLATELETS, "x", "platelets", 60).day == 30
+
+
+def test_first_day_above_from_a_chosen_start():
+    found = labs.first_day_above(PLATELETS, "x", "platelets", 50, start_day=0)
+    assert found.day == 0 and found.last_below_day is None and found.days_after_start == 0
+
+
+def test_first_day_above_is_none_when_no_stated_value_reaches_it():
+    assert labs.first_day_above(PLATELETS, "x", "platelets", 500) is None
+    assert labs.first_day_above(PLATELETS, "x", "platelets", 100, day_to=40) is None
+
+
+def test_first_day_above_returns_only_stated_days():
+    """No interpolation: the answer is always a day that has a stated value."""
+    stated = set(PLATELETS.loc[PLATELETS["analyte"] == "platelets", "day"])
+    for threshold in (21, 25, 40, 59, 61, 100, 159):
+        found = labs.first_day_above(PLATELETS, "x", "platelets", threshold)
+        assert found.day in stated and found.last_below_day in stated
+
+
+@pytest.mark.parametrize("bad", [0, -5, math.nan, math.inf, "50", True, None])
+def test_first_day_above_rejects_a_threshold_that_is_not_a_positive_number(bad):
+    with pytest.raises(ValueError, match=r"threshold must be a positive number in the standard unit of platelets"):
+        labs.first_day_above(PLATELETS, "x", "platelets", bad)
+
+
+# Percent change ---------------------------------------------------------------------------------------
+
+
+def test_percent_change_by_hand():
+    assert labs.percent_change(PLATELETS, "x", "cea", 0, 50) == pytest.approx(-75.0)
+    assert labs.percent_change(PLATELETS, "x", "platelets", 10, 50) == pytest.approx(700.0)
+
+
+def test_percent_change_needs_stated_values_on_both_days():
+    with pytest.raises(ValueError, match=r"x has no cea value on day\(s\) \[30\]; measured days: \[0, 50\]"):
+        labs.percent_change(PLATELETS, "x", "cea", 0, 30)
+
+
+def test_percent_change_from_zero_is_refused():
+    with pytest.raises(ValueError, match="is 0, so a percentage change is undefined"):
+        labs.percent_change(synthetic([("wbc", 0, 0.0), ("wbc", 5, 1.5)]), "x", "wbc", 0, 5)
+
+
+def test_percent_change_table_leaves_out_analytes_not_stated_on_both_days():
+    table = labs.percent_change_table(PLATELETS, "x", 0, 50)
+    assert table["analyte"].tolist() == ["platelets", "cea"]
+    assert table["percent"].tolist() == pytest.approx([100.0, -75.0])
+    with pytest.raises(ValueError, match=r"no analyte among \['cea'\] is stated on both day 10 and day 50"):
+        labs.percent_change_table(PLATELETS, "x", 10, 50, ["cea"])
+    with pytest.raises(ValueError, match="unknown analyte 'psa'"):
+        labs.percent_change_table(PLATELETS, "x", 0, 50, ["psa"])
+
+
+# Recovery table --------------------------------------------------------------------------------------
+
+
+def test_recovery_table_by_hand():
+    table = labs.recovery_table(PLATELETS, "x", ["platelets"], {"platelets": 150.0})
+    row = table.iloc[0]
+    assert (row["nadir_day"], row["nadir"], row["last_day"], row["last"], row["change_from_nadir"]) == (10, 20.0, 50, 160.0, 140.0)
+    assert row["first_at_or_above_lln"] == 50 and row["crossed_between"] == "day 30 and day 50"
+
+
+def test_recovery_table_says_when_the_lln_is_not_reached():
+    row = labs.recovery_table(PLATELETS, "x", ["platelets"], {"platelets": 150.0}, day_to=40).iloc[0]
+    assert pd.isna(row["first_at_or_above_lln"]) and row["crossed_between"] == "not reached in the stated values"
+
+
+def test_recovery_table_needs_an_lln_for_every_analyte():
+    with pytest.raises(ValueError, match=r"no lower limit of normal given for 'platelets'; lln has: wbc"):
+        labs.recovery_table(PLATELETS, "x", ["platelets"], {"wbc": 4.0})
+
+
+def test_recovery_table_on_the_curated_data_uses_their_own_rows(data, lln):
+    table = labs.recovery_table(data.labs, "akagi2021", list(labs.COUNTS), lln)
+    for _, row in table.iterrows():
+        own = labs.series(data.labs, "akagi2021", row["analyte"])
+        assert row["nadir"] == own["value_std"].min() and row["last"] == own["value_std"].iloc[-1]
+
+
+# Grade steps, time to thresholds, values below transfusion thresholds -------------------------------
+
+
+def test_ctcae_steps_are_the_grade_floors_then_the_lln():
+    assert labs.ctcae_steps("platelets", 150) == {"grade 3 or better (>= 25)": 25.0, "grade 2 or better (>= 50)": 50.0,
+                                                 "grade 1 or better (>= 75)": 75.0, "normal (>= LLN 150)": 150.0}
+    assert list(labs.ctcae_steps("hemoglobin", 12)) == ["grade 2 or better (>= 8)", "grade 1 or better (>= 10)", "normal (>= LLN 12)"]
+
+
+@pytest.mark.parametrize(("analyte", "lln", "message"), [
+    ("cea", 5.0, r"no CTCAE v5.0 grading for 'cea'"),
+    ("platelets", 0, r"lower limit of normal must be a positive number"),
+    ("platelets", "150", r"lower limit of normal must be a positive number"),
+])
+def test_ctcae_steps_rejects_bad_input(analyte, lln, message):
+    with pytest.raises(ValueError, match=message):
+        labs.ctcae_steps(analyte, lln)
+
+
+def test_time_to_thresholds_by_hand():
+    table = labs.time_to_thresholds(PLATELETS, "x", "platelets", {"low": 25, "high": 150, "never": 500})
+    assert table["first_day"].tolist()[:2] == [30, 50] and pd.isna(table["first_day"].iloc[2])
+    assert table["last_below_day"].tolist()[:2] == [20, 30] and table["days_after_nadir"].tolist()[:2] == [20, 40]
+
+
+def test_below_thresholds_compares_every_stated_value_with_the_thresholds_that_apply():
+    thresholds = pd.DataFrame({"threshold_id": ["T1", "T2", "T3"], "case_id": [pd.NA, "x", "y"],
+                               "analyte": ["platelets", "platelets", "platelets"], "below": [10.0, 30_000.0, 50.0],
+                               "unit": ["10^9/L", "/μl", "10^9/L"], "source_id": ["g", "x", "y"]})
+    table = labs.below_thresholds(synthetic([("platelets", 0, 9.0), ("platelets", 5, 30.0)]), thresholds, "x")
+    assert table["threshold_id"].tolist() == ["T1", "T1", "T2", "T2"]  # T3 belongs to another case
+    assert table["threshold"].tolist() == [10.0, 10.0, 30.0, 30.0]  # 30 000/μl converted to 30 x 10^9/L
+    assert table["below"].tolist() == [True, False, True, False]  # a value equal to the threshold is not below it
+
+
+def test_below_thresholds_names_an_unknown_unit():
+    thresholds = pd.DataFrame({"threshold_id": ["T1"], "case_id": [pd.NA], "analyte": ["platelets"], "below": [10.0],
+                               "unit": ["per drop"], "source_id": ["g"]})
+    with pytest.raises(units.UnitError, match=r"unknown unit 'per drop'"):
+        labs.below_thresholds(PLATELETS, thresholds, "x")
+
+
+# Units -------------------------------------------------------------------------------------------------
+
+
+def test_unit_check_reconverts_every_printed_count(data):
+    table = labs.unit_check(data.labs)
+    counts = data.labs[data.labs["analyte"].isin(labs.COUNTS)]
+    assert len(table) == len(counts) and table["agrees"].all()
+    per_microlitre = table[table["unit"] == "/μl"]
+    assert (per_microlitre["factor"] == 1e-3).all() and (per_microlitre["unit_std"] == "10^9/L").all()
+
+
+def test_unit_check_names_an_unknown_unit():
+    bad = synthetic([("platelets", 0, 80.0)]).assign(unit="lakh/mm3")
+    with pytest.raises(units.UnitError, match=r"unknown unit 'lakh/mm3'"):
+        labs.unit_check(bad)
+
+
+# The view behind the chart and the widget ------------------------------------------------------------
+
+
+def view(data, case_id, analytes=labs.COUNTS + labs.MARKERS, thresholds=None):
+    chosen = lab_charts.applicable_thresholds(data.labs, data.transfusion_thresholds, case_id) if thresholds is None else thresholds
+    return lab_charts.lab_view(data.labs, data.therapy_lines, data.transfusion_thresholds, case_id, analytes, chosen)
+
+
+def test_view_holds_exactly_the_stated_values(data):
+    for case_id in data.cases["case_id"]:
+        shown = view(data, case_id)
+        own = data.labs[(data.labs["case_id"] == case_id) & data.labs["analyte"].isin(shown.analytes)]
+        assert len(shown.points) == len(own)
+        assert sorted(zip(shown.points["analyte"], shown.points["day"], shown.points["value_std"])) == \
+            sorted(zip(own["analyte"].astype(str), own["day"], own["value_std"]))
+
+
+def test_view_names_the_analytes_without_values_instead_of_filling_them(data):
+    shown = view(data, "tnbc2025")
+    stated = set(data.labs.loc[data.labs["case_id"] == "tnbc2025", "analyte"].astype(str))
+    assert set(shown.missing) == set(labs.COUNTS + labs.MARKERS) - stated
+    assert all(f"no {a} value is stated" in " ".join(shown.notes) for a in shown.missing)
+
+
+def test_view_says_when_a_report_states_no_transfusion_threshold(data):
+    with_threshold = set(data.transfusion_thresholds["case_id"].dropna())
+    for case_id in data.cases["case_id"]:
+        note = f"the {case_id} report states no transfusion threshold"
+        assert (note in view(data, case_id).notes) == (case_id not in with_threshold)
+
+
+def test_applicable_thresholds_are_own_or_guideline_on_stated_analytes(data):
+    table = data.transfusion_thresholds.set_index("threshold_id")
+    for case_id in data.cases["case_id"]:
+        stated = set(data.labs.loc[data.labs["case_id"] == case_id, "analyte"].astype(str))
+        for threshold_id in lab_charts.applicable_thresholds(data.labs, data.transfusion_thresholds, case_id):
+            owner = table.at[threshold_id, "case_id"]
+            assert (pd.isna(owner) or owner == case_id) and table.at[threshold_id, "analyte"] in stated
+
+
+def test_view_keeps_only_metastatic_lines_with_their_precision(data):
+    shown = view(data, "akagi2021")
+    rows = data.therapy_lines.set_index("therapy_id").loc[shown.lines["therapy_id"]]
+    assert (rows["setting"] == "metastatic").all()
+    assert shown.lines["start_precision"].tolist() == rows["start_precision"].tolist()
+    first, last = shown.day_range
+    assert first <= shown.points["day"].min() and last >= shown.points["day"].max()
+
+
+@pytest.mark.parametrize(("case_id", "analytes", "thresholds", "message"), [
+    ("nobody", ["platelets"], [], r"unknown case 'nobody'"),
+    ("akagi2021", ["platelets", "ferritin"], [], r"unknown analyte 'ferritin'"),
+    ("akagi2021", [], [], r"choose at least one analyte"),
+    ("akagi2021", ["platelets"], ["TT-99"], r"unknown threshold 'TT-99'; expected any of: TT-01"),
+])
+def test_view_rejects_bad_choices(data, case_id, analytes, thresholds, message):
+    with pytest.raises(ValueError, match=message):
+        lab_charts.lab_view(data.labs, data.therapy_lines, data.transfusion_thresholds, case_id, analytes, thresholds)
+
+
+def test_view_refuses_another_reports_threshold(data):
+    rows = data.transfusion_thresholds.dropna(subset=["case_id"])
+    row = rows.iloc[0]
+    other = next(c for c in data.cases["case_id"] if c != row["case_id"])
+    with pytest.raises(ValueError, match=rf"threshold {row['threshold_id']} is the one stated in the {row['case_id']} report; it does not apply to {other}"):
+        view(data, other, thresholds=[row["threshold_id"]])
+
+
+def test_view_refuses_a_threshold_on_an_analyte_without_values(data):
+    stated = set(data.labs.loc[data.labs["case_id"] == "tnbc2025", "analyte"].astype(str))
+    row = data.transfusion_thresholds[data.transfusion_thresholds["case_id"].isna()
+                                      & ~data.transfusion_thresholds["analyte"].isin(stated)].iloc[0]
+    with pytest.raises(ValueError, match=rf"threshold {row['threshold_id']} is for {row['analyte']}, which has no stated values for tnbc2025"):
+        view(data, "tnbc2025", thresholds=[row["threshold_id"]])
+
+
+def test_view_refuses_a_threshold_on_an_analyte_not_chosen(data):
+    with pytest.raises(ValueError, match=r"threshold TT-02 is for platelets, which is not among the chosen analytes"):
+        view(data, "akagi2021", analytes=["hemoglobin"], thresholds=["TT-02"])
+
+
+def test_view_names_a_threshold_in_an_unknown_unit(data):
+    bad = data.transfusion_thresholds.copy()
+    bad["unit"] = bad["unit"].astype(str)
+    bad.loc[bad["threshold_id"] == "TT-02", "unit"] = "mmol/L"
+    with pytest.raises(units.UnitError, match=r"unknown unit 'mmol/L'"):
+        lab_charts.lab_view(data.labs, data.therapy_lines, bad, "akagi2021", ["platelets"], ["TT-02"])
+
+
+def test_view_converts_a_threshold_to_the_standard_unit(data):
+    per_microlitre = data.transfusion_thresholds.copy()
+    per_microlitre["unit"] = per_microlitre["unit"].astype(str)
+    per_microlitre["below"] = per_microlitre["below"].astype(float)
+    mask = per_microlitre["threshold_id"] == "TT-02"
+    expected = float(per_microlitre.loc[mask, "below"].iloc[0])
+    per_microlitre.loc[mask, "below"] = expected * 1000
+    per_microlitre.loc[mask, "unit"] = "/μl"
+    shown = lab_charts.lab_view(data.labs, data.therapy_lines, per_microlitre, "akagi2021", ["platelets"], ["TT-02"])
+    assert shown.thresholds["below_std"].tolist() == [expected] and shown.thresholds["unit_std"].tolist() == ["10^9/L"]
+
+
+def test_describe_names_what_is_missing(data):
+    text = lab_charts.describe(view(data, "tnbc2025"))
+    assert text.startswith("**tnbc2025**") and "no hemoglobin value is stated" in text
+
+
+# The figure draws only stated values ------------------------------------------------------------------
+
+
+def test_chart_draws_points_only_on_stated_values_and_hollow_when_approximate(data, lln):
+    import matplotlib.pyplot as plt
+    from matplotlib.collections import PathCollection
+
+    shown = view(data, "akagi2021")
+    fig = lab_charts.lab_chart(shown, lln)
+    counts = [a for a in shown.analytes if a in labs.COUNTS and a not in shown.missing]
+    assert len(fig.axes) == 1 + len(counts) + 1
+    drawn = []
+    for ax in fig.axes:
+        for collection in ax.collections:
+            if isinstance(collection, PathCollection):
+                (x, y), = collection.get_offsets()
+                face = collection.get_facecolors()[0]
+                drawn.append((int(x), float(y), tuple(face[:3]) == (1.0, 1.0, 1.0)))
+        for line in ax.get_lines():  # dotted connectors pass only through stated points
+            if line.get_linestyle() == ":":
+                stated = set(zip(shown.points["day"], shown.points["value_std"]))
+                assert set(zip(line.get_xdata(), line.get_ydata())) <= stated
+    expected = sorted((int(r["day"]), float(r["value_std"]), r["day_precision"] == "approximate") for _, r in shown.points.iterrows())
+    assert sorted(drawn) == expected
+    plt.close(fig)
+
+
+def test_chart_says_when_no_marker_value_is_stated(data, lln):
+    import matplotlib.pyplot as plt
+
+    fig = lab_charts.lab_chart(view(data, "tnbc2025"), lln)
+    texts = " ".join(t.get_text() for ax in fig.axes for t in ax.texts)
+    assert "no tumour-marker value stated in the report text" in texts and "no value stated after day" in texts
+    plt.close(fig)
+
+
+def test_chart_needs_an_lln_for_every_count(data):
+    with pytest.raises(ValueError, match=r"no lower limit of normal given for 'platelets'"):
+        lab_charts.lab_chart(view(data, "tnbc2025"), {"hemoglobin": 11.5})
+
+
+# The widget, headless ------------------------------------------------------------------------------------
+
+
+@pytest.fixture()
+def explorer(data, lln):
+    shown = []
+    box = lab_charts.lab_explorer(data.labs, data.therapy_lines, data.transfusion_thresholds, lln, "akagi2021",
+                                  show=shown.append)
+    return box, shown
+
+
+def test_explorer_starts_as_reported(explorer, data):
+    box, shown = explorer
+    assert len(shown) == 1 and isinstance(shown[0], lab_charts.LabView)
+    assert shown[0].case_id == "akagi2021" and shown[0].analytes == tuple(a for _, a in lab_charts.ANALYTE_CHOICES)
+    assert shown[0].points.equals(view(data, "akagi2021").points)
+    assert list(box.values()["show_thresholds"]) == lab_charts.applicable_thresholds(data.labs, data.transfusion_thresholds, "akagi2021")
+
+
+def test_explorer_shows_a_clear_message_for_choices_that_do_not_fit(explorer):
+    box, shown = explorer
+    box.controls["case_id"].value = "tnbc2025"  # a haemoglobin threshold stays selected; tnbc2025 has no haemoglobin value
+    assert isinstance(shown[-1], str) and shown[-1].startswith("**These choices do not fit together:**")
+    assert "hemoglobin" in shown[-1] and "tnbc2025" in shown[-1]
+    box.controls["show_thresholds"].value = ("TT-01",)
+    assert isinstance(shown[-1], lab_charts.LabView) and shown[-1].case_id == "tnbc2025"
+    assert shown[-1].thresholds["threshold_id"].tolist() == ["TT-01"]
+
+
+def test_explorer_analyte_choice_and_reset(explorer):
+    box, shown = explorer
+    box.controls["analytes"].value = ("cea",)  # the platelet and haemoglobin thresholds no longer have a panel
+    assert isinstance(shown[-1], str) and "is not among the chosen analytes" in shown[-1]
+    box.controls["show_thresholds"].value = ()
+    assert set(shown[-1].points["analyte"]) == {"cea"} and shown[-1].thresholds.empty
+    box.reset_button.click()
+    assert box.values() == box.reported and isinstance(shown[-1], lab_charts.LabView)
+    assert shown[-1].points.equals(shown[0].points)
+
+
+def test_explorer_is_built_on_the_shared_wiring_layer(explorer):
+    from utils.widgets import Explorer
+
+    box, _ = explorer
+    assert isinstance(box, Explorer) and set(box.controls) == {"case_id", "analytes", "show_thresholds"}

@@ -1,0 +1,393 @@
+"""Laboratory time courses of one case, and the lab-explorer widget of notebook 04.
+
+:func:`lab_view` is the plain, tested function behind both: given a case, the analytes and
+the threshold lines to show, it returns the data to draw (a :class:`LabView`): the stated
+values, the analytes the report gives no value for, the chosen transfusion thresholds in
+standard units, and the metastatic therapy lines of the period. :func:`lab_chart` draws a
+view; :func:`lab_explorer` wires widget controls to :func:`lab_view` and only draws.
+
+How the figure stays honest about sparse data:
+
+* a marker sits only on a stated value: filled when its day is exact, hollow when the day
+  is approximate (the report gives months or "about"; how far off it may be is not stated);
+* dotted connectors join consecutive stated values only to guide the eye; nothing was
+  measured in between, and no value is interpolated;
+* a therapy line whose start or end is approximate has a faded edge; an exact edge is a
+  sharp line;
+* blood counts sit on the CTCAE v5.0 grade bands (``sources.csv`` ctcae_v5), tumour
+  markers on a log scale, where equal ratios look equally large.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import matplotlib.pyplot as plt
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
+from utils import units
+from utils.grading import CTCAE_V5
+from utils.labs import COUNTS, MARKERS, check_case_and_analyte
+from utils.plots import ANALYTE_LABELS, CASE_COLOURS, GRADE_SHADES, OKABE_ITO
+
+#: Axis labels of the tumour markers (the counts use utils.plots.ANALYTE_LABELS).
+MARKER_LABELS: dict[str, str] = {"cea": "CEA (ng/mL)", "ca15_3": "CA 15-3 (U/mL)", "ca125": "CA 125 (U/mL)"}
+#: Colour and marker shape of each tumour marker in the marker panel.
+MARKER_STYLE: dict[str, tuple[str, str]] = {"cea": (OKABE_ITO[2], "s"), "ca15_3": (OKABE_ITO[3], "^"), "ca125": (OKABE_ITO[4], "D")}
+#: Where the value label of each marker sits, in points from the marker (apart, so that close values stay legible).
+MARKER_LABEL_OFFSETS: dict[str, tuple[int, int]] = {"cea": (-36, -16), "ca15_3": (8, 6), "ca125": (8, 6)}
+#: Fill of the therapy lines, alternating so that neighbouring lines stay apart.
+LINE_FILLS: tuple[str, ...] = (OKABE_ITO[4], OKABE_ITO[6])
+#: Width of a faded (approximate) edge, as a share of the days shown.
+FADE_SHARE: float = 0.025
+#: Days added on each side of the data so that edge points are not cut.
+PAD_SHARE: float = 0.03
+
+
+@dataclass(frozen=True)
+class LabView:
+    """What one chart of one case shows (see :func:`lab_view`)."""
+
+    case_id: str
+    analytes: tuple[str, ...]  # as chosen, in order
+    points: pd.DataFrame  # analyte, day, day_precision, value_std, unit_std, printed, source_locator
+    missing: tuple[str, ...]  # chosen analytes the report states no value of
+    thresholds: pd.DataFrame  # threshold_id, kind (case/guideline), analyte, below_std, unit_std, source_id, label
+    lines: pd.DataFrame  # metastatic lines: therapy_id, line, regimen, agents, start/end day and precision
+    day_range: tuple[int, int]
+    notes: tuple[str, ...]
+
+
+def applicable_thresholds(labs: pd.DataFrame, thresholds: pd.DataFrame, case_id: str) -> list[str]:
+    """Ids of the thresholds that can be drawn for ``case_id``: its own and the guideline ones, on analytes it has values of."""
+    check_case_and_analyte(labs, case_id, COUNTS[0])
+    stated = set(labs.loc[labs["case_id"] == case_id, "analyte"].astype(str))
+    own_or_guideline = thresholds["case_id"].isna() | (thresholds["case_id"] == case_id)
+    return [str(row["threshold_id"]) for _, row in thresholds[own_or_guideline].iterrows() if str(row["analyte"]) in stated]
+
+
+def lab_view(labs: pd.DataFrame, therapy_lines: pd.DataFrame, thresholds: pd.DataFrame, case_id: str,
+             analytes: Sequence[str], show_thresholds: Sequence[str] = ()) -> LabView:
+    """The data of one lab chart: stated values, missing analytes, threshold lines and therapy lines.
+
+    ``labs``, ``therapy_lines`` and ``thresholds`` are the tables of :mod:`utils.casedata`
+    (``thresholds`` is ``transfusion_thresholds``); ``show_thresholds`` lists threshold ids.
+    A chosen analyte without stated values is listed in ``missing`` (and in ``notes``),
+    never filled in. :class:`ValueError` (naming what was wrong) for an unknown case or
+    analyte, no analyte chosen, an unknown threshold id, a threshold stated in another
+    case's report, or a threshold on an analyte without values here;
+    :class:`utils.units.UnitError` for a threshold in an unknown or unfitting unit.
+    """
+    if isinstance(analytes, str):
+        analytes = [analytes]
+    analytes = tuple(dict.fromkeys(analytes))
+    if not analytes:
+        raise ValueError(f"choose at least one analyte; expected any of: {', '.join(units.STANDARD_UNITS)}")
+    for analyte in analytes:
+        check_case_and_analyte(labs, case_id, analyte)
+    own = labs[labs["case_id"] == case_id]
+    chosen = own[own["analyte"].astype(str).isin(analytes)]
+    points = chosen.assign(analyte=chosen["analyte"].astype(str)).sort_values(["analyte", "day"])[
+        ["analyte", "day", "day_precision", "value_std", "unit_std", "printed", "source_locator"]].reset_index(drop=True)
+    stated = set(points["analyte"])
+    missing = tuple(a for a in analytes if a not in stated)
+
+    known = list(thresholds["threshold_id"].astype(str))
+    rows = []
+    for threshold_id in dict.fromkeys(show_thresholds):
+        if threshold_id not in known:
+            raise ValueError(f"unknown threshold {threshold_id!r}; expected any of: {', '.join(known)}")
+        row = thresholds[thresholds["threshold_id"] == threshold_id].iloc[0]
+        analyte = str(row["analyte"])
+        owner = None if pd.isna(row["case_id"]) else str(row["case_id"])
+        if owner is not None and owner != case_id:
+            raise ValueError(f"threshold {threshold_id} is the one stated in the {owner} report; it does not apply to {case_id}")
+        if analyte not in stated:
+            why = "is not among the chosen analytes" if analyte not in analytes else f"has no stated values for {case_id}"
+            raise ValueError(f"threshold {threshold_id} is for {analyte}, which {why}; deselect {threshold_id} or choose {analyte}")
+        below_std, unit_std = units.to_standard(float(row["below"]), str(row["unit"]), analyte)
+        kind = "guideline" if owner is None else "case"
+        rows.append({"threshold_id": threshold_id, "kind": kind, "analyte": analyte, "below_std": below_std, "unit_std": unit_std,
+                     "source_id": str(row["source_id"]),
+                     "label": f"{threshold_id} ({'this report' if owner else row['source_id']}): transfusion below {below_std:g}"})
+    chosen_thresholds = pd.DataFrame(rows, columns=["threshold_id", "kind", "analyte", "below_std", "unit_std", "source_id", "label"])
+
+    lab_days = own["day"].astype(int)
+    metastatic = therapy_lines[(therapy_lines["case_id"] == case_id) & (therapy_lines["setting"] == "metastatic")
+                               & therapy_lines["start_day"].notna()]
+    later = metastatic[metastatic["start_day"] >= lab_days.min()]
+    ends = later["end_day"].fillna(later["start_day"])
+    first, last = int(lab_days.min()), int(max(lab_days.max(), ends.max() if len(ends) else lab_days.max()))
+    end_or_start = metastatic["end_day"].fillna(metastatic["start_day"])
+    lines = metastatic[((end_or_start > first) | (metastatic["start_day"] >= first)) & (metastatic["start_day"] <= last)]
+    lines = lines[["therapy_id", "line", "regimen", "agents", "start_day", "start_precision", "end_day", "end_precision"]]
+
+    notes = [f"no {a} value is stated in the {case_id} report text" for a in missing]
+    case_rows = thresholds["case_id"] == case_id
+    if not case_rows.fillna(False).any():
+        notes.append(f"the {case_id} report states no transfusion threshold")
+    return LabView(case_id=case_id, analytes=analytes, points=points, missing=missing, thresholds=chosen_thresholds,
+                   lines=lines.sort_values(["start_day", "therapy_id"]).reset_index(drop=True), day_range=(first, last),
+                   notes=tuple(notes))
+
+
+def describe(view: LabView) -> str:
+    """A short Markdown reading of a view: what is stated, on which days, and what is not."""
+    count = len(view.points)
+    approximate = int((view.points["day_precision"] == "approximate").sum())
+    days = sorted(set(int(d) for d in view.points["day"]))
+    shown = ", ".join(f"{a} ({int((view.points['analyte'] == a).sum())})" for a in view.analytes if a not in view.missing)
+    lines = [f"**{view.case_id}**: {count} stated values" + (f", {approximate} of them on approximate days" if count else ""),
+             f"- analytes with values (number of values): {shown or 'none'}",
+             f"- days with a stated value: {', '.join(str(d) for d in days) or 'none'}",
+             f"- metastatic therapy lines in the period: {len(view.lines)}",
+             f"- threshold lines: {'; '.join(view.thresholds['label']) or 'none chosen'}"]
+    lines += [f"- {note}" for note in view.notes]
+    return "\n".join(lines)
+
+
+# Drawing ---------------------------------------------------------------------------------------------
+
+
+def _short_line_label(row: pd.Series) -> str:
+    agent = str(row["agents"]).split(";")[0] if pd.notna(row["agents"]) else str(row["regimen"])
+    return f"L{int(row['line'])}: {agent}" if pd.notna(row["line"]) else agent
+
+
+def _shade(ax: Axes, start: float, end: float, colour: str, fade: float, start_approx: bool, end_approx: bool,
+           alpha: float, edge_lines: bool) -> None:
+    """Fill [start, end] with ``colour``; an approximate edge fades out over ``fade`` days on either side."""
+    steps = 8
+    inner_start = start + (fade if start_approx else 0)
+    inner_end = end - (fade if end_approx else 0)
+    if inner_end > inner_start:
+        ax.axvspan(inner_start, inner_end, color=colour, alpha=alpha, lw=0, zorder=0.5)
+    for approx, edge, direction in ((start_approx, start, 1), (end_approx, end, -1)):
+        if approx:  # a ramp of thin strips from transparent (outside) to full (inside)
+            for i in range(steps):
+                a = edge - direction * fade + direction * 2 * fade * i / steps
+                b = a + direction * 2 * fade / steps
+                ax.axvspan(min(a, b), max(a, b), color=colour, alpha=alpha * (i + 0.5) / steps, lw=0, zorder=0.5)
+        elif edge_lines:
+            ax.axvline(edge, color=colour, lw=1.5, zorder=0.6)
+
+
+def _therapy_track(ax: Axes, view: LabView, fade: float) -> None:
+    for i, (_, row) in enumerate(view.lines.iterrows()):
+        start = float(row["start_day"])
+        end = float(row["end_day"]) if pd.notna(row["end_day"]) else start
+        if end - start < 2 * fade:  # a single dose or a very short line: a narrow band around its day
+            start, end = start - fade / 2, end + fade / 2
+        colour = LINE_FILLS[i % len(LINE_FILLS)]
+        _shade(ax, start, end, colour, fade, row["start_precision"] == "approximate",
+               row["end_precision"] == "approximate", alpha=0.9, edge_lines=True)
+        ax.text((start + end) / 2, 0.72 if i % 2 == 0 else 0.28, _short_line_label(row), ha="center", va="center",
+                fontsize=11, zorder=3)
+    ax.set_yticks([])
+    ax.set_ylim(0, 1)
+    ax.grid(False)
+    ax.set_ylabel("lines", rotation=0, ha="right", va="center", fontsize=13)
+
+
+def _background(ax: Axes, view: LabView, fade: float) -> None:
+    """The therapy lines, faintly, behind a data panel."""
+    for i, (_, row) in enumerate(view.lines.iterrows()):
+        start = float(row["start_day"])
+        end = float(row["end_day"]) if pd.notna(row["end_day"]) else start
+        if end - start < 2 * fade:
+            start, end = start - fade / 2, end + fade / 2
+        _shade(ax, start, end, LINE_FILLS[i % len(LINE_FILLS)], fade, row["start_precision"] == "approximate",
+               row["end_precision"] == "approximate", alpha=0.18, edge_lines=False)
+
+
+def _say_gap(ax: Axes, view: LabView, last_point: int) -> None:
+    """Write 'no value stated after day N' into a long stretch of the period without stated values."""
+    first, last = view.day_range
+    if last - last_point > 0.25 * max(last - first, 1):
+        ax.text((last_point + last) / 2, 0.93, f"no value stated after day {last_point}", transform=ax.get_xaxis_transform(),
+                ha="center", va="top", fontsize=12, style="italic", zorder=5)
+
+
+def _plot_points(ax: Axes, points: pd.DataFrame, colour: str, marker: str, label_values: bool,
+                 offset: tuple[int, int] = (6, 6)) -> None:
+    points = points.sort_values("day")
+    ax.plot(points["day"], points["value_std"], linestyle=":", color=colour, lw=2, zorder=2)
+    for _, p in points.iterrows():
+        exact = p["day_precision"] == "exact"
+        ax.scatter(p["day"], p["value_std"], s=130, marker=marker, zorder=4, linewidths=2.2,
+                   facecolors=colour if exact else "white", edgecolors=colour)
+        if label_values:
+            ax.annotate(f"{p['value_std']:g}", (p["day"], p["value_std"]), textcoords="offset points", xytext=offset,
+                        fontsize=11, color="black", zorder=5)
+
+
+def _count_panel(ax: Axes, view: LabView, analyte: str, lln: dict[str, float], colour: str, fade: float) -> None:
+    own = view.points[view.points["analyte"] == analyte]
+    if analyte not in lln:
+        raise ValueError(f"no lower limit of normal given for {analyte!r}; lln has: {', '.join(lln) or 'nothing'}")
+    low_normal = lln[analyte]
+    _, bounds = CTCAE_V5[analyte]
+    marks = view.thresholds[view.thresholds["analyte"] == analyte]["below_std"]
+    top = max(low_normal * 1.2, own["value_std"].max() * 1.15, *(marks * 1.1))
+    edges = [low_normal, *bounds, 0.0]
+    bottom = -0.04 * top  # room for a marker on a value near zero
+    edges[-1] = bottom
+    ax.axhspan(low_normal, top, color=GRADE_SHADES[0], zorder=0)
+    ax.text(1.01, (low_normal + top) / 2, "G0", transform=ax.get_yaxis_transform(), va="center", fontsize=12)
+    for grade, (upper, lower) in enumerate(zip(edges[:-1], edges[1:]), start=1):
+        ax.axhspan(lower, upper, color=GRADE_SHADES[grade], zorder=0)
+        ax.text(1.01, (max(lower, 0) + upper) / 2, f"G{grade}", transform=ax.get_yaxis_transform(), va="center", fontsize=12)
+    _background(ax, view, fade)
+    for _, t in view.thresholds[view.thresholds["analyte"] == analyte].iterrows():
+        ax.axhline(t["below_std"], color=OKABE_ITO[1] if t["kind"] == "case" else OKABE_ITO[7],
+                   linestyle="-" if t["kind"] == "case" else "--", lw=2, zorder=3)
+        ax.text(0.995, t["below_std"], f"{t['threshold_id']} < {t['below_std']:g}", transform=ax.get_yaxis_transform(),
+                ha="right", va="bottom", fontsize=11, zorder=5)
+    _plot_points(ax, own, colour, "o", label_values=True)
+    _say_gap(ax, view, int(own["day"].max()))
+    ax.set_ylim(bottom, top)
+    ax.set_ylabel(ANALYTE_LABELS[analyte], fontsize=14)
+    ax.grid(False)
+
+
+def _marker_panel(ax: Axes, view: LabView, markers: list[str], fade: float) -> None:
+    _background(ax, view, fade)
+    own = view.points[view.points["analyte"].isin(markers)]
+    if own.empty:
+        ax.text(0.5, 0.5, f"no tumour-marker value stated in the report text ({', '.join(MARKER_LABELS[m] for m in markers)})",
+                transform=ax.transAxes, ha="center", va="center", fontsize=13)
+        ax.set_yticks([])
+        ax.set_ylabel("tumour markers", fontsize=14)
+        return
+    for marker in markers:
+        colour, shape = MARKER_STYLE[marker]
+        mine = own[own["analyte"] == marker]
+        if not mine.empty:
+            _plot_points(ax, mine, colour, shape, label_values=True, offset=MARKER_LABEL_OFFSETS[marker])
+    _say_gap(ax, view, int(own["day"].max()))
+    ax.set_yscale("log")
+    low, high = own["value_std"].min(), own["value_std"].max()
+    ax.set_ylim(low / 2, high * 2.5)
+    ax.set_ylabel("marker level\n(log scale)", fontsize=14)
+    ax.legend(handles=[Line2D([], [], color=MARKER_STYLE[m][0], marker=MARKER_STYLE[m][1], linestyle=":", markersize=10,
+                              label=MARKER_LABELS[m]) for m in markers if (own["analyte"] == m).any()],
+              loc="upper left", fontsize=12, ncol=3)
+
+
+def lab_chart(view: LabView, lln: dict[str, float], title: str | None = None) -> Figure:
+    """Draw a :class:`LabView`: therapy track, one panel per count on CTCAE v5.0 bands, one marker panel.
+
+    ``lln`` gives the lower limit of normal per count (standard units). Counts without
+    stated values get no panel (they are named in the title's note line); a marker panel is
+    drawn whenever a marker was chosen, and says so when no marker value is stated.
+    """
+    counts = [a for a in view.analytes if a in COUNTS and a not in view.missing]
+    markers = [a for a in view.analytes if a in MARKERS]
+    heights = [0.7] + [2.6] * len(counts) + ([2.6] if markers else [])
+    if len(heights) == 1:
+        heights.append(1.5)
+    fig, axes = plt.subplots(len(heights), 1, figsize=(12.5, 1.2 + sum(heights)), sharex=True,
+                             gridspec_kw={"height_ratios": heights})
+    first, last = view.day_range
+    span = max(last - first, 10)
+    fade = span * FADE_SHARE
+    colour = CASE_COLOURS.get(view.case_id, OKABE_ITO[7])
+    _therapy_track(axes[0], view, fade)
+    for ax, analyte in zip(axes[1:], counts):
+        _count_panel(ax, view, analyte, lln, colour, fade)
+    if markers:
+        _marker_panel(axes[1 + len(counts)], view, markers, fade)
+    elif not counts:
+        axes[1].text(0.5, 0.5, "no chosen analyte has a stated value", transform=axes[1].transAxes, ha="center", va="center")
+        axes[1].set_yticks([])
+    axes[-1].set_xlim(first - span * PAD_SHARE - fade, last + span * PAD_SHARE + fade)
+    axes[-1].set_xlabel("days from diagnosis of bone marrow metastasis (day 0)")
+    handles = [
+        Line2D([], [], marker="o", linestyle="", color=colour, markersize=11, label="stated value, exact day"),
+        Line2D([], [], marker="o", linestyle="", markerfacecolor="white", markeredgecolor=colour, markeredgewidth=2,
+               markersize=11, label="stated value, approximate day (error not stated)"),
+        Line2D([], [], linestyle=":", color=colour, lw=2, label="joins stated values only (nothing measured between)"),
+        Patch(facecolor=LINE_FILLS[0], alpha=0.6, label="metastatic therapy line (faded edge = approximate day)"),
+    ]
+    if counts:
+        handles.append(Patch(facecolor=GRADE_SHADES[3], label="CTCAE v5.0 grade bands G0-G4 (darker = worse)"))
+    kinds = set(view.thresholds["kind"])
+    if "case" in kinds:
+        handles.append(Line2D([], [], color=OKABE_ITO[1], lw=2, label="transfusion threshold stated in the report"))
+    if "guideline" in kinds:
+        handles.append(Line2D([], [], color=OKABE_ITO[7], lw=2, linestyle="--", label="guideline transfusion threshold (AABB)"))
+    fig.legend(handles=handles, loc="lower center", ncol=2, fontsize=12, bbox_to_anchor=(0.5, 0.0))
+    heading = title or f"{view.case_id}: stated laboratory values over time"
+    fig.suptitle(heading, fontsize=18, fontweight="bold")
+    legend_rows = (len(handles) + 1) // 2
+    fig.tight_layout(rect=(0, (0.3 * legend_rows + 0.25) / fig.get_figheight(), 1, 1))
+    return fig
+
+
+# The widget ------------------------------------------------------------------------------------------
+
+#: Choices of the analyte control: (label, analyte).
+ANALYTE_CHOICES: tuple[tuple[str, str], ...] = (
+    ("haemoglobin", "hemoglobin"), ("platelets", "platelets"), ("white cells", "wbc"),
+    ("CEA", "cea"), ("CA 15-3", "ca15_3"), ("CA 125", "ca125"),
+)
+
+
+def threshold_choices(thresholds: pd.DataFrame) -> list[tuple[str, str]]:
+    """(label, threshold_id) for every row of ``transfusion_thresholds``."""
+    choices = []
+    for _, row in thresholds.iterrows():
+        who = f"{row['case_id']} report" if pd.notna(row["case_id"]) else f"guideline {row['source_id']}"
+        choices.append((f"{row['threshold_id']}: {row['analyte']} < {row['below']:g} ({who})", str(row["threshold_id"])))
+    return choices
+
+
+def lab_explorer(labs: pd.DataFrame, therapy_lines: pd.DataFrame, thresholds: pd.DataFrame, lln: dict[str, float],
+                 case_id: str, show: Callable[[LabView | str], None] | None = None,
+                 title: str = "Choose a case, the analytes and the threshold lines"):
+    """The notebook-04 widget: case, analytes and threshold lines, starting from ``case_id`` with every analyte.
+
+    Every change calls :func:`lab_view` and passes the view (or, for choices that do not fit
+    together, the error message as Markdown text) to ``show``; the default draws the view
+    with :func:`lab_chart`. It starts with the thresholds that apply to ``case_id``
+    (:func:`applicable_thresholds`); *Back to as reported* restores the start.
+    """
+    import ipywidgets as widgets
+
+    from utils.widgets import explorer
+
+    if show is None:
+        from IPython.display import Markdown, display
+
+        def show(result: LabView | str) -> None:
+            if isinstance(result, str):
+                display(Markdown(result))
+                return
+            fig = lab_chart(result, lln)
+            display(fig)
+            plt.close(fig)
+
+    cases = sorted(str(c) for c in labs["case_id"].dropna().unique())
+    check_case_and_analyte(labs, case_id, COUNTS[0])
+    controls = {
+        "case_id": widgets.Dropdown(options=cases, value=case_id, description="case"),
+        "analytes": widgets.SelectMultiple(options=list(ANALYTE_CHOICES), value=[a for _, a in ANALYTE_CHOICES],
+                                           rows=len(ANALYTE_CHOICES), description="analytes"),
+        "show_thresholds": widgets.SelectMultiple(options=threshold_choices(thresholds),
+                                                  value=applicable_thresholds(labs, thresholds, case_id),
+                                                  rows=max(len(thresholds), 2), description="threshold lines"),
+    }
+
+    def render(case_id: str, analytes: tuple[str, ...], show_thresholds: tuple[str, ...]) -> None:
+        try:
+            result: LabView | str = lab_view(labs, therapy_lines, thresholds, case_id, analytes, show_thresholds)
+        except ValueError as error:
+            result = f"**These choices do not fit together:** {error}"
+        show(result)
+
+    return explorer(title, controls, render)
