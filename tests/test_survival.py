@@ -1,0 +1,270 @@
+"""utils.survival and utils.survival_plots: constant-hazard model, time-to-event tables, censoring."""
+
+import math
+
+import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+
+from utils import casedata, survival, survival_plots
+from utils.casedata import DAYS_PER_MONTH
+
+matplotlib.use("Agg")
+
+
+@pytest.fixture(scope="module")
+def data():
+    return casedata.load_all()
+
+
+def events(rows):
+    return pd.DataFrame(rows, columns=["case_id", "milestone", "day", "day_precision"])
+
+
+def cases(rows):
+    return pd.DataFrame(rows, columns=["case_id", "vital_status"])
+
+
+SYNTHETIC_EVENTS = events([
+    ["x", "primary_diagnosis", -3044, "approximate"],
+    ["x", "first_distant_metastasis", -913, "approximate"],
+    ["x", "bmm_diagnosis", 0, "exact"],
+    ["x", "death", 609, "exact"],
+    ["x", None, 100, "exact"],
+    ["y", "primary_diagnosis", -10, "exact"],
+    ["y", "first_distant_metastasis", -10, "exact"],
+    ["y", "bmm_diagnosis", 0, "exact"],
+    ["y", "last_contact", 304, "exact"],
+])
+SYNTHETIC_CASES = cases([["x", "dead"], ["y", "alive"]])
+
+
+# Constant-hazard model, against values computed by hand -----------------------------
+@pytest.mark.parametrize(("t", "median", "expected"), [
+    (0, 19, 1.0), (19, 19, 0.5), (38, 19, 0.25), (57, 19, 0.125), (8, 8, 0.5), (4, 8, 2 ** -0.5),
+])
+def test_exponential_survival_by_hand(t, median, expected):
+    assert survival.exponential_survival(t, median) == pytest.approx(expected)
+
+
+def test_exponential_survival_takes_arrays_for_curves():
+    curve = survival.exponential_survival(np.array([0.0, 10.0, 20.0]), 10)
+    assert isinstance(curve, np.ndarray)
+    assert curve == pytest.approx([1.0, 0.5, 0.25])
+
+
+@pytest.mark.parametrize(("surviving", "median", "expected"), [(0.5, 19, 19.0), (0.25, 19, 38.0), (1.0, 7.6, 0.0), (0.125, 2, 6.0)])
+def test_time_at_survival_inverts_the_curve(surviving, median, expected):
+    assert survival.exponential_time_at_survival(surviving, median) == pytest.approx(expected)
+    assert survival.exponential_survival(expected, median) == pytest.approx(surviving)
+
+
+def test_hazard_and_hazard_ratio_by_hand():
+    assert survival.hazard_from_median(10) == pytest.approx(math.log(2) / 10)
+    assert survival.median_with_hazard_ratio(19, 0.81) == pytest.approx(19 / 0.81)
+    assert survival.median_with_hazard_ratio(10, 2) == pytest.approx(5.0)
+    # The new median is where the curve with the multiplied hazard halves.
+    hazard = survival.hazard_from_median(19) * 0.81
+    assert math.exp(-hazard * survival.median_with_hazard_ratio(19, 0.81)) == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize("median", [-19, 0, float("nan"), float("inf")])
+def test_bad_median_is_rejected_with_a_clear_message(median):
+    with pytest.raises(ValueError, match="median survival must be a positive, finite number of months"):
+        survival.exponential_survival(10, median)
+    with pytest.raises(ValueError, match="median survival must be a positive"):
+        survival.median_with_hazard_ratio(median, 0.8)
+
+
+def test_other_bad_model_inputs():
+    with pytest.raises(TypeError, match="median must be a number"):
+        survival.exponential_survival(10, "19")
+    with pytest.raises(ValueError, match="times must be months from the origin"):
+        survival.exponential_survival(-1, 19)
+    with pytest.raises(ValueError, match="surviving must be a fraction"):
+        survival.exponential_time_at_survival(0, 19)
+    with pytest.raises(ValueError, match="hazard ratio must be a positive"):
+        survival.median_with_hazard_ratio(19, 0)
+
+
+# Time-to-event table: events, censoring, origins --------------------------------------
+def test_time_to_event_marks_death_as_event_and_last_contact_as_censored():
+    table = survival.time_to_event(SYNTHETIC_CASES, SYNTHETIC_EVENTS).set_index("case_id")
+    assert table.loc["x", "event"] == 1 and table.loc["x", "end"] == "death"
+    assert table.loc["y", "event"] == 0 and table.loc["y", "end"] == "last_contact"
+    assert table.loc["x", "months"] == pytest.approx(609 / DAYS_PER_MONTH, abs=0.05)
+    assert table.loc["y", "months"] == pytest.approx(10.0, abs=0.05)
+    assert table.loc["x", "precision"] == "exact"
+
+
+def test_time_from_an_earlier_origin_adds_the_lead_time():
+    table = survival.times_from_origins(SYNTHETIC_CASES, SYNTHETIC_EVENTS).set_index("case_id")
+    assert table.loc["x", "primary_diagnosis"] == pytest.approx((609 + 3044) / DAYS_PER_MONTH, abs=0.05)
+    assert table.loc["x", "first_distant_metastasis"] == pytest.approx((609 + 913) / DAYS_PER_MONTH, abs=0.05)
+    assert table.loc["x", "lead_time"] == pytest.approx(3044 / DAYS_PER_MONTH, abs=0.1)
+    assert table.loc["y", "event"] == 0
+    origin = survival.time_to_event(SYNTHETIC_CASES, SYNTHETIC_EVENTS, "primary_diagnosis").set_index("case_id")
+    assert origin.loc["x", "precision"] == "approximate"
+
+
+def test_unknown_origin_and_unknown_case_are_named():
+    with pytest.raises(ValueError, match="unknown time origin 'relapse'; expected one of: bmm_diagnosis"):
+        survival.time_to_event(SYNTHETIC_CASES, SYNTHETIC_EVENTS, "relapse")
+    table = survival.time_to_event(SYNTHETIC_CASES, SYNTHETIC_EVENTS)
+    with pytest.raises(KeyError, match="unknown case 'z'; cases in the table: x, y"):
+        survival.case_row(table, "z")
+    assert survival.case_row(table, "y")["event"] == 0
+
+
+def test_inconsistent_follow_up_is_rejected():
+    with pytest.raises(ValueError, match="vital_status 'alive' in cases.csv but follow-up ends with 'death'"):
+        survival.time_to_event(cases([["x", "alive"]]), SYNTHETIC_EVENTS[SYNTHETIC_EVENTS["case_id"] == "x"])
+    no_end = SYNTHETIC_EVENTS[(SYNTHETIC_EVENTS["case_id"] == "x") & (SYNTHETIC_EVENTS["milestone"] != "death")]
+    with pytest.raises(ValueError, match="case x needs exactly one of death, last_contact, found none"):
+        survival.time_to_event(cases([["x", "dead"]]), no_end)
+    with pytest.raises(ValueError, match="case z has no 'bmm_diagnosis' milestone"):
+        survival.time_to_event(cases([["z", "dead"]]), SYNTHETIC_EVENTS)
+
+
+def test_curated_cases_agree_with_cases_csv(data):
+    table = survival.time_to_event(data.cases, data.events).set_index("case_id")
+    for row in data.cases.itertuples():
+        assert table.loc[row.case_id, "months"] == pytest.approx(row.followup_months, abs=1.0)
+        assert table.loc[row.case_id, "event"] == (1 if row.vital_status == "dead" else 0)
+    assert set(table["event"]) == {0, 1}, "one curated case died and one is censored"
+
+
+# Kaplan-Meier through lifelines, with censoring ----------------------------------------
+def test_kaplan_meier_with_censoring_by_hand():
+    # 4 patients: deaths at 2 and 6, censored at 4 and 8. S = 3/4 after 2; 3/4 * 1/2 = 3/8 after 6.
+    fitter = survival.kaplan_meier([2, 4, 6, 8], [1, 0, 1, 0], "hand")
+    assert fitter.predict(3) == pytest.approx(0.75)
+    assert fitter.predict(7) == pytest.approx(0.375)
+    summary = survival.km_summary(fitter)
+    assert summary == {"label": "hand", "n": 4, "events": 2, "median": 6.0, "ci_low": summary["ci_low"], "ci_high": math.inf}
+
+
+def test_censoring_is_not_a_death():
+    as_death = survival.km_summary(survival.kaplan_meier([2, 4, 6, 8], [1, 1, 1, 1], "all deaths"))
+    censored = survival.km_summary(survival.kaplan_meier([2, 4, 6, 8], [1, 0, 1, 0], "censored"))
+    assert as_death["median"] == 4.0 and censored["median"] == 6.0
+
+
+def test_kaplan_meier_rejects_bad_input():
+    with pytest.raises(ValueError, match="same, non-zero number"):
+        survival.kaplan_meier([1, 2], [1], "x")
+    with pytest.raises(ValueError, match="events must be 1 \\(death\\) or 0 \\(censored\\)"):
+        survival.kaplan_meier([1, 2], [1, 2], "x")
+    with pytest.raises(ValueError, match="durations must be times from the origin"):
+        survival.kaplan_meier([-1, 2], [1, 1], "x")
+
+
+def test_single_case_series_keeps_missing_outcomes_visible(data):
+    own = survival.time_to_event(data.cases, data.events)
+    series = survival.single_case_series(data.literature_survival, own)
+    published = data.literature_survival[data.literature_survival["design"] == "case_report"]
+    assert len(series) == len(own) + len(published)
+    unknown = published["outcome_status"].isna().sum()
+    assert (series["outcome"] == "not stated").sum() == unknown
+    for choice, kept in [("censored", len(series)), ("death", len(series)), ("excluded", len(series) - unknown)]:
+        durations, flags = survival.km_inputs(series, choice)
+        assert len(durations) == kept
+    _, as_death = survival.km_inputs(series, "death")
+    _, as_censored = survival.km_inputs(series, "censored")
+    assert as_death.sum() - as_censored.sum() == unknown
+    with pytest.raises(ValueError, match="unknown_as must be"):
+        survival.km_inputs(series, "ignore")
+
+
+def test_gbsg2_is_loaded_in_months():
+    table = survival.gbsg2_months()
+    assert len(table) == 686
+    assert table["months"].iloc[0] == pytest.approx(table["time"].iloc[0] / DAYS_PER_MONTH)
+    assert set(table["event"]) == {0, 1}
+    assert set(table["hormonal_therapy"]) == {"tamoxifen", "no tamoxifen"}
+
+
+# Published series --------------------------------------------------------------------
+@pytest.mark.parametrize(("text", "expected"), [
+    ("diagnosis of bone marrow metastasis", "bmm_diagnosis"), ("diagnosis of bone marrow involvement", "bmm_diagnosis"),
+    ("start of treatment", "treatment_start"), (None, "not_stated"), (float("nan"), "not_stated"), ("", "not_stated"),
+    ("first relapse", "other"),
+])
+def test_classify_time_origin(text, expected):
+    assert survival.classify_time_origin(text) == expected
+
+
+def literature(rows):
+    columns = ["study_id", "subgroup", "design", "n", "median_os_months", "ci_low", "ci_high", "range_low", "range_high",
+               "time_origin", "population", "outcome_status", "source_locator"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def test_forest_table_prefers_the_ci_then_the_range():
+    table = survival.forest_table(literature([
+        ["a", "all", "cohort", 10, 8.0, 5.0, 12.0, 1.0, 40.0, "diagnosis of bone marrow metastasis", "p", None, "l"],
+        ["b", "all", "cohort", 20, 9.0, None, None, 2.0, 50.0, None, "p", None, "l"],
+        ["b", "sub", "cohort", None, 4.0, None, None, None, None, None, "p", None, "l"],
+        ["c", "all", "case_report", 1, 44.0, None, None, None, None, None, "p", None, "l"],
+    ]))
+    assert list(table["interval"]) == ["95% CI", "range", "none"]
+    assert list(table["label"]) == ["a", "b", "b: sub"]
+    assert (table.loc[0, "low"], table.loc[1, "high"]) == (5.0, 50.0)
+    assert list(table["origin_class"]) == ["bmm_diagnosis", "not_stated", "not_stated"]
+    assert pd.isna(table.loc[2, "n"])
+    with pytest.raises(ValueError, match="design must be"):
+        survival.forest_table(literature([]), "trial")
+
+
+def test_cohort_comparison_by_hand_and_for_a_censored_case():
+    forest = survival.forest_table(literature([
+        ["a", "all", "cohort", 10, 19.0, None, None, None, None, "diagnosis of bone marrow metastasis", "p", None, "l"],
+        ["b", "all", "cohort", 10, 10.0, None, None, None, None, None, "p", None, "l"],
+    ]))
+    own = pd.DataFrame({"case_id": ["dead", "alive"], "origin": "bmm_diagnosis", "months": [38.0, 10.0], "event": [1, 0]})
+    table = survival.cohort_comparison(forest, own).set_index(["cohort", "case_id"])
+    assert table.loc[("a", "dead"), "p_at_least"] == 0.25
+    assert table.loc[("b", "alive"), "p_at_least"] == 0.5
+    assert table.loc[("b", "alive"), "case_status"].startswith("alive at last contact")
+    assert table.loc[("a", "dead"), "same_origin"] and not table.loc[("b", "dead"), "same_origin"]
+    with pytest.raises(ValueError, match="no cases"):
+        survival.cohort_comparison(forest, own.iloc[0:0])
+
+
+def test_counts_near_diagnosis_shows_every_count_in_the_window(data):
+    near = survival.counts_near_diagnosis(data.labs, "platelets", 14)
+    expected = data.labs[(data.labs["analyte"] == "platelets") & data.labs["day"].between(-14, 0)]
+    assert len(near) == len(expected)
+    assert near["day"].between(-14, 0).all()
+    with pytest.raises(ValueError, match="no ca125 values between day -1 and day 0"):
+        survival.counts_near_diagnosis(data.labs.iloc[0:0], "ca125", 1)
+    with pytest.raises(ValueError, match="days_before must be 0 or more"):
+        survival.counts_near_diagnosis(data.labs, "platelets", -1)
+
+
+# Figures: fixed size, deterministic --------------------------------------------------
+def _png(fig) -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", metadata={"Software": None})
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def test_figures_are_deterministic(data):
+    own = survival.time_to_event(data.cases, data.events)
+    forest = survival.forest_table(data.literature_survival)
+    fitter = survival.kaplan_meier([2, 4, 6, 8], [1, 0, 1, 0], "hand")
+    makers = [
+        lambda: survival_plots.forest_plot(forest, own, "forest"),
+        lambda: survival_plots.km_plot([fitter], "km", "months"),
+        lambda: survival_plots.exponential_plot({"a": 19.0, "b": 7.6}, own, "MODEL"),
+        lambda: survival_plots.origin_chart(survival.times_from_origins(data.cases, data.events), "origins"),
+    ]
+    for make in makers:
+        first, second = make(), make()
+        assert first.get_size_inches().tolist() == second.get_size_inches().tolist()
+        assert _png(first) == _png(second)

@@ -1,0 +1,336 @@
+"""Survival of the two cases next to published series: time-to-event tables and constant-hazard models.
+
+Everything here is in **months** (30.44 days, as in ``casedata/README.md``) and takes plain
+values or the tables of :mod:`utils.casedata`; nothing prints, nothing is read off a figure.
+
+Three groups of functions:
+
+* **the cases as survival data**: :func:`time_to_event` turns the milestones of
+  ``events.csv`` into one row per case (time from a chosen origin to death or last contact,
+  and whether the patient died: ``event`` 1, or was alive, so censored: ``event`` 0);
+  :func:`times_from_origins` does it for every origin; :func:`single_case_series` adds the
+  single published cases of ``literature_survival.csv``.
+* **the published series**: :func:`forest_table` (median with its 95% CI, or the range where
+  that is all there is) and :func:`cohort_comparison` (where each case sits under each
+  cohort's constant-hazard model).
+* **the constant-hazard (exponential) MODEL**, plain and fast so a widget can call it on
+  every slider move: :func:`exponential_survival`, :func:`exponential_time_at_survival`,
+  :func:`hazard_from_median`, :func:`median_with_hazard_ratio`.
+
+Kaplan-Meier estimates are never computed here by hand: :func:`kaplan_meier` wraps
+``lifelines.KaplanMeierFitter`` and :func:`km_summary` reads its median and confidence limits.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from lifelines import KaplanMeierFitter
+from lifelines.utils import median_survival_times
+
+from utils import timeline
+from utils.casedata import DAYS_PER_MONTH
+
+#: The clocks a survival time can start from (milestones in events.csv), and how they read.
+ORIGINS: dict[str, str] = {
+    "bmm_diagnosis": "diagnosis of bone marrow metastasis",
+    "first_distant_metastasis": "first distant metastasis",
+    "primary_diagnosis": "diagnosis of the primary breast cancer",
+}
+
+#: Milestones that end follow-up: death is an event, last contact (alive) is censoring.
+END_MILESTONES: dict[str, int] = {"death": 1, "last_contact": 0}
+
+#: How a published time origin (free text in literature_survival.csv) is classed.
+ORIGIN_CLASSES: dict[str, str] = {
+    "bmm_diagnosis": "from marrow-metastasis diagnosis",
+    "treatment_start": "from start of treatment",
+    "not_stated": "origin not stated",
+    "other": "other origin",
+}
+
+#: What to do with a published single case whose outcome (dead or alive) is not stated.
+UnknownOutcome = Literal["censored", "death", "excluded"]
+
+
+# The constant-hazard (exponential) model --------------------------------------------------
+def _check_median(median: float) -> float:
+    if isinstance(median, bool) or not isinstance(median, (int, float, np.integer, np.floating)):
+        raise TypeError(f"median must be a number of months, got {median!r}")
+    if not math.isfinite(median) or median <= 0:
+        raise ValueError(f"median survival must be a positive, finite number of months, got {median}")
+    return float(median)
+
+
+def hazard_from_median(median: float) -> float:
+    """MODEL: the constant monthly hazard whose survival curve halves at ``median`` months (ln 2 / median)."""
+    return math.log(2) / _check_median(median)
+
+
+def exponential_survival(t: float | np.ndarray, median: float) -> float | np.ndarray:
+    """MODEL: probability of surviving at least ``t`` months under a constant hazard with this median.
+
+    ``S(t) = 2 ** (-t / median)``: a half survive to the median, a quarter to twice the median.
+    ``t`` may be a number or an array (for curves); times must not be negative.
+
+    >>> exponential_survival(38, 19)
+    0.25
+    """
+    median = _check_median(median)
+    times = np.asarray(t, dtype=float)
+    if np.isnan(times).any() or (times < 0).any():
+        raise ValueError(f"times must be months from the origin (0 or more), got {t!r}")
+    survival = np.exp2(-times / median)
+    return float(survival) if survival.ndim == 0 else survival
+
+
+def exponential_time_at_survival(surviving: float, median: float) -> float:
+    """MODEL: the time (months) by which the surviving fraction has fallen to ``surviving``.
+
+    The inverse of :func:`exponential_survival`: ``median * log2(1 / surviving)``. With
+    ``surviving = 0.5`` it returns the median, with ``0.25`` twice the median.
+    """
+    median = _check_median(median)
+    if not 0 < surviving <= 1:
+        raise ValueError(f"surviving must be a fraction in (0, 1], got {surviving}")
+    return median * math.log2(1 / surviving)
+
+
+def median_with_hazard_ratio(median: float, hazard_ratio: float) -> float:
+    """MODEL: the median under a constant hazard multiplied by ``hazard_ratio`` (median / HR).
+
+    A hazard ratio of 0.81 lengthens a 19-month median to about 23.5 months; this holds only if
+    the hazards are constant and proportional, which real survival curves rarely are.
+    """
+    median = _check_median(median)
+    if isinstance(hazard_ratio, bool) or not math.isfinite(hazard_ratio) or hazard_ratio <= 0:
+        raise ValueError(f"hazard ratio must be a positive, finite number, got {hazard_ratio}")
+    return median / hazard_ratio
+
+
+# The cases as survival data ---------------------------------------------------------------
+def time_to_event(cases: pd.DataFrame, events: pd.DataFrame, origin: str = "bmm_diagnosis") -> pd.DataFrame:
+    """One row per case: months from ``origin`` to death or last contact, and whether it is an event.
+
+    Columns: ``case_id, origin, origin_day, end, end_day, days, months, event, vital_status,
+    precision``. ``event`` is 1 for death and 0 for a patient alive at last contact (censored:
+    her survival is *at least* ``months``). ``precision`` is ``approximate`` when either
+    milestone day is. The days come from the milestones of ``events.csv`` (read with
+    :func:`utils.timeline.milestones`); ``vital_status``
+    from ``cases.csv`` must agree with the end milestone.
+    """
+    if origin not in ORIGINS:
+        raise ValueError(f"unknown time origin {origin!r}; expected one of: {', '.join(ORIGINS)}")
+    marked = timeline.milestones(events).astype({"milestone": str})
+    rows = []
+    for case in cases.itertuples():
+        own = marked[marked["case_id"] == case.case_id].set_index("milestone")
+        if origin not in own.index:
+            raise ValueError(f"events.csv: case {case.case_id} has no {origin!r} milestone")
+        ends = [m for m in END_MILESTONES if m in own.index]
+        if len(ends) != 1:
+            raise ValueError(f"events.csv: case {case.case_id} needs exactly one of {', '.join(END_MILESTONES)}, found {ends or 'none'}")
+        end = ends[0]
+        expected_status = "dead" if END_MILESTONES[end] else "alive"
+        if case.vital_status != expected_status:
+            raise ValueError(f"case {case.case_id}: vital_status {case.vital_status!r} in cases.csv but follow-up ends with {end!r}")
+        origin_day, end_day = int(own.at[origin, "day"]), int(own.at[end, "day"])
+        precise = own.at[origin, "day_precision"] == "exact" and own.at[end, "day_precision"] == "exact"
+        rows.append({
+            "case_id": case.case_id, "origin": origin, "origin_day": origin_day, "end": end, "end_day": end_day,
+            "days": end_day - origin_day, "months": round((end_day - origin_day) / DAYS_PER_MONTH, 1),
+            "event": END_MILESTONES[end], "vital_status": case.vital_status,
+            "precision": "exact" if precise else "approximate",
+        })
+    return pd.DataFrame(rows)
+
+
+def times_from_origins(cases: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
+    """Months from every origin of :data:`ORIGINS` to the end of follow-up, one row per case.
+
+    Columns: ``case_id``, one column per origin (months), ``event`` and ``lead_time`` (months
+    between primary diagnosis and marrow-metastasis diagnosis: survival counted from the
+    earlier clock is longer by exactly this much, whatever the disease did after).
+    """
+    wide = pd.concat([time_to_event(cases, events, o).set_index("case_id")["months"].rename(o) for o in ORIGINS], axis=1)
+    wide["event"] = time_to_event(cases, events).set_index("case_id")["event"]
+    wide["lead_time"] = (wide["primary_diagnosis"] - wide["bmm_diagnosis"]).round(1)
+    return wide.reset_index()
+
+
+def _text_or(values: pd.Series, blank: str) -> pd.Series:
+    """Text values (categoricals included) with ``blank`` where a value is missing."""
+    return values.astype(object).where(values.notna(), blank).astype(str)
+
+
+def single_case_series(literature: pd.DataFrame, own_cases: pd.DataFrame) -> pd.DataFrame:
+    """The two curated cases and the single published cases, as one survival table.
+
+    ``own_cases`` is :func:`time_to_event` (origin = BMM diagnosis). Columns: ``case, months,
+    outcome`` (``dead``, ``alive`` or ``not stated``), ``time_origin`` and ``source``.
+    The published cases come from the ``case_report`` rows of ``literature_survival.csv``;
+    their ``median_os_months`` is that one patient's survival.
+    """
+    own = pd.DataFrame({
+        "case": own_cases["case_id"], "months": own_cases["months"],
+        "outcome": own_cases["vital_status"].astype(str),
+        "time_origin": ORIGINS[own_cases["origin"].iloc[0]] if len(own_cases) else "",
+        "source": "cases.csv and events.csv",
+    })
+    single = literature[literature["design"] == "case_report"]
+    published = pd.DataFrame({
+        "case": single["study_id"], "months": single["median_os_months"].astype(float),
+        "outcome": _text_or(single["outcome_status"], "not stated"),
+        "time_origin": _text_or(single["time_origin"], "not stated"),
+        "source": single["source_locator"],
+    })
+    return pd.concat([own, published], ignore_index=True)
+
+
+def km_inputs(series: pd.DataFrame, unknown_as: UnknownOutcome) -> tuple[pd.Series, pd.Series]:
+    """Durations and event flags of :func:`single_case_series` for lifelines.
+
+    A case whose outcome is not stated must be decided explicitly: ``censored`` (alive at that
+    time), ``death`` (died then) or ``excluded``. Showing the estimate under each choice is the
+    honest way to use such a case.
+    """
+    if unknown_as not in ("censored", "death", "excluded"):
+        raise ValueError(f"unknown_as must be 'censored', 'death' or 'excluded', got {unknown_as!r}")
+    bad = sorted(set(series["outcome"]) - {"dead", "alive", "not stated"})
+    if bad:
+        raise ValueError(f"outcome must be dead, alive or not stated; found {bad}")
+    kept = series[series["outcome"] != "not stated"] if unknown_as == "excluded" else series
+    events = kept["outcome"].map({"dead": 1, "alive": 0, "not stated": 1 if unknown_as == "death" else 0}).astype(int)
+    return kept["months"].astype(float), events
+
+
+def kaplan_meier(durations: pd.Series, events: pd.Series, label: str, alpha: float = 0.05) -> KaplanMeierFitter:
+    """A fitted ``lifelines.KaplanMeierFitter`` (95% CI by default); ``events`` 1 = death, 0 = censored."""
+    durations, events = pd.Series(durations, dtype=float), pd.Series(events)
+    if len(durations) == 0 or len(durations) != len(events):
+        raise ValueError(f"need the same, non-zero number of durations and events, got {len(durations)} and {len(events)}")
+    if (durations < 0).any() or durations.isna().any():
+        raise ValueError("durations must be times from the origin (0 or more), without gaps")
+    if not set(events.unique()) <= {0, 1}:
+        raise ValueError(f"events must be 1 (death) or 0 (censored), found {sorted(set(events.unique()))}")
+    return KaplanMeierFitter(alpha=alpha).fit(durations, events, label=label)
+
+
+def km_summary(fitter: KaplanMeierFitter) -> dict[str, float | int | str]:
+    """The median of a fitted Kaplan-Meier curve with its confidence limits, n and number of events.
+
+    A limit the data cannot reach (the curve or its band never falls to 50%) is ``inf``.
+    """
+    limits = median_survival_times(fitter.confidence_interval_).iloc[0]
+    return {
+        "label": fitter.label, "n": int(fitter.event_observed.size), "events": int(fitter.event_observed.sum()),
+        "median": float(fitter.median_survival_time_), "ci_low": float(limits.iloc[0]), "ci_high": float(limits.iloc[1]),
+    }
+
+
+def gbsg2_months() -> pd.DataFrame:
+    """The GBSG-2 breast cancer cohort that ships with lifelines, on a time axis in months.
+
+    686 women with node-positive primary breast cancer of the German Breast Cancer Study
+    Group 2 (Schumacher et al. 1994; the 686-patient set of Sauerbrei and Royston 1999).
+    The endpoint is **recurrence-free survival** (recurrence or death), not overall survival.
+    Adds ``months`` (``time`` in days / 30.44), ``event`` (1 recurrence or death, 0 censored,
+    from ``cens``) and ``hormonal_therapy`` (``tamoxifen`` / ``no tamoxifen`` from ``horTh``).
+    """
+    from lifelines.datasets import load_gbsg2
+
+    table = load_gbsg2()
+    table["months"] = table["time"] / DAYS_PER_MONTH
+    table["event"] = table["cens"].astype(int)
+    table["hormonal_therapy"] = table["horTh"].map({"yes": "tamoxifen", "no": "no tamoxifen"})
+    return table
+
+
+# The published series ---------------------------------------------------------------------
+def classify_time_origin(text: object) -> str:
+    """Class of a published time origin (see :data:`ORIGIN_CLASSES`); blank means not stated."""
+    if text is None or pd.isna(text) or not str(text).strip():
+        return "not_stated"
+    lowered = str(text).lower()
+    if "bone marrow" in lowered or "marrow metastasis" in lowered:
+        return "bmm_diagnosis"
+    if "treatment" in lowered:
+        return "treatment_start"
+    return "other"
+
+
+def forest_table(literature: pd.DataFrame, design: str = "cohort") -> pd.DataFrame:
+    """The published series of one design as rows of a forest plot.
+
+    Columns: ``label`` (study and subgroup), ``study_id, subgroup, n, median, low, high,
+    interval`` (``95% CI``, ``range`` or ``none``: the CI where the source gives one, else
+    the range of survival, else nothing), ``time_origin`` (as published, ``not stated`` when
+    blank), ``origin_class`` and ``population``. Rows keep the order of the file.
+    """
+    if design not in ("cohort", "case_report"):
+        raise ValueError(f"design must be 'cohort' or 'case_report', got {design!r}")
+    rows = []
+    for row in literature[literature["design"] == design].itertuples():
+        if pd.notna(row.ci_low) and pd.notna(row.ci_high):
+            low, high, interval = row.ci_low, row.ci_high, "95% CI"
+        elif pd.notna(row.range_low) and pd.notna(row.range_high):
+            low, high, interval = row.range_low, row.range_high, "range"
+        else:
+            low, high, interval = np.nan, np.nan, "none"
+        rows.append({
+            "label": row.study_id if row.subgroup == "all" else f"{row.study_id}: {row.subgroup}",
+            "study_id": row.study_id, "subgroup": row.subgroup,
+            "n": row.n if pd.notna(row.n) else pd.NA, "median": float(row.median_os_months),
+            "low": float(low), "high": float(high), "interval": interval,
+            "time_origin": row.time_origin if pd.notna(row.time_origin) else "not stated",
+            "origin_class": classify_time_origin(row.time_origin), "population": row.population,
+        })
+    return pd.DataFrame(rows).astype({"n": "Int64"})
+
+
+def cohort_comparison(forest: pd.DataFrame, own_cases: pd.DataFrame) -> pd.DataFrame:
+    """MODEL: where each case sits under each published series' constant-hazard model.
+
+    For every row of :func:`forest_table` and every case of :func:`time_to_event`:
+    ``p_at_least`` is the modelled probability of surviving at least as long as the case did
+    (for a censored case: of being alive at her last contact). ``same_origin`` says whether the
+    series counts from the same clock as the case (``False`` when it does not say).
+    """
+    if own_cases.empty:
+        raise ValueError("no cases to compare")
+    rows = []
+    for cohort in forest.itertuples():
+        for case in own_cases.itertuples():
+            rows.append({
+                "cohort": cohort.label, "cohort_median": cohort.median, "case_id": case.case_id,
+                "case_months": case.months, "case_status": "died" if case.event else "alive at last contact (censored)",
+                "p_at_least": round(exponential_survival(case.months, cohort.median), 3),
+                "same_origin": cohort.origin_class == case.origin,
+            })
+    return pd.DataFrame(rows)
+
+
+def counts_near_diagnosis(labs: pd.DataFrame, analyte: str, days_before: int = 14) -> pd.DataFrame:
+    """Every measured value of ``analyte`` from ``days_before`` days before day 0 up to day 0.
+
+    A prognostic factor "at diagnosis" needs one value; when several were measured in the
+    days before, this shows all of them (nothing interpolated) so the choice is visible.
+    """
+    if days_before < 0:
+        raise ValueError(f"days_before must be 0 or more, got {days_before}")
+    near = labs[(labs["analyte"] == analyte) & labs["day"].between(-days_before, 0)]
+    if near.empty:
+        raise ValueError(f"no {analyte} values between day {-days_before} and day 0")
+    columns = ["case_id", "day", "day_precision", "value_std", "unit_std", "printed", "source_locator"]
+    return near.sort_values(["case_id", "day"])[columns].reset_index(drop=True)
+
+
+def case_row(table: pd.DataFrame, case_id: str) -> pd.Series:
+    """The row of ``case_id`` in a per-case table (for example :func:`time_to_event`)."""
+    own = table[table["case_id"] == case_id]
+    if own.empty:
+        raise KeyError(f"unknown case {case_id!r}; cases in the table: {', '.join(map(str, table['case_id']))}")
+    return own.iloc[0]

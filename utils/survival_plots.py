@@ -1,0 +1,195 @@
+"""Figures of notebook 05: published survival as a forest plot, Kaplan-Meier curves, constant-hazard models.
+
+Each function takes the tables of :mod:`utils.survival` and returns a figure of fixed size
+(no random jitter), drawn in the course style of :mod:`utils.plots`. A case that died is a
+filled cross; a case alive at last contact is an open triangle with an arrow to the right
+(censored: her survival is at least that long).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from lifelines import KaplanMeierFitter
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+
+from utils.plots import CASE_COLOURS, OKABE_ITO
+from utils.survival import ORIGINS, exponential_survival
+
+INK = OKABE_ITO[7]
+GREY = "#7f7f7f"
+#: Time origin of a published series, short enough for the margin of the forest plot.
+SHORT_ORIGIN: dict[str, str] = {"bmm_diagnosis": "from BMM diagnosis", "treatment_start": "from start of treatment",
+                                "not_stated": "origin not stated", "other": "other origin"}
+#: Origin colours in the time-origin chart (Okabe-Ito, not the case colours).
+ORIGIN_COLOURS: dict[str, str] = {"bmm_diagnosis": OKABE_ITO[2], "first_distant_metastasis": OKABE_ITO[1], "primary_diagnosis": OKABE_ITO[3]}
+
+
+def _case_colour(case_id: str) -> str:
+    return CASE_COLOURS.get(case_id, INK)
+
+
+def _mark_case(ax: Axes, x: float, y: float, case_id: str, event: int, arrow: float) -> None:
+    """A died case as a filled cross; a censored case as an open triangle with an arrow to the right."""
+    colour = _case_colour(case_id)
+    if event:
+        ax.scatter(x, y, marker="X", s=260, color=colour, edgecolors="black", linewidths=1, zorder=4)
+    else:
+        ax.annotate("", xy=(x + arrow, y), xytext=(x, y), arrowprops={"arrowstyle": "-|>", "color": colour, "lw": 2.5}, zorder=3)
+        ax.scatter(x, y, marker=">", s=240, facecolors="white", edgecolors=colour, linewidths=2.5, zorder=4)
+
+
+def _case_legend_handles() -> list[Line2D]:
+    return [
+        Line2D([], [], linestyle="", marker="X", markersize=13, color=GREY, markeredgecolor="black", label="case: died"),
+        Line2D([], [], linestyle="", marker=">", markersize=13, markerfacecolor="white", markeredgecolor=GREY,
+               markeredgewidth=2, label="case: alive at last contact\n(censored; arrow = at least)"),
+    ]
+
+
+def forest_plot(forest: pd.DataFrame, own_cases: pd.DataFrame, title: str) -> Figure:
+    """Median overall survival of each published series with its interval, and the two cases below.
+
+    ``forest`` is :func:`utils.survival.forest_table`, ``own_cases`` :func:`utils.survival.time_to_event`.
+    A 95% CI is a solid line; where a series gives only its range (shortest to longest
+    survival) the line is dashed and grey; no line means the source gives neither. A filled
+    square counts from the diagnosis of marrow metastasis, an open square from another or an
+    unstated origin. The cases are rows of their own, with dotted lines up through the series.
+    """
+    n_rows = len(forest) + len(own_cases)
+    fig, ax = plt.subplots(figsize=(15, 0.6 * n_rows + 3.4))
+    far = float(np.nanmax([forest["high"].max(), forest["median"].max(), own_cases["months"].max()]))
+    arrow = far * 0.06
+    for y, row in enumerate(forest.itertuples()):
+        if row.interval == "95% CI":
+            ax.plot([row.low, row.high], [y, y], color=INK, linewidth=3, solid_capstyle="butt", zorder=2)
+            ax.plot([row.low, row.high], [y, y], linestyle="", marker="|", markersize=14, color=INK, zorder=2)
+        elif row.interval == "range":
+            ax.plot([row.low, row.high], [y, y], color=GREY, linewidth=2.5, linestyle=(0, (4, 3)), zorder=1)
+            ax.plot([row.low, row.high], [y, y], linestyle="", marker="o", markersize=7, markerfacecolor="white", markeredgecolor=GREY, zorder=2)
+        filled = row.origin_class == "bmm_diagnosis"
+        ax.scatter(row.median, y, marker="s", s=150, facecolors=INK if filled else "white", edgecolors=INK, linewidths=2, zorder=3)
+        size = f"n = {row.n}" if pd.notna(row.n) else "n not checked"
+        ax.text(1.01, y, f"{size} · {SHORT_ORIGIN[row.origin_class]}", transform=ax.get_yaxis_transform(), va="center", fontsize=12)
+    first_case = len(forest) + 0.4
+    ax.axhline(len(forest) - 0.3, color=GREY, linewidth=1)
+    for i, case in enumerate(own_cases.itertuples()):
+        y = first_case + i
+        colour = _case_colour(case.case_id)
+        ax.plot([case.months, case.months], [-0.5, y], color=colour, linestyle=":", linewidth=2, zorder=1)
+        _mark_case(ax, case.months, y, case.case_id, case.event, arrow)
+        status = "died" if case.event else "alive at last contact"
+        ax.text(1.01, y, f"{case.months:g} months · {status}", transform=ax.get_yaxis_transform(), va="center", fontsize=12, color=colour)
+    labels = list(forest["label"]) + [f"case {c}" for c in own_cases["case_id"]]
+    ax.set_yticks(list(range(len(forest))) + [first_case + i for i in range(len(own_cases))], labels)
+    ax.set_ylim(first_case + len(own_cases) - 0.4, -0.7)
+    ax.set_xlim(0, far * 1.1)
+    ax.set_xlabel("months from each series' own time origin (cases: from marrow-metastasis diagnosis)")
+    ax.set_title(title)
+    handles = [
+        Line2D([], [], linestyle="", marker="s", markersize=11, color=INK, label="median, from marrow-metastasis diagnosis"),
+        Line2D([], [], linestyle="", marker="s", markersize=11, markerfacecolor="white", markeredgecolor=INK, markeredgewidth=2,
+               label="median, other or unstated origin"),
+        Line2D([], [], color=INK, linewidth=3, label="95% CI of the median"),
+        Line2D([], [], color=GREY, linewidth=2.5, linestyle=(0, (4, 3)), label="range (no CI given)"),
+        *_case_legend_handles(),
+    ]
+    fig.legend(handles=handles, loc="lower center", ncol=3, fontsize=12)
+    ax.grid(axis="y", visible=False)
+    fig.tight_layout(rect=(0, 0.1, 1, 1))
+    return fig
+
+
+def km_plot(fitters: Sequence[KaplanMeierFitter], title: str, xlabel: str, colours: Sequence[str] | None = None,
+            show_ci: Sequence[bool] | None = None, linestyles: Sequence[str] | None = None,
+            xmax: float | None = None) -> Figure:
+    """Kaplan-Meier curves (lifelines) with their 95% confidence bands and censoring ticks.
+
+    A dashed line marks 50%: where a curve crosses it is the median; where a band crosses it
+    are the median's confidence limits.
+    """
+    colours = list(colours or OKABE_ITO[: len(fitters)])
+    show_ci = list(show_ci if show_ci is not None else [True] * len(fitters))
+    linestyles = list(linestyles or ["-"] * len(fitters))
+    fig, ax = plt.subplots(figsize=(11, 6))
+    for fitter, colour, ci, style in zip(fitters, colours, show_ci, linestyles):
+        fitter.plot_survival_function(ax=ax, ci_show=ci, show_censors=True, color=colour, linestyle=style, linewidth=2.5,
+                                      censor_styles={"marker": "|", "ms": 16, "mew": 2.5})
+    ax.axhline(0.5, color=GREY, linestyle="--", linewidth=1.5)
+    ax.text(0.0, 0.52, " 50% (median)", color=GREY, fontsize=12, transform=ax.get_yaxis_transform())
+    ax.set_ylim(0, 1.03)
+    ax.set_xlim(0, xmax)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("proportion event-free")
+    ax.set_title(title)
+    ax.legend(loc="lower left", fontsize=13)
+    fig.tight_layout()
+    return fig
+
+
+def exponential_plot(medians: dict[str, float], own_cases: pd.DataFrame, title: str, horizon: float | None = None) -> Figure:
+    """MODEL: constant-hazard survival curves built from published medians, with the cases placed on them.
+
+    Each curve is ``S(t) = 2 ** (-t / median)``. Each case is a vertical line at her follow-up
+    (solid: died; dashed, with an arrow: alive at last contact), and a marker where it meets
+    each curve: the modelled probability of surviving at least that long.
+    """
+    horizon = horizon or 1.25 * float(max(max(medians.values()) * 3, own_cases["months"].max()))
+    times = np.linspace(0, horizon, 400)
+    fig, ax = plt.subplots(figsize=(11, 7.5))
+    curve_colours = [OKABE_ITO[i] for i in (2, 1, 3, 4, 6)]
+    for (label, median), colour in zip(medians.items(), curve_colours):
+        ax.plot(times, exponential_survival(times, median), color=colour, linewidth=2.5, label=f"{label} (median {median:g} mo)")
+        for case in own_cases.itertuples():
+            ax.scatter(case.months, exponential_survival(case.months, median), s=70, color=colour, edgecolors="black", zorder=3)
+    for case in own_cases.itertuples():
+        colour = _case_colour(case.case_id)
+        ax.axvline(case.months, color=colour, linewidth=2.5, linestyle="-" if case.event else "--")
+        _mark_case(ax, case.months, 1.08, case.case_id, case.event, horizon * 0.05)
+        ax.text(case.months, 1.15, case.case_id, color=colour, ha="center", fontsize=13, fontweight="bold",
+                bbox={"facecolor": "white", "edgecolor": "none", "pad": 1})
+    ax.set_xlim(0, horizon)
+    ax.set_ylim(0, 1.24)
+    ax.set_yticks([0, 0.25, 0.5, 0.75, 1.0])
+    ax.set_xlabel("months from the time origin")
+    ax.set_ylabel("MODEL: probability of surviving at least t")
+    ax.set_title(title)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, fontsize=12, title="constant-hazard model of", title_fontsize=12)
+    fig.tight_layout()
+    return fig
+
+
+def origin_chart(times: pd.DataFrame, title: str) -> Figure:
+    """The same follow-up of each case counted from each time origin (:func:`utils.survival.times_from_origins`).
+
+    Bars of a case alive at last contact end in an arrow: the time is at least that long.
+    """
+    cases = list(times["case_id"])
+    origins = list(ORIGINS)
+    fig, ax = plt.subplots(figsize=(12, 2.2 * len(cases) + 1.8))
+    height = 0.8 / len(origins)
+    far = float(times[origins].to_numpy().max())
+    for row, case in enumerate(times.itertuples()):
+        for k, origin in enumerate(origins):
+            y = row + (k - (len(origins) - 1) / 2) * height
+            months = getattr(case, origin)
+            ax.barh(y, months, height=height * 0.9, color=ORIGIN_COLOURS[origin], edgecolor="black", linewidth=0.8,
+                    label=f"from {ORIGINS[origin]}" if row == 0 else None)
+            if not case.event:
+                ax.annotate("", xy=(months + far * 0.05, y), xytext=(months, y),
+                            arrowprops={"arrowstyle": "-|>", "color": ORIGIN_COLOURS[origin], "lw": 2.5})
+            ax.text(months + far * (0.065 if not case.event else 0.01), y, f"{months:g} mo", va="center", fontsize=12)
+    ax.set_yticks(range(len(cases)), [f"{c}\n({'died' if e else 'alive, censored'})" for c, e in zip(cases, times["event"])])
+    ax.set_ylim(len(cases) - 0.5, -0.5)
+    ax.set_xlim(0, far * 1.2)
+    ax.set_xlabel("months to death or last contact")
+    ax.set_title(title)
+    ax.legend(loc="lower right", fontsize=12)
+    ax.grid(axis="y", visible=False)
+    fig.tight_layout()
+    return fig
