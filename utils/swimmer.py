@@ -89,6 +89,11 @@ ROW_COLUMNS = ["lane", "kind", "therapy_ids", "category", "start_day", "end_day"
 
 
 def _lane_label(row: pd.Series) -> str:
+    label = _base_label(row)
+    return f"{label} (edited)" if str(row["regimen"]).endswith("(edited)") else label
+
+
+def _base_label(row: pd.Series) -> str:
     agents = "" if pd.isna(row["agents"]) else " + ".join(str(row["agents"]).split(";"))
     if row["setting"] in ANTICANCER_SETTINGS and row["category"] != "radiotherapy" and pd.notna(row["line"]):
         return f"L{int(row['line'])} {agents}"
@@ -236,4 +241,29 @@ def swimmer_figure(therapy_lines: pd.DataFrame, events: pd.DataFrame, case_ids: 
     fig.suptitle(title, fontsize=18, fontweight="bold")
     fig.subplots_adjust(left=4.0 / width, right=1 - 3.9 / width, bottom=(legend_in + 0.8) / height,
                         top=1 - (title_in + (0.35 if hidden else 0)) / height, hspace=gap_in / (height / len(case_ids)))
+    return fig
+
+
+def comparison_figure(reported: pd.DataFrame, alternative: pd.DataFrame, events: pd.DataFrame, case_id: str,
+                      window_months: tuple[float, float], anticancer_only: bool = True) -> Figure:
+    """The reported swimmer lanes of one case above an edited copy, on the same axis (for "what if?").
+
+    ``reported`` and ``alternative`` are two versions of ``therapy_lines``; with
+    ``anticancer_only`` the supportive lanes are left out to keep the figure small and fast.
+    """
+    marks = milestones(events)
+    panels = []
+    for label, lines in (("as reported", reported), ("alternative (edited copy)", alternative)):
+        rows = in_window(swimmer_rows(lines, events, case_id), window_months)
+        if anticancer_only:
+            rows = rows[rows["kind"] == "anticancer"]
+        panels.append((label, rows))
+    lane_counts = [max(rows["lane"].nunique(), 1) + 1 for _, rows in panels]
+    fig, axes = plt.subplots(2, 1, figsize=(13, 0.42 * sum(lane_counts) + 2.6), sharex=True,
+                             gridspec_kw={"height_ratios": lane_counts})
+    for ax, (label, rows) in zip(axes, panels):
+        _draw_case(ax, rows, marks, case_id, window_months)
+        ax.set_title(f"{case_id}: {label}", loc="left", color=CASE_COLOURS.get(case_id, OKABE_ITO[7]))
+    axes[-1].set_xlabel("months from diagnosis of bone marrow metastasis (day 0)")
+    fig.subplots_adjust(left=0.27, right=0.74, top=0.93, bottom=1.1 / (0.42 * sum(lane_counts) + 2.6), hspace=0.35)
     return fig

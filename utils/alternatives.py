@@ -1,0 +1,142 @@
+"""Alternative treatment timelines: edit a copy of the reported lines and recompute what changes.
+
+The "what if?" explorer of notebook 06 calls these functions. Each takes the curated tables
+and a :class:`LineEdit`, and returns **new** DataFrames: the loaded tables and ``casedata/``
+are never changed, so "back to as reported" is simply the original tables again.
+
+Derived quantities that an edit can change:
+
+* the cumulative dose of an agent over a line (cycles x doses per cycle x reduction), set
+  against the cited cumulative thresholds of ``dose_references.csv``;
+* planned dose intensity (dose per week on schedule);
+* a fixed dose in mg expressed per m2 at a chosen weight and an assumed height.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from utils import dosing
+
+
+class EditError(ValueError):
+    """An edit names a line that does not exist or asks for something impossible."""
+
+
+@dataclass(frozen=True)
+class LineEdit:
+    """One change to one line; the defaults leave the line as reported."""
+
+    therapy_id: str
+    shift_days: int = 0
+    duration_days: int | None = None
+    removed: bool = False
+    cycles: int | None = None
+    reduction_percent: float | None = None
+
+    @property
+    def is_reported(self) -> bool:
+        return (self.shift_days == 0 and self.duration_days is None and not self.removed
+                and self.cycles is None and self.reduction_percent is None)
+
+
+def _line(therapy_lines: pd.DataFrame, therapy_id: str) -> pd.Series:
+    rows = therapy_lines[therapy_lines["therapy_id"] == therapy_id]
+    if len(rows) != 1:
+        raise EditError(f"no line {therapy_id!r} in therapy_lines; lines: {', '.join(map(str, therapy_lines['therapy_id']))}")
+    return rows.iloc[0]
+
+
+def edited_lines(therapy_lines: pd.DataFrame, edit: LineEdit) -> pd.DataFrame:
+    """A copy of ``therapy_lines`` with one line moved, shortened or lengthened, or removed.
+
+    ``shift_days`` moves start and end together; ``duration_days`` sets the length from the
+    (shifted) start; ``removed`` drops the line. An edited line is marked in ``regimen`` and
+    its timing is approximate by construction.
+    """
+    _line(therapy_lines, edit.therapy_id)
+    if edit.duration_days is not None and edit.duration_days < 0:
+        raise EditError(f"duration_days must be 0 or more, got {edit.duration_days}")
+    lines = therapy_lines.copy()
+    if edit.removed:
+        return lines[lines["therapy_id"] != edit.therapy_id].reset_index(drop=True)
+    if edit.shift_days == 0 and edit.duration_days is None:
+        return lines
+    at = lines.index[lines["therapy_id"] == edit.therapy_id][0]
+    start = int(lines.at[at, "start_day"]) + edit.shift_days
+    end = lines.at[at, "end_day"]
+    if edit.duration_days is not None:
+        end = start + edit.duration_days
+    elif pd.notna(end):
+        end = int(end) + edit.shift_days
+    lines.at[at, "start_day"] = start
+    lines.at[at, "end_day"] = end
+    lines.at[at, "start_precision"] = "approximate"
+    if pd.notna(end):
+        lines.at[at, "end_precision"] = "approximate"
+    lines.at[at, "regimen"] = f"{lines.at[at, 'regimen']} (edited)"
+    return lines
+
+
+def cycles_of(therapy_lines: pd.DataFrame, edit: LineEdit) -> int | None:
+    """Cycles of the edited line: the edit's value, else the reported number (None if not reported)."""
+    if edit.cycles is not None:
+        if edit.cycles < 0:
+            raise EditError(f"cycles must be 0 or more, got {edit.cycles}")
+        return edit.cycles
+    reported = _line(therapy_lines, edit.therapy_id)["cycles"]
+    return None if pd.isna(reported) else int(reported)
+
+
+def cumulative_comparison(therapy_lines: pd.DataFrame, doses: pd.DataFrame, dose_references: pd.DataFrame,
+                          edit: LineEdit, agent: str, readings: tuple[str, ...] = ("doxorubicin", "epirubicin")) -> pd.DataFrame:
+    """Cumulative dose of ``agent`` over the edited line against each reading's thresholds, reported beside edited.
+
+    Columns: ``threshold``, ``as reported`` and ``edited`` (cumulative as % of the threshold),
+    plus a first row with the cumulative dose itself in mg/m2.
+    """
+    printed = dosing.printed_dose(doses, edit.therapy_id, agent)
+    per_cycle = int(printed["administrations_per_cycle"])
+    reported_reduction = 0.0 if pd.isna(printed["reduction_percent"]) else float(printed["reduction_percent"])
+    reported_cycles = cycles_of(therapy_lines, LineEdit(edit.therapy_id))
+    if reported_cycles is None:
+        raise EditError(f"{edit.therapy_id} reports no number of cycles, so its cumulative dose is unknown")
+    edited_cycles = 0 if edit.removed else cycles_of(therapy_lines, edit)
+    reduction = reported_reduction if edit.reduction_percent is None else edit.reduction_percent
+    reported_total = dosing.cumulative_dose(float(printed["dose"]), reported_cycles * per_cycle, reported_reduction)
+    edited_total = dosing.cumulative_dose(float(printed["dose"]), edited_cycles * per_cycle, reduction)
+    rows = [{"quantity": "cumulative dose (mg/m2)", "as reported": round(reported_total, 1), "edited": round(edited_total, 1)}]
+    for reading in readings:
+        for _, t in dosing.references(dose_references, reading, "cumulative_threshold").iterrows():
+            rows.append({"quantity": f"% of {reading} {t['value']:g} mg/m2 ({t['reference_id']})",
+                         "as reported": round(100 * reported_total / t["value"]),
+                         "edited": round(100 * edited_total / t["value"])})
+    return pd.DataFrame(rows).set_index("quantity")
+
+
+def dose_intensity_comparison(therapy_lines: pd.DataFrame, doses: pd.DataFrame, edit: LineEdit) -> pd.DataFrame:
+    """Planned dose intensity (per week) of every agent of the line, reported beside edited."""
+    _line(therapy_lines, edit.therapy_id)
+    own = doses[doses["therapy_id"] == edit.therapy_id]
+    rows = []
+    for _, d in own.iterrows():
+        reported_reduction = 0.0 if pd.isna(d["reduction_percent"]) else float(d["reduction_percent"])
+        reduction = reported_reduction if edit.reduction_percent is None else edit.reduction_percent
+        args = (float(d["dose"]), int(d["administrations_per_cycle"]), int(d["cycle_days"]))
+        rows.append({"quantity": f"{d['agent']} per week ({d['dose_unit']})",
+                     "as reported": round(dosing.dose_intensity_per_week(*args, reported_reduction), 2),
+                     "edited": 0.0 if edit.removed else round(dosing.dose_intensity_per_week(*args, reduction), 2)})
+    return pd.DataFrame(rows, columns=["quantity", "as reported", "edited"]).set_index("quantity")
+
+
+def fixed_dose_at(doses: pd.DataFrame, therapy_id: str, agent: str, weight_kg: float, height_cm: float,
+                  formula: str = "Mosteller") -> float:
+    """CALCULATION ON AN ASSUMED HEIGHT: a dose printed in mg, per m2 at the given weight and height."""
+    printed = dosing.printed_dose(doses, therapy_id, agent)
+    if printed["dose_unit"] != "mg":
+        raise EditError(f"{therapy_id}/{agent} is printed in {printed['dose_unit']}, not as a fixed dose in mg")
+    if formula not in dosing.BSA_FORMULAS:
+        raise EditError(f"unknown BSA formula {formula!r}; expected one of {', '.join(dosing.BSA_FORMULAS)}")
+    return dosing.dose_per_m2(float(printed["dose"]), dosing.BSA_FORMULAS[formula](height_cm, weight_kg))
