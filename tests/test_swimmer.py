@@ -46,9 +46,24 @@ def test_precision_flags_and_single_doses_on_synthetic_lines(data):
     lines = data.therapy_lines[data.therapy_lines["case_id"] == "tnbc2025"].copy().reset_index(drop=True)
     lines.loc[0, ["start_precision", "end_precision"]] = ["exact", "exact"]
     lines.loc[1, "end_day"] = lines.loc[1, "start_day"]
+    lines.loc[1, "cycles"] = pd.NA
     rows = swimmer.swimmer_rows(lines, data.events, "tnbc2025").set_index("therapy_ids")
     assert not rows.loc[lines.loc[0, "therapy_id"], "approximate"]
+    # the same start and end day is a date without a duration, unless exactly one cycle was given
+    assert rows.loc[lines.loc[1, "therapy_id"], "duration_unknown"]
+    assert not rows.loc[lines.loc[1, "therapy_id"], "single_dose"]
+    lines.loc[1, "cycles"] = 1
+    rows = swimmer.swimmer_rows(lines, data.events, "tnbc2025").set_index("therapy_ids")
     assert rows.loc[lines.loc[1, "therapy_id"], "single_dose"]
+    assert not rows.loc[lines.loc[1, "therapy_id"], "duration_unknown"]
+
+
+def test_ongoing_differs_from_an_unreported_end(data):
+    rows = swimmer.swimmer_rows(data.therapy_lines, data.events, "tnbc2025")
+    lines = data.therapy_lines.set_index("therapy_id")
+    for _, row in rows[rows["open_end"]].iterrows():
+        assert row["ongoing"] == (lines.loc[row["therapy_ids"], "reason_stopped"] == "ongoing")
+    assert rows["ongoing"].any() and (rows["open_end"] & ~rows["ongoing"]).any()
 
 
 def test_notes_name_response_and_reason(data):

@@ -8,9 +8,11 @@ How the chart shows what the data know:
 
 * solid bars: both ends of the line are dated exactly; hatched, paler bars: at least one end
   is approximate (months, "about", or a schedule);
-* a diamond: a treatment given once (start and end on the same day);
-* an arrow at the end of a bar: the report gives no end, so the bar runs to the end of
-  follow-up ("end not reported", or "ongoing" at last contact);
+* a diamond: a treatment given once; a short vertical bar: a dated treatment whose duration
+  the report does not give;
+* an empty outline with an arrow: the report gives a start but no end, so the bar runs to the
+  end of follow-up: dashed when the end is simply not reported, solid when the treatment was
+  still going on at last contact (hatched inside when the start is approximate);
 * the column on the right: response and why the line stopped, as the data record them.
 
 Anticancer lines (adjuvant, metastatic, radiotherapy) get one lane each, in time order;
@@ -85,7 +87,8 @@ SUPPORTIVE_PREFIX: dict[str, str] = {
     "best_supportive_care": "",
 }
 
-ROW_COLUMNS = ["lane", "kind", "therapy_ids", "category", "start_day", "end_day", "approximate", "open_end", "single_dose", "note"]
+ROW_COLUMNS = ["lane", "kind", "therapy_ids", "category", "start_day", "end_day", "approximate", "open_end", "ongoing",
+               "single_dose", "duration_unknown", "note"]
 
 
 def _lane_label(row: pd.Series) -> str:
@@ -131,8 +134,9 @@ def swimmer_rows(therapy_lines: pd.DataFrame, events: pd.DataFrame, case_id: str
 
     Columns: ``lane`` (label), ``kind`` (anticancer or supportive), ``therapy_ids``,
     ``category``, ``start_day``, ``end_day`` (end of follow-up when the data give no end),
-    ``approximate`` (either end approximate), ``open_end`` (no end in the data),
-    ``single_dose`` (start equals end), ``note`` (response and reason stopped).
+    ``approximate`` (either end approximate), ``open_end`` (no end in the data), ``ongoing``
+    (still running at last contact), ``single_dose`` (given once), ``duration_unknown`` (start
+    and end on the same day but not a single dose), ``note`` (response and reason stopped).
     """
     own = therapy_lines[therapy_lines["case_id"] == case_id]
     if own.empty:
@@ -147,8 +151,11 @@ def swimmer_rows(therapy_lines: pd.DataFrame, events: pd.DataFrame, case_id: str
         end = followup_end if open_end else int(row["end_day"])
         approximate = row["start_precision"] == "approximate" or (not open_end and row["end_precision"] == "approximate")
         kind = "supportive" if row["setting"] == "supportive" else "anticancer"
+        same_day = bool(not open_end and end == row["start_day"])
+        once = same_day and pd.notna(row["cycles"]) and int(row["cycles"]) == 1
         rows.append([_lane_label(row), kind, row["therapy_id"], str(row["category"]), int(row["start_day"]), end,
-                     bool(approximate), bool(open_end), bool(not open_end and end == row["start_day"]), _note(row, open_end)])
+                     bool(approximate), bool(open_end), bool(open_end and row["reason_stopped"] == "ongoing"),
+                     once, same_day and not once, _note(row, open_end)])
     table = pd.DataFrame(rows, columns=ROW_COLUMNS)
     table["order"] = table["kind"].map({"anticancer": 0, "supportive": 1})
     first_start = table.groupby("lane")["start_day"].transform("min")
@@ -165,8 +172,11 @@ def _draw_case(ax: Axes, rows: pd.DataFrame, marks: pd.DataFrame, case_id: str, 
         start, end = r["start_day"] / DAYS_PER_MONTH, r["end_day"] / DAYS_PER_MONTH
         if r["single_dose"]:
             ax.scatter(start, y, marker="D", s=120, color=colour, edgecolors="black", linewidths=1, zorder=3)
-        elif r["open_end"]:  # the end is unknown: an empty dashed outline up to the end of follow-up
-            ax.barh(y, end - start, left=start, height=0.6, facecolor="none", edgecolor=colour, linestyle="--", linewidth=2, zorder=2)
+        elif r["duration_unknown"]:
+            ax.scatter(start, y, marker="|", s=400, color=colour, linewidths=4, zorder=3)
+        elif r["open_end"]:  # no end in the data: an empty outline up to the end of follow-up
+            ax.barh(y, end - start, left=start, height=0.6, facecolor="none", edgecolor=colour,
+                    linestyle="-" if r["ongoing"] else "--", linewidth=2, hatch="///" if r["approximate"] else None, zorder=2)
             ax.annotate("", xy=(end + 1.2, y), xytext=(end, y), arrowprops={"arrowstyle": "-|>", "color": colour, "lw": 1.5}, zorder=3)
         else:
             ax.barh(y, end - start, left=start, height=0.6, color=colour, alpha=0.45 if r["approximate"] else 0.95,
@@ -227,8 +237,10 @@ def swimmer_figure(therapy_lines: pd.DataFrame, events: pd.DataFrame, case_ids: 
     handles += [
         Patch(facecolor="#bbbbbb", edgecolor="black", label="solid: exact dates"),
         Patch(facecolor="#dddddd", edgecolor="black", hatch="///", label="hatched: approximate timing"),
-        Patch(facecolor="none", edgecolor="black", linestyle="--", label="dashed: no end reported"),
+        Patch(facecolor="none", edgecolor="black", linestyle="--", label="dashed outline: no end reported"),
+        Patch(facecolor="none", edgecolor="black", label="solid outline: ongoing at last contact"),
         plt.Line2D([], [], marker="D", linestyle="", color="black", markersize=9, label="single dose"),
+        plt.Line2D([], [], marker="|", linestyle="", color="black", markersize=14, markeredgewidth=3, label="date only, duration not reported"),
     ]
     handles += [
         plt.Line2D([], [], linestyle="", color=OKABE_ITO[7], marker=style["marker"], markersize=10,
