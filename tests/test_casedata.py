@@ -295,3 +295,9 @@ def test_threshold_for_an_unknown_case(copy):
 def test_dose_reference_with_an_unknown_source(copy):
     edit(copy, "dose_references", lambda rows: set_cell(rows, 2, "source_id", "nosuch"))
     assert "dose_references.csv, line 2, column 'source_id': 'nosuch' is not a source_id in sources.csv" in problems(copy)
+
+
+def test_hazard_ratio_outside_its_interval(copy):
+    edit(copy, "hazard_ratios", lambda rows: set_cell(rows, 2, "hazard_ratio", "1.5"))
+    found = problems(copy)
+    assert any(p.startswith("hazard_ratios.csv, line 2, column 'hazard_ratio': 1.5 lies outside its confidence interval") for p in found), found

@@ -24,6 +24,7 @@ events               dated or timed events (diagnoses, imaging, progression, dea
 observations         vital signs, body weight, tumour size
 literature_survival  median survival of published series and single cases
 prognostic_factors   laboratory cut-offs that published series link with survival, cited
+hazard_ratios        published trial hazard ratios, inputs of survival scenarios, cited
 reference_ranges     adult reference ranges (lower limit of normal for grading), cited
 marker_patterns      what each immunohistochemical marker says about tumour origin, cited
 discrepancies        contradictions inside the reports and the curation decision
@@ -101,6 +102,7 @@ class CaseData:
     observations: pd.DataFrame
     literature_survival: pd.DataFrame
     prognostic_factors: pd.DataFrame
+    hazard_ratios: pd.DataFrame
     reference_ranges: pd.DataFrame
     marker_patterns: pd.DataFrame
     discrepancies: pd.DataFrame
@@ -310,6 +312,7 @@ def _rule_problems(frames: dict[str, pd.DataFrame], resources: dict[str, dict]) 
     problems += _outcome_problems(frames["cases"], frames["events"], resources["cases"]["path"])
     problems += _milestone_problems(frames["cases"], frames["events"], resources["events"]["path"])
     problems += _literature_problems(frames["literature_survival"], resources["literature_survival"]["path"])
+    problems += _hazard_ratio_problems(frames["hazard_ratios"], resources["hazard_ratios"]["path"])
     return problems
 
 
@@ -414,4 +417,13 @@ def _literature_problems(lit: pd.DataFrame, file: str) -> list[Problem]:
                 problems.append(Problem(file, _line(i), high_col, f"{low_col} and {high_col} go together"))
             elif pd.notna(low) and not low <= row["median_os_months"] <= high:
                 problems.append(Problem(file, _line(i), "median_os_months", f"median {row['median_os_months']:g} lies outside {low_col}-{high_col} {low:g}-{high:g}"))
+    return problems
+
+
+def _hazard_ratio_problems(ratios: pd.DataFrame, file: str) -> list[Problem]:
+    problems = []
+    for i, row in ratios.iterrows():
+        if not row["ci_low"] <= row["hazard_ratio"] <= row["ci_high"]:
+            problems.append(Problem(file, _line(i), "hazard_ratio",
+                                    f"{row['hazard_ratio']:g} lies outside its confidence interval {row['ci_low']:g}-{row['ci_high']:g}"))
     return problems
