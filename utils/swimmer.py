@@ -163,28 +163,45 @@ def swimmer_rows(therapy_lines: pd.DataFrame, events: pd.DataFrame, case_id: str
     return table.drop(columns=["order", "first_start"]).reset_index(drop=True)
 
 
-def _draw_case(ax: Axes, rows: pd.DataFrame, marks: pd.DataFrame, case_id: str, window: tuple[float, float]) -> None:
-    lanes = list(dict.fromkeys(rows["lane"]))
-    y_of = {lane: i + 1 for i, lane in enumerate(lanes)}  # lane 0 holds the milestones
+def draw_bars(ax: Axes, rows: pd.DataFrame, y_of: dict, animated: bool = False) -> list:
+    """Draw the rows of :func:`swimmer_rows` at the heights ``y_of[lane]``; return the artists drawn."""
+    artists = []
     for _, r in rows.iterrows():
         y = y_of[r["lane"]]
         colour = CATEGORY_COLOURS.get(r["category"], OKABE_ITO[7])
         start, end = r["start_day"] / DAYS_PER_MONTH, r["end_day"] / DAYS_PER_MONTH
         if r["single_dose"]:
-            ax.scatter(start, y, marker="D", s=120, color=colour, edgecolors="black", linewidths=1, zorder=3)
+            artists.append(ax.scatter(start, y, marker="D", s=120, color=colour, edgecolors="black", linewidths=1, zorder=3,
+                                      animated=animated))
         elif r["duration_unknown"]:
-            ax.scatter(start, y, marker="|", s=400, color=colour, linewidths=4, zorder=3)
+            artists.append(ax.scatter(start, y, marker="|", s=400, color=colour, linewidths=4, zorder=3, animated=animated))
         elif r["open_end"]:  # no end in the data: an empty outline up to the end of follow-up
-            ax.barh(y, end - start, left=start, height=0.6, facecolor="none", edgecolor=colour,
-                    linestyle="-" if r["ongoing"] else "--", linewidth=2, hatch="///" if r["approximate"] else None, zorder=2)
-            ax.annotate("", xy=(end + 1.2, y), xytext=(end, y), arrowprops={"arrowstyle": "-|>", "color": colour, "lw": 1.5}, zorder=3)
+            artists += ax.barh(y, end - start, left=start, height=0.6, facecolor="none", edgecolor=colour,
+                               linestyle="-" if r["ongoing"] else "--", linewidth=2, hatch="///" if r["approximate"] else None,
+                               zorder=2, animated=animated).patches
+            artists.append(ax.annotate("", xy=(end + 1.2, y), xytext=(end, y), arrowprops={"arrowstyle": "-|>", "color": colour, "lw": 1.5},
+                                       zorder=3, animated=animated))
         else:
-            ax.barh(y, end - start, left=start, height=0.6, color=colour, alpha=0.45 if r["approximate"] else 0.95,
-                    hatch="///" if r["approximate"] else None, edgecolor="black", linewidth=1, zorder=2)
-    notes = rows[rows["note"] != ""].groupby("lane", sort=False)["note"].agg(lambda n: " / ".join(dict.fromkeys(n)))
-    for lane, y in y_of.items():
-        if lane in notes.index:
-            ax.text(1.01, y, notes[lane], transform=ax.get_yaxis_transform(), va="center", fontsize=12)
+            artists += ax.barh(y, end - start, left=start, height=0.6, color=colour, alpha=0.45 if r["approximate"] else 0.95,
+                               hatch="///" if r["approximate"] else None, edgecolor="black", linewidth=1, zorder=2,
+                               animated=animated).patches
+    return artists
+
+
+def draw_panel(ax: Axes, rows: pd.DataFrame, marks: pd.DataFrame, case_id: str, window: tuple[float, float],
+               bars: bool = True) -> dict[str, int]:
+    """One case's lanes on ``ax``: milestones on top, the rows' bars (unless ``bars`` is False) and notes.
+
+    Returns the height of each lane, so other bars (an edited copy) can be drawn in the same lanes.
+    """
+    lanes = list(dict.fromkeys(rows["lane"]))
+    y_of = {lane: i + 1 for i, lane in enumerate(lanes)}  # lane 0 holds the milestones
+    if bars:
+        draw_bars(ax, rows, y_of)
+        notes = rows[rows["note"] != ""].groupby("lane", sort=False)["note"].agg(lambda n: " / ".join(dict.fromkeys(n)))
+        for lane, y in y_of.items():
+            if lane in notes.index:
+                ax.text(1.01, y, notes[lane], transform=ax.get_yaxis_transform(), va="center", fontsize=12)
     own = marks[marks["case_id"] == case_id]
     colour = CASE_COLOURS.get(case_id, OKABE_ITO[7])
     for _, m in own.iterrows():
@@ -197,6 +214,7 @@ def _draw_case(ax: Axes, rows: pd.DataFrame, marks: pd.DataFrame, case_id: str, 
     ax.set_xlim(*window)
     ax.set_title(case_id, loc="left", color=colour)
     ax.grid(axis="y", visible=False)
+    return y_of
 
 
 def in_window(rows: pd.DataFrame, window_months: tuple[float, float]) -> pd.DataFrame:
@@ -229,7 +247,7 @@ def swimmer_figure(therapy_lines: pd.DataFrame, events: pd.DataFrame, case_ids: 
     fig, axes = plt.subplots(len(case_ids), 1, figsize=(width, height), sharex=True,
                              gridspec_kw={"height_ratios": [n + 0.6 for n in lane_counts]}, squeeze=False)
     for ax, case_id in zip(axes[:, 0], case_ids):
-        _draw_case(ax, all_rows[case_id], marks, case_id, window_months)
+        draw_panel(ax, all_rows[case_id], marks, case_id, window_months)
     axes[-1, 0].set_xlabel("months from diagnosis of bone marrow metastasis (day 0)")
     used = list(dict.fromkeys(CATEGORY_LABELS[c] for rows in all_rows.values() for c in rows["category"]))
     colour_of = {CATEGORY_LABELS[c]: col for c, col in CATEGORY_COLOURS.items()}
@@ -255,27 +273,3 @@ def swimmer_figure(therapy_lines: pd.DataFrame, events: pd.DataFrame, case_ids: 
                         top=1 - (title_in + (0.35 if hidden else 0)) / height, hspace=gap_in / (height / len(case_ids)))
     return fig
 
-
-def comparison_figure(reported: pd.DataFrame, alternative: pd.DataFrame, events: pd.DataFrame, case_id: str,
-                      window_months: tuple[float, float], anticancer_only: bool = True) -> Figure:
-    """The reported swimmer lanes of one case above an edited copy, on the same axis (for "what if?").
-
-    ``reported`` and ``alternative`` are two versions of ``therapy_lines``; with
-    ``anticancer_only`` the supportive lanes are left out to keep the figure small and fast.
-    """
-    marks = milestones(events)
-    panels = []
-    for label, lines in (("as reported", reported), ("alternative (edited copy)", alternative)):
-        rows = in_window(swimmer_rows(lines, events, case_id), window_months)
-        if anticancer_only:
-            rows = rows[rows["kind"] == "anticancer"]
-        panels.append((label, rows))
-    lane_counts = [max(rows["lane"].nunique(), 1) + 1 for _, rows in panels]
-    fig, axes = plt.subplots(2, 1, figsize=(13, 0.42 * sum(lane_counts) + 2.6), sharex=True,
-                             gridspec_kw={"height_ratios": lane_counts})
-    for ax, (label, rows) in zip(axes, panels):
-        _draw_case(ax, rows, marks, case_id, window_months)
-        ax.set_title(f"{case_id}: {label}", loc="left", color=CASE_COLOURS.get(case_id, OKABE_ITO[7]))
-    axes[-1].set_xlabel("months from diagnosis of bone marrow metastasis (day 0)")
-    fig.subplots_adjust(left=0.27, right=0.74, top=0.93, bottom=1.1 / (0.42 * sum(lane_counts) + 2.6), hspace=0.35)
-    return fig

@@ -1,0 +1,199 @@
+"""Notebook 06's explorers: origins, scenarios and the three views, tested without a kernel."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from utils import casedata, explorers, origins, plots, scenarios, survival
+from utils.casedata import DAYS_PER_MONTH
+from utils.fastfigure import FastFigure
+
+
+@pytest.fixture(scope="module")
+def data():
+    plots.use_course_style()
+    return casedata.load_all()
+
+
+@pytest.fixture(scope="module")
+def views(data):
+    return {"origin": explorers.OriginView(data), "treatment": explorers.TreatmentView(data), "survival": explorers.SurvivalView(data)}
+
+
+# Origins ----------------------------------------------------------------------------------------
+def test_origin_days_come_from_milestones_and_the_first_line(data):
+    marks = data.events[data.events["milestone"] == "primary_diagnosis"].set_index("case_id")["day"]
+    for case_id in ("akagi2021", "tnbc2025"):
+        assert origins.origin_day(data.events, data.therapy_lines, case_id, "primary_diagnosis")[0] == marks[case_id]
+        assert origins.origin_day(data.events, data.therapy_lines, case_id, "bmm_diagnosis")[0] == 0
+        first = origins.first_therapy_after_bmm(data.therapy_lines, case_id)
+        assert first["category"] in ("chemotherapy", "endocrine") and first["start_day"] >= 0
+        assert origins.origin_day(data.events, data.therapy_lines, case_id, "first_therapy_after_bmm")[0] == first["start_day"]
+
+
+def test_survival_from_an_earlier_origin_is_longer_by_exactly_the_gap(data):
+    for case_id in ("akagi2021", "tnbc2025"):
+        from_bmm = origins.survival_from(data.cases, data.events, data.therapy_lines, case_id, "bmm_diagnosis")
+        from_primary = origins.survival_from(data.cases, data.events, data.therapy_lines, case_id, "primary_diagnosis")
+        gap = -origins.origin_day(data.events, data.therapy_lines, case_id, "primary_diagnosis")[0] / DAYS_PER_MONTH
+        assert from_primary["months"] == pytest.approx(from_bmm["months"] + gap, abs=0.11)
+        assert from_primary["event"] == from_bmm["event"]
+
+
+def test_censoring_is_kept_whatever_the_origin(data):
+    alive = data.cases.loc[data.cases["vital_status"] == "alive", "case_id"].iloc[0]
+    for origin in origins.ORIGIN_CHOICES:
+        assert origins.survival_from(data.cases, data.events, data.therapy_lines, alive, origin)["event"] == 0
+
+
+def test_intervals_are_signed_months_from_the_origin(data):
+    table = origins.intervals(data.events, data.therapy_lines, "akagi2021", "first_distant_metastasis")
+    start = origins.origin_day(data.events, data.therapy_lines, "akagi2021", "first_distant_metastasis")[0]
+    assert list(table["months"]) == [round((d - start) / DAYS_PER_MONTH, 1) for d in table["day"]]
+    assert (table["months"] < 0).any() and (table["months"] > 0).any()
+
+
+def test_cohort_clocks_flag_a_different_origin(data):
+    table = origins.cohort_clocks(data.literature_survival, {"akagi2021": "primary_diagnosis", "tnbc2025": "bmm_diagnosis"})
+    akagi, tnbc = table.columns[-2], table.columns[-1]
+    stated = table["time_origin"] != "not stated"
+    assert set(table.loc[stated, akagi]) == {"different clock"}
+    assert "same clock" in set(table.loc[stated, tnbc])
+    assert set(table.loc[~stated, tnbc]) <= {"clock not stated"}
+
+
+def test_unknown_origin_is_named(data):
+    with pytest.raises(ValueError, match="unknown time origin 'birth'"):
+        origins.origin_day(data.events, data.therapy_lines, "akagi2021", "birth")
+
+
+# Scenarios --------------------------------------------------------------------------------------
+def test_scenario_by_hand():
+    result = scenarios.scenario(19, 0.5, 120)
+    assert result.scenario_median == pytest.approx(38)
+    # S_new(t) = S_ref(t) ** HR under proportional constant hazards
+    assert np.allclose(result.scenario, result.reference ** 0.5)
+    assert result.reference[0] == 1.0
+
+
+def test_cases_on_curves_use_their_own_time_and_status():
+    times = pd.DataFrame({"case_id": ["a", "b"], "months": [38.0, 19.0], "event": [1, 0]})
+    placed = scenarios.cases_on_curves(times, scenarios.scenario(19, 1.0, 60))
+    assert list(placed["P(T >= months), reference model"]) == [0.25, 0.5]
+    assert list(placed["status"]) == ["died", "alive at last contact (censored)"]
+
+
+def test_scenario_choices_come_from_the_data(data):
+    medians = scenarios.reference_medians(data.literature_survival)
+    assert len(medians) == len(data.literature_survival)
+    presets = scenarios.hazard_ratio_choices(data.hazard_ratios)
+    assert presets["none (hazard ratio 1.0)"] == 1.0
+    assert sorted(list(presets.values())[1:]) == sorted(data.hazard_ratios["hazard_ratio"])
+
+
+def test_bad_scenarios_are_refused():
+    with pytest.raises(ValueError, match="horizon_months must be positive"):
+        scenarios.scenario(19, 1.0, 0)
+    with pytest.raises(ValueError, match="hazard ratio must be a positive"):
+        scenarios.scenario(19, -1.0, 60)
+
+
+# FastFigure -------------------------------------------------------------------------------------
+def test_fast_figure_changes_with_its_dynamic_artists_only():
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(3, 2), dpi=50)
+    ax.set_xlim(0, 1)
+    fast = FastFigure(fig)
+    fast.update(ax.plot([0, 1], [0, 1], color="black", animated=True))
+    first = fast.png()
+    fast.update(ax.plot([0, 1], [1, 0], color="black", animated=True))
+    assert fast.png() != first
+    fast.update(ax.plot([0, 1], [0, 1], color="black", animated=True))
+    assert fast.png() == first  # deterministic: same artists, same bytes
+    with pytest.raises(ValueError, match="not created with animated=True"):
+        fast.update(ax.plot([0, 1], [0, 0]))
+
+
+# The views --------------------------------------------------------------------------------------
+def test_origin_view_readout_follows_the_origin(views, data):
+    view = views["origin"]
+    as_reported = view.callback("bmm_diagnosis", "bmm_diagnosis")
+    moved = view.callback("primary_diagnosis", "bmm_diagnosis")
+    followup = survival.case_row(survival.time_to_event(data.cases, data.events), "akagi2021")["months"]
+    assert f"akagi2021: {followup:g} months from diagnosis of marrow metastasis" in as_reported.readout
+    assert "akagi2021" in moved.readout and "from primary diagnosis" in moved.readout
+    assert moved.png != as_reported.png
+    assert view.callback("bmm_diagnosis", "bmm_diagnosis").png == as_reported.png
+
+
+def test_treatment_view_recomputes_the_cumulative_dose(views, data):
+    view = views["treatment"]
+    reported = view.callback("AK-T06")
+    assert "as reported" in reported.readout
+    cumulative = reported.tables[0].set_index("quantity")
+    assert cumulative.loc["cumulative dose (mg/m2)", "edited"] == cumulative.loc["cumulative dose (mg/m2)", "as reported"]
+    fewer = view.callback("AK-T06", cycles=2, reduction_percent=0)
+    table = fewer.tables[0].set_index("quantity")
+    printed = data.doses.set_index(["therapy_id", "agent"]).loc[("AK-T06", "doxorubicin"), "dose"]
+    assert table.loc["cumulative dose (mg/m2)", "edited"] == pytest.approx(2 * printed)
+    assert "length set to 2 cycles" in fewer.readout
+    assert fewer.png != reported.png
+
+
+def test_treatment_view_fixed_dose_follows_weight(views):
+    view = views["treatment"]
+    light = view.callback("TN-T06", weight_kg=45, height_cm=160).tables[-1]
+    heavy = view.callback("TN-T06", weight_kg=70, height_cm=160).tables[-1]
+    column = [c for c in light.columns if c.startswith("MODEL")][0]
+    assert light[column].iloc[0] > heavy[[c for c in heavy.columns if c.startswith("MODEL")][0]].iloc[0]
+
+
+def test_treatment_view_never_changes_the_loaded_tables(views, data):
+    before = data.therapy_lines.copy()
+    views["treatment"].callback("AK-T06", shift_days=28, removed=True)
+    pd.testing.assert_frame_equal(data.therapy_lines, before)
+
+
+def test_survival_view_median_and_hazard_ratio(views):
+    view = views["survival"]
+    reference = next(iter(view.medians))
+    median = view.medians[reference]
+    result = view.callback(reference, 12, 0.5)
+    assert f"reference median {median:g} months" in result.readout
+    assert f"scenario median is {median / 0.5:.1f} months" in result.readout
+    own = view.callback(explorers.OWN_MEDIAN, 10, 1.0)
+    assert "reference median 10 months" in own.readout
+    with pytest.raises(ValueError, match="unknown reference"):
+        view.callback("no such series", 10, 1.0)
+
+
+def test_widget_redraws_on_change_and_resets(data, monkeypatch):
+    view = explorers.SurvivalView(data)
+    calls = []
+    real = view.callback
+    monkeypatch.setattr(view, "callback", lambda **values: calls.append(values) or real(**values))
+    box = view.widget()
+    assert calls[-1]["hazard_ratio"] == 1.0  # drawn once as reported
+    box.controls["hazard_ratio"].value = 0.81
+    assert calls[-1]["hazard_ratio"] == 0.81
+    preset = [c for c in box.children if getattr(c, "description", "") == "published HR"][0]
+    preset.value = min(preset.options, key=lambda option: option[1])[1]
+    assert box.controls["hazard_ratio"].value == preset.value  # a published HR sets the slider
+    box.reset_button.click()
+    assert box.controls["hazard_ratio"].value == 1.0 and preset.value == 1.0
+    assert calls[-1]["hazard_ratio"] == 1.0
+
+
+@pytest.mark.parametrize("view_name, values", [
+    ("origin", {"akagi2021": "first_distant_metastasis", "tnbc2025": "first_therapy_after_bmm"}),
+    ("treatment", {"therapy_id": "TN-T01", "shift_days": -7, "length_change_days": 14}),
+    ("survival", {"reference": explorers.OWN_MEDIAN, "own_median_months": 30.0, "hazard_ratio": 1.5}),
+])
+def test_every_callback_returns_a_png_and_a_readout(views, view_name, values):
+    result = views[view_name].callback(**values)
+    assert result.png.startswith(b"\x89PNG") and result.readout and result.tables
