@@ -61,38 +61,42 @@ def test_series_keeps_its_message_for_a_known_analyte_without_values():
 
 def test_window_without_values_names_the_measured_days():
     with pytest.raises(ValueError, match=r"x has no platelets value between day 11 and day 19; measured days: \[0, 10, 20, 30, 50\]"):
-        labs.nadir(PLATELETS, "x", "platelets", 11, 19)
+        labs.lowest_stated(PLATELETS, "x", "platelets", 11, 19)
 
 
 def test_window_the_wrong_way_round():
     with pytest.raises(ValueError, match=r"day_to \(5\) is before day_from \(10\)"):
-        labs.nadir(PLATELETS, "x", "platelets", 10, 5)
+        labs.lowest_stated(PLATELETS, "x", "platelets", 10, 5)
 
 
-# Nadir and change from nadir -------------------------------------------------------------------------
+# Lowest stated value and change from it -------------------------------------------------------------
 
 
-def test_nadir_is_the_earliest_of_equally_low_stated_values():
-    low = labs.nadir(PLATELETS, "x", "platelets")
+def test_lowest_stated_is_the_earliest_of_equally_low_stated_values():
+    low = labs.lowest_stated(PLATELETS, "x", "platelets")
     assert (low["day"], low["value_std"], low["day_precision"]) == (10, 20.0, "exact")
 
 
-def test_nadir_within_a_window():
-    assert labs.nadir(PLATELETS, "x", "platelets", 30, None)["day"] == 30
-    assert labs.nadir(PLATELETS, "x", "platelets", None, 5)["day"] == 0
+def test_lowest_stated_within_a_window():
+    assert labs.lowest_stated(PLATELETS, "x", "platelets", 30, None)["day"] == 30
+    assert labs.lowest_stated(PLATELETS, "x", "platelets", None, 5)["day"] == 0
 
 
-def test_change_from_nadir_by_hand():
-    table = labs.change_from_nadir(PLATELETS, "x", "platelets")
+def test_the_old_names_still_work():
+    assert labs.nadir is labs.lowest_stated and labs.change_from_nadir is labs.change_from_lowest
+
+
+def test_change_from_lowest_by_hand():
+    table = labs.change_from_lowest(PLATELETS, "x", "platelets")
     assert table["day"].tolist() == [10, 20, 30, 50]
-    assert table["days_after_nadir"].tolist() == [0, 10, 20, 40]
+    assert table["days_after_lowest"].tolist() == [0, 10, 20, 40]
     assert table["change"].tolist() == [0.0, 0.0, 40.0, 140.0]
     assert table["percent"].tolist() == pytest.approx([0.0, 0.0, 200.0, 700.0])
     assert table["day_precision"].tolist() == ["exact", "approximate", "approximate", "exact"]
 
 
-def test_change_from_a_nadir_of_zero_has_no_percentage():
-    table = labs.change_from_nadir(synthetic([("wbc", 0, 0.0), ("wbc", 5, 1.5)]), "x", "wbc")
+def test_change_from_a_lowest_value_of_zero_has_no_percentage():
+    table = labs.change_from_lowest(synthetic([("wbc", 0, 0.0), ("wbc", 5, 1.5)]), "x", "wbc")
     assert table["change"].tolist() == [0.0, 1.5] and table["percent"].isna().all()
 
 
@@ -167,7 +171,7 @@ def test_percent_change_table_leaves_out_analytes_not_stated_on_both_days():
 def test_recovery_table_by_hand():
     table = labs.recovery_table(PLATELETS, "x", ["platelets"], {"platelets": 150.0})
     row = table.iloc[0]
-    assert (row["nadir_day"], row["nadir"], row["last_day"], row["last"], row["change_from_nadir"]) == (10, 20.0, 50, 160.0, 140.0)
+    assert (row["lowest_stated_day"], row["lowest_stated"], row["last_day"], row["last"], row["change_from_lowest"]) == (10, 20.0, 50, 160.0, 140.0)
     assert row["first_at_or_above_lln"] == 50 and row["crossed_between"] == "day 30 and day 50"
 
 
@@ -185,7 +189,7 @@ def test_recovery_table_on_the_curated_data_uses_their_own_rows(data, lln):
     table = labs.recovery_table(data.labs, "akagi2021", list(labs.COUNTS), lln)
     for _, row in table.iterrows():
         own = labs.series(data.labs, "akagi2021", row["analyte"])
-        assert row["nadir"] == own["value_std"].min() and row["last"] == own["value_std"].iloc[-1]
+        assert row["lowest_stated"] == own["value_std"].min() and row["last"] == own["value_std"].iloc[-1]
 
 
 # Grade steps, time to thresholds, values below transfusion thresholds -------------------------------
@@ -210,7 +214,18 @@ def test_ctcae_steps_rejects_bad_input(analyte, lln, message):
 def test_time_to_thresholds_by_hand():
     table = labs.time_to_thresholds(PLATELETS, "x", "platelets", {"low": 25, "high": 150, "never": 500})
     assert table["first_day"].tolist()[:2] == [30, 50] and pd.isna(table["first_day"].iloc[2])
-    assert table["last_below_day"].tolist()[:2] == [20, 30] and table["days_after_nadir"].tolist()[:2] == [20, 40]
+    assert table["last_below_day"].tolist()[:2] == [20, 30] and table["days_after_lowest"].tolist()[:2] == [20, 40]
+    assert table["crossed_between"].tolist() == ["day 20 and day 30", "day 30 and day 50", "not reached in the stated values"]
+
+
+def test_a_threshold_met_by_the_lowest_stated_value_is_not_called_never_crossed():
+    """0 days after the lowest stated value means 'no stated value below it', not 'the count never fell below it'."""
+    table = labs.time_to_thresholds(PLATELETS, "x", "platelets", {"low": 15})
+    row = table.iloc[0]
+    assert row["days_after_lowest"] == 0 and pd.isna(row["last_below_day"])
+    assert row["crossed_between"] == "already at or above at the lowest stated value"
+    assert labs.recovery_table(PLATELETS, "x", ["platelets"], {"platelets": 15.0}).iloc[0]["crossed_between"] == \
+        "already at or above at the lowest stated value"
 
 
 def test_below_thresholds_compares_every_stated_value_with_the_thresholds_that_apply():
@@ -439,3 +454,142 @@ def test_explorer_is_built_on_the_shared_wiring_layer(explorer):
 
     box, _ = explorer
     assert isinstance(box, Explorer) and set(box.controls) == {"case_id", "analytes", "show_thresholds"}
+
+
+# Connectors break at a relapse ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("days", "breaks", "runs"), [
+    ([0, 10, 20], [], [[0, 1, 2]]),
+    ([0, 10, 20], [15], [[0, 1], [2]]),
+    ([0, 10, 20], [20], [[0, 1], [2]]),  # a value stated on the day of the relapse belongs to the new episode
+    ([0, 10, 20], [10, 20], [[0], [1], [2]]),
+    ([0, 10, 20], [0, 25, -5], [[0, 1, 2]]),  # breaks outside the gaps change nothing
+    ([5], [5], [[0]]),
+    ([], [3], []),
+])
+def test_connector_segments_by_hand(days, breaks, runs):
+    assert lab_charts.connector_segments(days, breaks) == runs
+
+
+def test_connector_segments_need_days_in_order():
+    with pytest.raises(ValueError, match=r"days must be in ascending order"):
+        lab_charts.connector_segments([10, 0], [])
+
+
+def test_connector_breaks_take_the_relapse_events_of_the_case_only():
+    events = pd.DataFrame({"case_id": ["x", "x", "x", "y", "x"], "event_id": ["E1", "E2", "E3", "E4", "E5"],
+                           "day": [50, 20, 30, 40, None], "kind": ["relapse", "relapse", "progression", "relapse", "relapse"]})
+    assert lab_charts.connector_breaks(events, "x") == ((20, "E2"), (50, "E1"))
+    assert lab_charts.connector_breaks(events, "x", kinds=("progression",)) == ((30, "E3"),)
+    with pytest.raises(ValueError, match=r"events table lacks column\(s\) \['kind'\]"):
+        lab_charts.connector_breaks(events.drop(columns="kind"), "x")
+
+
+def test_view_with_events_records_the_relapses_of_the_curated_data(data):
+    relapses = data.events[(data.events["case_id"] == "akagi2021") & (data.events["kind"] == "relapse")]
+    assert len(relapses) >= 1  # the curated second marrow relapse
+    shown = lab_charts.lab_view(data.labs, data.therapy_lines, data.transfusion_thresholds, "akagi2021", labs.COUNTS,
+                                events=data.events)
+    assert shown.breaks == tuple((int(r["day"]), r["event_id"]) for _, r in relapses.sort_values("day").iterrows())
+    for day, event_id in shown.breaks:
+        assert f"no connector is drawn across the relapse on day {day} ({event_id})" in shown.notes
+    assert view(data, "akagi2021").breaks == ()  # the older call, without events
+    assert "no events table given, so connectors are not broken at relapses" in view(data, "akagi2021").notes
+    assert "relapse on day" in lab_charts.describe(shown)
+
+
+def _connectors(fig):
+    return [line for ax in fig.axes for line in ax.get_lines() if line.get_linestyle() == ":"]
+
+
+def test_chart_draws_no_connector_across_a_relapse(data, lln):
+    import matplotlib.pyplot as plt
+
+    analytes = labs.COUNTS + labs.MARKERS
+    chosen = lab_charts.applicable_thresholds(data.labs, data.transfusion_thresholds, "akagi2021")
+    shown = lab_charts.lab_view(data.labs, data.therapy_lines, data.transfusion_thresholds, "akagi2021", analytes, chosen,
+                                events=data.events)
+    assert shown.breaks
+    fig = lab_charts.lab_chart(shown, lln)
+    for line in _connectors(fig):
+        days = list(line.get_xdata())
+        for a, b in zip(days, days[1:]):
+            assert not any(a < d <= b for d, _ in shown.breaks), f"connector from day {a} to day {b} crosses a relapse"
+    with_breaks = sum(len(line.get_xdata()) - 1 for line in _connectors(fig))
+    plt.close(fig)
+    fig = lab_charts.lab_chart(view(data, "akagi2021"), lln)  # without events: one connector more per analyte spanning it
+    without = sum(len(line.get_xdata()) - 1 for line in _connectors(fig))
+    plt.close(fig)
+    spanning = sum(1 for a in set(shown.points["analyte"])
+                   for days in [sorted(shown.points.loc[shown.points["analyte"] == a, "day"])]
+                   for x, y in zip(days, days[1:]) if any(x < d <= y for d, _ in shown.breaks))
+    assert spanning > 0 and without - with_breaks == spanning
+
+
+def test_chart_marks_each_relapse_and_names_its_event(data, lln):
+    import matplotlib.pyplot as plt
+
+    shown = lab_charts.lab_view(data.labs, data.therapy_lines, data.transfusion_thresholds, "akagi2021", ["hemoglobin"],
+                                events=data.events)
+    fig = lab_charts.lab_chart(shown, lln)
+    texts = " ".join(t.get_text() for ax in fig.axes for t in ax.texts)
+    for day, event_id in shown.breaks:
+        assert f"relapse ({event_id})" in texts
+        assert any(line.get_linestyle() == "-." and list(line.get_xdata()) == [day, day] for line in fig.axes[1].get_lines())
+    plt.close(fig)
+
+
+# Therapy track: labels, assumed days, edges ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("agents", "line", "assumed", "label"), [
+    ("doxorubicin;cyclophosphamide", 3, False, "L3: AC"),
+    ("tegafur;gimeracil;oteracil", 7, False, "L7: S-1"),
+    ("paclitaxel", 1, True, "L1: paclitaxel*"),
+    ("fulvestrant;toremifene", 1, False, "L1: fulvestrant + toremifene"),
+    ("a;b;c", 2, False, "L2: a"),
+    (None, None, False, "best supportive care"),
+])
+def test_line_label(agents, line, assumed, label):
+    row = pd.Series({"agents": agents, "line": line, "regimen": "best supportive care", "assumed": assumed})
+    assert lab_charts.line_label(row) == label
+
+
+def test_count_lines_counts_a_line_given_in_parts_once():
+    lines = pd.DataFrame({"line": [3, 3, 4, pd.NA]})
+    assert lab_charts.count_lines(lines) == (3, 4)
+
+
+def test_view_marks_lines_whose_day_was_placed_by_assumption(data):
+    shown = view(data, "tnbc2025")
+    basis = data.therapy_lines.set_index("therapy_id").loc[shown.lines["therapy_id"], "timing_basis"].fillna("")
+    assert shown.lines["assumed"].tolist() == basis.str.contains("by assumption").tolist()
+    assert shown.lines["assumed"].any()  # the paclitaxel-eribulin switch of tnbc2025 is placed by assumption
+    assert any("placed by assumption" in note for note in shown.notes)
+
+
+def test_therapy_edges_are_dashed_when_approximate_and_carry_no_width(data, lln):
+    import matplotlib.pyplot as plt
+
+    shown = view(data, "akagi2021")
+    fig = lab_charts.lab_chart(shown, lln)
+    edges = {}
+    for line in fig.axes[0].get_lines():
+        x = line.get_xdata()[0]
+        edges.setdefault(float(x), set()).add(line.get_linestyle())
+    for _, row in shown.lines.iterrows():
+        for day, precision in ((row["start_day"], row["start_precision"]), (row["end_day"], row["end_precision"])):
+            if pd.notna(day):
+                assert ("--" if precision == "approximate" else "-") in edges[float(day)]
+    spans = [p for p in fig.axes[0].patches]  # one band per line of more than a day, exactly from start to end
+    multi_day = shown.lines[shown.lines["end_day"].fillna(shown.lines["start_day"]) > shown.lines["start_day"]]
+    assert len(spans) == len(multi_day)
+    plt.close(fig)
+
+
+def test_explorer_breaks_connectors_when_given_events(data, lln):
+    shown = []
+    lab_charts.lab_explorer(data.labs, data.therapy_lines, data.transfusion_thresholds, lln, "akagi2021",
+                            show=shown.append, events=data.events)
+    assert shown[-1].breaks == lab_charts.connector_breaks(data.events, "akagi2021")

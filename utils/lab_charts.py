@@ -12,8 +12,15 @@ How the figure stays honest about sparse data:
   is approximate (the report gives months or "about"; how far off it may be is not stated);
 * dotted connectors join consecutive stated values only to guide the eye; nothing was
   measured in between, and no value is interpolated;
-* a therapy line whose start or end is approximate has a faded edge; an exact edge is a
-  sharp line;
+* connectors are **not drawn across a relapse** (an event of a kind in
+  :data:`BREAK_KINDS`, taken from ``events.csv`` when :func:`lab_view` is given the events):
+  values before and after a relapse belong to different episodes, and a line between them
+  would draw a decline the report does not describe (:func:`connector_segments`);
+* a therapy line whose start or end is approximate has a dashed edge, an exact edge a
+  solid one; the edge sits on the curated day and no width of uncertainty is drawn, since
+  the reports give none. A line whose day was placed by assumption (its ``timing_basis``
+  says so) is marked with an asterisk;
+* regimens known by a short name are labelled with it (:data:`REGIMEN_SHORT_NAMES`);
 * blood counts sit on the CTCAE v5.0 grade bands (``sources.csv`` ctcae_v5), tumour
   markers on a log scale, where equal ratios look equally large.
 """
@@ -37,16 +44,30 @@ from utils.plots import ANALYTE_LABELS, CASE_COLOURS, GRADE_SHADES, OKABE_ITO
 
 #: Axis labels of the tumour markers (the counts use utils.plots.ANALYTE_LABELS).
 MARKER_LABELS: dict[str, str] = {"cea": "CEA (ng/mL)", "ca15_3": "CA 15-3 (U/mL)", "ca125": "CA 125 (U/mL)"}
+#: Axis labels of the count panels, on two lines so that stacked panels do not collide.
+COUNT_LABELS: dict[str, str] = {a: label.replace(" (", "\n(") for a, label in ANALYTE_LABELS.items()}
 #: Colour and marker shape of each tumour marker in the marker panel.
 MARKER_STYLE: dict[str, tuple[str, str]] = {"cea": (OKABE_ITO[2], "s"), "ca15_3": (OKABE_ITO[3], "^"), "ca125": (OKABE_ITO[4], "D")}
 #: Where the value label of each marker sits, in points from the marker (apart, so that close values stay legible).
 MARKER_LABEL_OFFSETS: dict[str, tuple[int, int]] = {"cea": (-36, -16), "ca15_3": (8, 6), "ca125": (8, 6)}
 #: Fill of the therapy lines, alternating so that neighbouring lines stay apart.
 LINE_FILLS: tuple[str, ...] = (OKABE_ITO[4], OKABE_ITO[6])
-#: Width of a faded (approximate) edge, as a share of the days shown.
-FADE_SHARE: float = 0.025
 #: Days added on each side of the data so that edge points are not cut.
-PAD_SHARE: float = 0.03
+PAD_SHARE: float = 0.04
+#: Opacity of the therapy-line wash behind the data panels (low, so the grade bands stay readable).
+WASH_ALPHA: float = 0.10
+#: Event kinds (``events.csv`` ``kind``) across which no connector is drawn.
+BREAK_KINDS: tuple[str, ...] = ("relapse",)
+#: Colour of the line that marks a relapse in the data panels.
+BREAK_COLOUR: str = "#333333"
+#: Words in a therapy line's ``timing_basis`` that mark a day placed by assumption.
+ASSUMED_MARKER: str = "by assumption"
+#: Short names of combination regimens, keyed by their agents (as listed in ``therapy_lines.csv``).
+REGIMEN_SHORT_NAMES: dict[frozenset[str], str] = {
+    frozenset({"doxorubicin", "cyclophosphamide"}): "AC",
+    frozenset({"epirubicin", "cyclophosphamide"}): "EC",
+    frozenset({"tegafur", "gimeracil", "oteracil"}): "S-1",
+}
 
 
 @dataclass(frozen=True)
@@ -58,9 +79,44 @@ class LabView:
     points: pd.DataFrame  # analyte, day, day_precision, value_std, unit_std, printed, source_locator
     missing: tuple[str, ...]  # chosen analytes the report states no value of
     thresholds: pd.DataFrame  # threshold_id, kind (case/guideline), analyte, below_std, unit_std, source_id, label
-    lines: pd.DataFrame  # metastatic lines: therapy_id, line, regimen, agents, start/end day and precision
+    lines: pd.DataFrame  # metastatic lines: therapy_id, line, regimen, agents, start/end day and precision, assumed
     day_range: tuple[int, int]
     notes: tuple[str, ...]
+    breaks: tuple[tuple[int, str], ...] = ()  # (day, event_id) of relapses: no connector is drawn across them
+
+
+def connector_breaks(events: pd.DataFrame, case_id: str, kinds: Sequence[str] = BREAK_KINDS) -> tuple[tuple[int, str], ...]:
+    """(day, event_id) of every event of ``case_id`` whose kind is in ``kinds``, in day order.
+
+    ``events`` is the ``events`` table of :mod:`utils.casedata`. Events without a day are
+    left out (they cannot be placed on the axis). :class:`ValueError` when a needed column
+    is missing.
+    """
+    needed = {"case_id", "event_id", "day", "kind"}
+    if not needed <= set(events.columns):
+        raise ValueError(f"events table lacks column(s) {sorted(needed - set(events.columns))}; expected the events table of utils.casedata")
+    own = events[(events["case_id"] == case_id) & events["kind"].astype(str).isin(kinds) & events["day"].notna()]
+    return tuple((int(row["day"]), str(row["event_id"])) for _, row in own.sort_values(["day", "event_id"]).iterrows())
+
+
+def connector_segments(days: Sequence[float], breaks: Sequence[float]) -> list[list[int]]:
+    """Split stated days (in order) into runs that a connector may join.
+
+    Returns lists of positions into ``days``. Two consecutive values on days ``a`` < ``b``
+    are joined only when no break day ``d`` has ``a < d <= b``: a value stated on the day of
+    a relapse starts a new run, because it belongs to the new episode. With no breaks every
+    value is one run. :class:`ValueError` when ``days`` are not in ascending order.
+    """
+    days = [float(d) for d in days]
+    if any(b < a for a, b in zip(days, days[1:])):
+        raise ValueError(f"days must be in ascending order, got {days}")
+    runs: list[list[int]] = []
+    for i, day in enumerate(days):
+        if i == 0 or any(days[i - 1] < d <= day for d in breaks):
+            runs.append([i])
+        else:
+            runs[-1].append(i)
+    return runs
 
 
 def applicable_thresholds(labs: pd.DataFrame, thresholds: pd.DataFrame, case_id: str) -> list[str]:
@@ -72,11 +128,14 @@ def applicable_thresholds(labs: pd.DataFrame, thresholds: pd.DataFrame, case_id:
 
 
 def lab_view(labs: pd.DataFrame, therapy_lines: pd.DataFrame, thresholds: pd.DataFrame, case_id: str,
-             analytes: Sequence[str], show_thresholds: Sequence[str] = ()) -> LabView:
+             analytes: Sequence[str], show_thresholds: Sequence[str] = (), events: pd.DataFrame | None = None) -> LabView:
     """The data of one lab chart: stated values, missing analytes, threshold lines and therapy lines.
 
     ``labs``, ``therapy_lines`` and ``thresholds`` are the tables of :mod:`utils.casedata`
     (``thresholds`` is ``transfusion_thresholds``); ``show_thresholds`` lists threshold ids.
+    Given the ``events`` table, the view records the case's relapses (:func:`connector_breaks`)
+    and the chart draws no connector across them; without it (the older call) no break is
+    known, and a note says so.
     A chosen analyte without stated values is listed in ``missing`` (and in ``notes``),
     never filled in. :class:`ValueError` (naming what was wrong) for an unknown case or
     analyte, no analyte chosen, an unknown threshold id, a threshold stated in another
@@ -125,15 +184,35 @@ def lab_view(labs: pd.DataFrame, therapy_lines: pd.DataFrame, thresholds: pd.Dat
     first, last = int(lab_days.min()), int(max(lab_days.max(), ends.max() if len(ends) else lab_days.max()))
     end_or_start = metastatic["end_day"].fillna(metastatic["start_day"])
     lines = metastatic[((end_or_start > first) | (metastatic["start_day"] >= first)) & (metastatic["start_day"] <= last)]
-    lines = lines[["therapy_id", "line", "regimen", "agents", "start_day", "start_precision", "end_day", "end_precision"]]
+    basis = lines["timing_basis"] if "timing_basis" in lines.columns else pd.Series("", index=lines.index)
+    lines = lines[["therapy_id", "line", "regimen", "agents", "start_day", "start_precision", "end_day", "end_precision"]].assign(
+        assumed=basis.fillna("").astype(str).str.lower().str.contains(ASSUMED_MARKER))
 
     notes = [f"no {a} value is stated in the {case_id} report text" for a in missing]
     case_rows = thresholds["case_id"] == case_id
     if not case_rows.fillna(False).any():
         notes.append(f"the {case_id} report states no transfusion threshold")
+    if events is None:
+        breaks: tuple[tuple[int, str], ...] = ()
+        notes.append("no events table given, so connectors are not broken at relapses")
+    else:
+        breaks = tuple(b for b in connector_breaks(events, case_id) if first <= b[0] <= last)
+        notes += [f"no connector is drawn across the relapse on day {day} ({event_id})" for day, event_id in breaks]
+    if lines["assumed"].any():
+        notes.append("a day of " + ", ".join(lines.loc[lines["assumed"], "therapy_id"].astype(str))
+                     + " was placed by assumption (therapy_lines.csv, timing_basis)")
     return LabView(case_id=case_id, analytes=analytes, points=points, missing=missing, thresholds=chosen_thresholds,
                    lines=lines.sort_values(["start_day", "therapy_id"]).reset_index(drop=True), day_range=(first, last),
-                   notes=tuple(notes))
+                   notes=tuple(notes), breaks=breaks)
+
+
+def count_lines(lines: pd.DataFrame) -> tuple[int, int]:
+    """(numbered lines of therapy, treatment rows) in ``lines``: a line given in two parts counts once.
+
+    Rows without a line number (none among metastatic lines today) count as lines of their own.
+    """
+    numbered = lines["line"].dropna()
+    return int(numbered.nunique() + lines["line"].isna().sum()), len(lines)
 
 
 def describe(view: LabView) -> str:
@@ -145,88 +224,108 @@ def describe(view: LabView) -> str:
     lines = [f"**{view.case_id}**: {count} stated values" + (f", {approximate} of them on approximate days" if count else ""),
              f"- analytes with values (number of values): {shown or 'none'}",
              f"- days with a stated value: {', '.join(str(d) for d in days) or 'none'}",
-             f"- metastatic therapy lines in the period: {len(view.lines)}",
+             f"- metastatic therapy lines in the period: {_lines_text(view.lines)}",
              f"- threshold lines: {'; '.join(view.thresholds['label']) or 'none chosen'}"]
     lines += [f"- {note}" for note in view.notes]
     return "\n".join(lines)
 
 
+def _lines_text(lines: pd.DataFrame) -> str:
+    numbered, rows = count_lines(lines)
+    return str(numbered) if numbered == rows else f"{numbered} ({rows} treatment rows: a line given in parts counts once)"
+
+
 # Drawing ---------------------------------------------------------------------------------------------
 
 
-def _short_line_label(row: pd.Series) -> str:
-    agent = str(row["agents"]).split(";")[0] if pd.notna(row["agents"]) else str(row["regimen"])
-    return f"L{int(row['line'])}: {agent}" if pd.notna(row["line"]) else agent
+def line_label(row: pd.Series) -> str:
+    """Track label of a therapy line: ``L<n>: <name>``, with an asterisk when a day was placed by assumption.
+
+    The name is the short name of a known combination (:data:`REGIMEN_SHORT_NAMES`), else the
+    agents joined by ``+`` (at most two), else the first agent, else the regimen text.
+    """
+    agents = [a.strip() for a in str(row["agents"]).split(";") if a.strip()] if pd.notna(row["agents"]) else []
+    if frozenset(agents) in REGIMEN_SHORT_NAMES:
+        name = REGIMEN_SHORT_NAMES[frozenset(agents)]
+    elif 1 <= len(agents) <= 2:
+        name = " + ".join(agents)
+    else:
+        name = agents[0] if agents else str(row["regimen"])
+    label = f"L{int(row['line'])}: {name}" if pd.notna(row["line"]) else name
+    return label + ("*" if bool(row.get("assumed", False)) else "")
 
 
-def _shade(ax: Axes, start: float, end: float, colour: str, fade: float, start_approx: bool, end_approx: bool,
-           alpha: float, edge_lines: bool) -> None:
-    """Fill [start, end] with ``colour``; an approximate edge fades out over ``fade`` days on either side."""
-    steps = 8
-    inner_start = start + (fade if start_approx else 0)
-    inner_end = end - (fade if end_approx else 0)
-    if inner_end > inner_start:
-        ax.axvspan(inner_start, inner_end, color=colour, alpha=alpha, lw=0, zorder=0.5)
-    for approx, edge, direction in ((start_approx, start, 1), (end_approx, end, -1)):
-        if approx:  # a ramp of thin strips from transparent (outside) to full (inside)
-            for i in range(steps):
-                a = edge - direction * fade + direction * 2 * fade * i / steps
-                b = a + direction * 2 * fade / steps
-                ax.axvspan(min(a, b), max(a, b), color=colour, alpha=alpha * (i + 0.5) / steps, lw=0, zorder=0.5)
-        elif edge_lines:
-            ax.axvline(edge, color=colour, lw=1.5, zorder=0.6)
+def _line_span(row: pd.Series) -> tuple[float, float]:
+    start = float(row["start_day"])
+    return start, float(row["end_day"]) if pd.notna(row["end_day"]) else start
 
 
-def _therapy_track(ax: Axes, view: LabView, fade: float) -> None:
+def _edge_style(precision: str) -> str:
+    return "--" if precision == "approximate" else "-"
+
+
+def _therapy_track(ax: Axes, view: LabView) -> None:
     for i, (_, row) in enumerate(view.lines.iterrows()):
-        start = float(row["start_day"])
-        end = float(row["end_day"]) if pd.notna(row["end_day"]) else start
-        if end - start < 2 * fade:  # a single dose or a very short line: a narrow band around its day
-            start, end = start - fade / 2, end + fade / 2
+        start, end = _line_span(row)
         colour = LINE_FILLS[i % len(LINE_FILLS)]
-        _shade(ax, start, end, colour, fade, row["start_precision"] == "approximate",
-               row["end_precision"] == "approximate", alpha=0.9, edge_lines=True)
-        ax.text((start + end) / 2, 0.72 if i % 2 == 0 else 0.28, _short_line_label(row), ha="center", va="center",
-                fontsize=11, zorder=3)
+        if end > start:
+            ax.axvspan(start, end, color=colour, alpha=0.9, lw=0, zorder=0.5)
+            for edge, precision in ((start, row["start_precision"]), (end, row["end_precision"])):
+                ax.axvline(edge, color="black", lw=1.6, linestyle=_edge_style(precision), zorder=0.6)
+        else:  # a single dose: a mark on its day, not a band of invented width
+            ax.axvline(start, color=colour, lw=6, zorder=0.6)
+            ax.axvline(start, color="black", lw=1.6, linestyle=_edge_style(row["start_precision"]), zorder=0.7)
+        ax.text((start + end) / 2, 0.72 if i % 2 == 0 else 0.28, line_label(row), ha="center", va="center",
+                fontsize=12, zorder=3, bbox={"facecolor": "white", "alpha": 0.75, "edgecolor": "none", "pad": 1})
     ax.set_yticks([])
     ax.set_ylim(0, 1)
     ax.grid(False)
     ax.set_ylabel("lines", rotation=0, ha="right", va="center", fontsize=13)
 
 
-def _background(ax: Axes, view: LabView, fade: float) -> None:
-    """The therapy lines, faintly, behind a data panel."""
+def _background(ax: Axes, view: LabView) -> None:
+    """The therapy lines, faintly, behind a data panel, and a line at each relapse."""
     for i, (_, row) in enumerate(view.lines.iterrows()):
-        start = float(row["start_day"])
-        end = float(row["end_day"]) if pd.notna(row["end_day"]) else start
-        if end - start < 2 * fade:
-            start, end = start - fade / 2, end + fade / 2
-        _shade(ax, start, end, LINE_FILLS[i % len(LINE_FILLS)], fade, row["start_precision"] == "approximate",
-               row["end_precision"] == "approximate", alpha=0.18, edge_lines=False)
+        start, end = _line_span(row)
+        colour = LINE_FILLS[i % len(LINE_FILLS)]
+        if end > start:
+            ax.axvspan(start, end, color=colour, alpha=WASH_ALPHA, lw=0, zorder=0.5)
+        else:
+            ax.axvline(start, color=colour, lw=6, alpha=2 * WASH_ALPHA, zorder=0.5)
+    for day, _ in view.breaks:
+        ax.axvline(day, color=BREAK_COLOUR, lw=1.4, linestyle="-.", zorder=1)
 
 
-def _say_gap(ax: Axes, view: LabView, last_point: int) -> None:
-    """Write 'no value stated after day N' into a long stretch of the period without stated values."""
+def _say_gaps(ax: Axes, view: LabView, days: list[int]) -> None:
+    """Name the long stretches without stated values: across a relapse, and after the last value."""
     first, last = view.day_range
-    if last - last_point > 0.25 * max(last - first, 1):
-        ax.text((last_point + last) / 2, 0.93, f"no value stated after day {last_point}", transform=ax.get_xaxis_transform(),
+    span = max(last - first, 1)
+    days = sorted(set(days))
+    for a, b in zip(days, days[1:]):
+        if b - a > 0.2 * span and any(a < d <= b for d, _ in view.breaks):
+            ax.text((a + b) / 2, 0.93, "no value stated", transform=ax.get_xaxis_transform(),
+                    ha="center", va="top", fontsize=12, style="italic", zorder=5)
+    if last - days[-1] > 0.25 * span:
+        ax.text((days[-1] + last) / 2, 0.93, f"no value stated after day {days[-1]}", transform=ax.get_xaxis_transform(),
                 ha="center", va="top", fontsize=12, style="italic", zorder=5)
 
 
 def _plot_points(ax: Axes, points: pd.DataFrame, colour: str, marker: str, label_values: bool,
-                 offset: tuple[int, int] = (6, 6)) -> None:
-    points = points.sort_values("day")
-    ax.plot(points["day"], points["value_std"], linestyle=":", color=colour, lw=2, zorder=2)
+                 offset: tuple[int, int] = (6, 6), breaks: Sequence[int] = ()) -> None:
+    points = points.sort_values("day").reset_index(drop=True)
+    for run in connector_segments(points["day"].tolist(), breaks):
+        if len(run) > 1:
+            ax.plot(points.loc[run, "day"], points.loc[run, "value_std"], linestyle=":", color=colour, lw=2, zorder=2)
     for _, p in points.iterrows():
         exact = p["day_precision"] == "exact"
         ax.scatter(p["day"], p["value_std"], s=130, marker=marker, zorder=4, linewidths=2.2,
                    facecolors=colour if exact else "white", edgecolors=colour)
         if label_values:
             ax.annotate(f"{p['value_std']:g}", (p["day"], p["value_std"]), textcoords="offset points", xytext=offset,
-                        fontsize=11, color="black", zorder=5)
+                        fontsize=12, color="black", zorder=5)
 
 
-def _count_panel(ax: Axes, view: LabView, analyte: str, lln: dict[str, float], colour: str, fade: float) -> None:
+def _count_panel(ax: Axes, view: LabView, analyte: str, lln: dict[str, float], colour: str) -> None:
     own = view.points[view.points["analyte"] == analyte]
     if analyte not in lln:
         raise ValueError(f"no lower limit of normal given for {analyte!r}; lln has: {', '.join(lln) or 'nothing'}")
@@ -242,21 +341,25 @@ def _count_panel(ax: Axes, view: LabView, analyte: str, lln: dict[str, float], c
     for grade, (upper, lower) in enumerate(zip(edges[:-1], edges[1:]), start=1):
         ax.axhspan(lower, upper, color=GRADE_SHADES[grade], zorder=0)
         ax.text(1.01, (max(lower, 0) + upper) / 2, f"G{grade}", transform=ax.get_yaxis_transform(), va="center", fontsize=12)
-    _background(ax, view, fade)
-    for _, t in view.thresholds[view.thresholds["analyte"] == analyte].iterrows():
+    _background(ax, view)
+    drawn = view.thresholds[view.thresholds["analyte"] == analyte].sort_values("below_std").reset_index(drop=True)
+    for i, t in drawn.iterrows():
         ax.axhline(t["below_std"], color=OKABE_ITO[1] if t["kind"] == "case" else OKABE_ITO[7],
                    linestyle="-" if t["kind"] == "case" else "--", lw=2, zorder=3)
-        ax.text(0.995, t["below_std"], f"{t['threshold_id']} < {t['below_std']:g}", transform=ax.get_yaxis_transform(),
-                ha="right", va="bottom", fontsize=11, zorder=5)
-    _plot_points(ax, own, colour, "o", label_values=True)
-    _say_gap(ax, view, int(own["day"].max()))
+        # a label goes above its line, or below it when the next line up is too close to leave room
+        crowded = i + 1 < len(drawn) and (drawn.at[i + 1, "below_std"] - t["below_std"]) < 0.14 * (top - bottom)
+        ax.text(0.975, t["below_std"], f"{t['threshold_id']} < {t['below_std']:g}", transform=ax.get_yaxis_transform(),
+                ha="right", va="top" if crowded else "bottom", fontsize=12, zorder=5,
+                bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none", "pad": 1})
+    _plot_points(ax, own, colour, "o", label_values=True, breaks=[d for d, _ in view.breaks])
+    _say_gaps(ax, view, [int(d) for d in own["day"]])
     ax.set_ylim(bottom, top)
-    ax.set_ylabel(ANALYTE_LABELS[analyte], fontsize=14)
+    ax.set_ylabel(COUNT_LABELS[analyte], fontsize=14)
     ax.grid(False)
 
 
-def _marker_panel(ax: Axes, view: LabView, markers: list[str], fade: float) -> None:
-    _background(ax, view, fade)
+def _marker_panel(ax: Axes, view: LabView, markers: list[str]) -> None:
+    _background(ax, view)
     own = view.points[view.points["analyte"].isin(markers)]
     if own.empty:
         ax.text(0.5, 0.5, f"no tumour-marker value stated in the report text ({', '.join(MARKER_LABELS[m] for m in markers)})",
@@ -268,15 +371,16 @@ def _marker_panel(ax: Axes, view: LabView, markers: list[str], fade: float) -> N
         colour, shape = MARKER_STYLE[marker]
         mine = own[own["analyte"] == marker]
         if not mine.empty:
-            _plot_points(ax, mine, colour, shape, label_values=True, offset=MARKER_LABEL_OFFSETS[marker])
-    _say_gap(ax, view, int(own["day"].max()))
+            _plot_points(ax, mine, colour, shape, label_values=True, offset=MARKER_LABEL_OFFSETS[marker],
+                         breaks=[d for d, _ in view.breaks])
+    _say_gaps(ax, view, [int(d) for d in own["day"]])
     ax.set_yscale("log")
     low, high = own["value_std"].min(), own["value_std"].max()
     ax.set_ylim(low / 2, high * 2.5)
     ax.set_ylabel("marker level\n(log scale)", fontsize=14)
     ax.legend(handles=[Line2D([], [], color=MARKER_STYLE[m][0], marker=MARKER_STYLE[m][1], linestyle=":", markersize=10,
                               label=MARKER_LABELS[m]) for m in markers if (own["analyte"] == m).any()],
-              loc="upper left", fontsize=12, ncol=3)
+              loc="lower right", fontsize=12, ncol=1)
 
 
 def lab_chart(view: LabView, lln: dict[str, float], title: str | None = None) -> Figure:
@@ -288,32 +392,41 @@ def lab_chart(view: LabView, lln: dict[str, float], title: str | None = None) ->
     """
     counts = [a for a in view.analytes if a in COUNTS and a not in view.missing]
     markers = [a for a in view.analytes if a in MARKERS]
-    heights = [0.7] + [2.6] * len(counts) + ([2.6] if markers else [])
+    heights = [0.8] + [2.0 if len(counts) > 2 else 2.6] * len(counts) + ([2.2] if markers else [])
     if len(heights) == 1:
         heights.append(1.5)
     fig, axes = plt.subplots(len(heights), 1, figsize=(12.5, 1.2 + sum(heights)), sharex=True,
                              gridspec_kw={"height_ratios": heights})
     first, last = view.day_range
     span = max(last - first, 10)
-    fade = span * FADE_SHARE
     colour = CASE_COLOURS.get(view.case_id, OKABE_ITO[7])
-    _therapy_track(axes[0], view, fade)
+    _therapy_track(axes[0], view)
     for ax, analyte in zip(axes[1:], counts):
-        _count_panel(ax, view, analyte, lln, colour, fade)
+        _count_panel(ax, view, analyte, lln, colour)
     if markers:
-        _marker_panel(axes[1 + len(counts)], view, markers, fade)
+        _marker_panel(axes[1 + len(counts)], view, markers)
+    if view.breaks and (counts or markers):
+        for day, event_id in view.breaks:
+            axes[1].text(day - 0.008 * span, 0.04, f"relapse ({event_id})", transform=axes[1].get_xaxis_transform(),
+                         ha="right", va="bottom", fontsize=12, zorder=5,
+                         bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none", "pad": 1})
     elif not counts:
         axes[1].text(0.5, 0.5, "no chosen analyte has a stated value", transform=axes[1].transAxes, ha="center", va="center")
         axes[1].set_yticks([])
-    axes[-1].set_xlim(first - span * PAD_SHARE - fade, last + span * PAD_SHARE + fade)
+    axes[-1].set_xlim(first - span * PAD_SHARE, last + span * PAD_SHARE)
     axes[-1].set_xlabel("days from diagnosis of bone marrow metastasis (day 0)")
     handles = [
         Line2D([], [], marker="o", linestyle="", color=colour, markersize=11, label="stated value, exact day"),
         Line2D([], [], marker="o", linestyle="", markerfacecolor="white", markeredgecolor=colour, markeredgewidth=2,
                markersize=11, label="stated value, approximate day (error not stated)"),
         Line2D([], [], linestyle=":", color=colour, lw=2, label="joins stated values only (nothing measured between)"),
-        Patch(facecolor=LINE_FILLS[0], alpha=0.6, label="metastatic therapy line (faded edge = approximate day)"),
+        Patch(facecolor=LINE_FILLS[0], alpha=0.6, edgecolor="black", linestyle="--",
+              label="therapy line (dashed edge = approximate day, no error width)"),
     ]
+    if view.lines["assumed"].any():
+        handles.append(Line2D([], [], linestyle="", label="* a start or end day placed by assumption"))
+    if view.breaks:
+        handles.append(Line2D([], [], color=BREAK_COLOUR, lw=1.4, linestyle="-.", label="relapse: no connector across it"))
     if counts:
         handles.append(Patch(facecolor=GRADE_SHADES[3], label="CTCAE v5.0 grade bands G0-G4 (darker = worse)"))
     kinds = set(view.thresholds["kind"])
@@ -349,13 +462,14 @@ def threshold_choices(thresholds: pd.DataFrame) -> list[tuple[str, str]]:
 
 def lab_explorer(labs: pd.DataFrame, therapy_lines: pd.DataFrame, thresholds: pd.DataFrame, lln: dict[str, float],
                  case_id: str, show: Callable[[LabView | str], None] | None = None,
-                 title: str = "Choose a case, the analytes and the threshold lines"):
+                 title: str = "Choose a case, the analytes and the threshold lines", events: pd.DataFrame | None = None):
     """The notebook-04 widget: case, analytes and threshold lines, starting from ``case_id`` with every analyte.
 
-    Every change calls :func:`lab_view` and passes the view (or, for choices that do not fit
-    together, the error message as Markdown text) to ``show``; the default draws the view
-    with :func:`lab_chart`. It starts with the thresholds that apply to ``case_id``
-    (:func:`applicable_thresholds`); *Back to as reported* restores the start.
+    Every change calls :func:`lab_view` (with ``events``, so that connectors break at
+    relapses) and passes the view (or, for choices that do not fit together, the error
+    message as Markdown text) to ``show``; the default draws the view with :func:`lab_chart`.
+    It starts with the thresholds that apply to ``case_id`` (:func:`applicable_thresholds`);
+    *Back to as reported* restores the start.
     """
     import ipywidgets as widgets
 
@@ -385,7 +499,7 @@ def lab_explorer(labs: pd.DataFrame, therapy_lines: pd.DataFrame, thresholds: pd
 
     def render(case_id: str, analytes: tuple[str, ...], show_thresholds: tuple[str, ...]) -> None:
         try:
-            result: LabView | str = lab_view(labs, therapy_lines, thresholds, case_id, analytes, show_thresholds)
+            result: LabView | str = lab_view(labs, therapy_lines, thresholds, case_id, analytes, show_thresholds, events)
         except ValueError as error:
             result = f"**These choices do not fit together:** {error}"
         show(result)

@@ -4,8 +4,10 @@ Functions take the ``labs`` table of :mod:`utils.casedata` and return plain valu
 DataFrames; they never fill gaps between measured days (no interpolation). Every
 recovery measure below is read off the stated values only:
 
-* :func:`nadir` - the lowest stated value in a window of days;
-* :func:`change_from_nadir` - every later stated value against that nadir;
+* :func:`lowest_stated` - the lowest stated value in a window of days. It is *not* the
+  nadir: a report states a few days, and the true low (a chemotherapy nadir, say) may
+  fall between them, so every table names it "lowest stated value";
+* :func:`change_from_lowest` - every later stated value against that lowest stated value;
 * :func:`first_day_above` - the first stated value at or above a threshold, with the last
   stated value below it, so the crossing is known only to lie between the two days;
 * :func:`percent_change` and :func:`percent_change_table` - change between two stated days;
@@ -108,33 +110,39 @@ def _window(labs: pd.DataFrame, case_id: str, analyte: str, day_from: int | None
     return own
 
 
-def nadir(labs: pd.DataFrame, case_id: str, analyte: str, day_from: int | None = None,
-          day_to: int | None = None) -> pd.Series:
+def lowest_stated(labs: pd.DataFrame, case_id: str, analyte: str, day_from: int | None = None,
+                  day_to: int | None = None) -> pd.Series:
     """The lowest stated value in the window (the earliest one if several are equally low).
 
     Returns one row of :func:`series` (day, day_precision, value_std, unit_std, printed,
-    source_locator). It is the lowest *stated* value: the true low point may have fallen
-    between two measurements, or in a period the report gives no value for.
+    source_locator). It is the lowest *stated* value, not the nadir: the true low point may
+    have fallen between two measurements, or in a period the report gives no value for.
     """
     own = _window(labs, case_id, analyte, day_from, day_to)
     return own.loc[own["value_std"].idxmin()]
 
 
-def change_from_nadir(labs: pd.DataFrame, case_id: str, analyte: str, day_from: int | None = None,
-                      day_to: int | None = None) -> pd.DataFrame:
-    """Every stated value from the nadir of the window onwards, against that nadir.
+def change_from_lowest(labs: pd.DataFrame, case_id: str, analyte: str, day_from: int | None = None,
+                       day_to: int | None = None) -> pd.DataFrame:
+    """Every stated value from the lowest stated value of the window onwards, against it.
 
-    Columns: day, day_precision, value_std, unit_std, days_after_nadir, change (same unit)
-    and percent (of the nadir; blank when the nadir is 0). The first row is the nadir itself.
+    Columns: day, day_precision, value_std, unit_std, days_after_lowest, change (same unit)
+    and percent (of the lowest stated value; blank when it is 0). The first row is the
+    lowest stated value itself.
     """
     own = _window(labs, case_id, analyte, day_from, day_to)
     low = own.loc[own["value_std"].idxmin()]
     after = own[own["day"] >= low["day"]].copy()
-    after["days_after_nadir"] = after["day"] - low["day"]
+    after["days_after_lowest"] = after["day"] - low["day"]
     after["change"] = after["value_std"] - low["value_std"]
     after["percent"] = after["change"] / low["value_std"] * 100 if low["value_std"] > 0 else math.nan
-    columns = ["day", "day_precision", "value_std", "unit_std", "days_after_nadir", "change", "percent"]
+    columns = ["day", "day_precision", "value_std", "unit_std", "days_after_lowest", "change", "percent"]
     return after[columns].reset_index(drop=True)
+
+
+#: Earlier names of :func:`lowest_stated` and :func:`change_from_lowest`, kept so older code still runs.
+nadir = lowest_stated
+change_from_nadir = change_from_lowest
 
 
 @dataclass(frozen=True)
@@ -145,7 +153,7 @@ class FirstAbove:
     day_precision: str  # exact or approximate, as stored for that value
     value: float  # that value, in standard units
     last_below_day: int | None  # the stated value before it, below the threshold (None: already above at the start)
-    start_day: int  # the day the clock starts (the window's nadir unless given)
+    start_day: int  # the day the clock starts (the window's lowest stated value unless given)
 
     @property
     def days_after_start(self) -> int:
@@ -158,7 +166,7 @@ def first_day_above(labs: pd.DataFrame, case_id: str, analyte: str, threshold: f
                     start_day: int | None = None) -> FirstAbove | None:
     """The first stated value at or above ``threshold`` (standard units) after the clock starts.
 
-    The clock starts at ``start_day`` (default: the day of the window's nadir), and only
+    The clock starts at ``start_day`` (default: the day of the window's lowest stated value), and only
     values on or after it count. ``None`` when no stated value reaches the threshold: that
     means "not shown by the stated values", not "never happened". The count crossed the
     threshold somewhere between ``last_below_day`` and ``day``; nothing is interpolated.
@@ -208,30 +216,43 @@ def percent_change_table(labs: pd.DataFrame, case_id: str, day_from: int, day_to
     return pd.DataFrame(rows)
 
 
+def crossing_text(found: FirstAbove | None) -> str:
+    """Where a threshold was crossed, in words: between two stated days, not reached, or not shown.
+
+    "already at or above at the lowest stated value" means that no stated value lies below
+    the threshold; it does not mean the count never fell below it.
+    """
+    if found is None:
+        return "not reached in the stated values"
+    if found.last_below_day is None:
+        return "already at or above at the lowest stated value"
+    return f"day {found.last_below_day} and day {found.day}"
+
+
 def recovery_table(labs: pd.DataFrame, case_id: str, analytes: tuple[str, ...] | list[str], lln: dict[str, float],
                    day_from: int | None = None, day_to: int | None = None) -> pd.DataFrame:
-    """Nadir, last stated value, change from nadir and the first stated value at or above the LLN.
+    """Lowest stated value, last stated value, the change between them and the first stated value at or above the LLN.
 
     One row per analyte with stated values in the window; ``lln`` gives the lower limit of
-    normal (standard units) for each analyte. ``first_at_or_above_lln`` is blank when no
-    stated value reaches it; ``crossed_between`` names the two stated days that bracket the
-    crossing.
+    normal (standard units) for each analyte. Columns: analyte, unit_std, lln,
+    lowest_stated_day, lowest_stated, last_day, last, change_from_lowest,
+    first_at_or_above_lln (blank when no stated value reaches it) and crossed_between
+    (:func:`crossing_text`).
     """
     rows = []
     for analyte in analytes:
         if analyte not in lln:
             raise ValueError(f"no lower limit of normal given for {analyte!r}; lln has: {', '.join(lln) or 'nothing'}")
-        low = nadir(labs, case_id, analyte, day_from, day_to)
-        later = change_from_nadir(labs, case_id, analyte, day_from, day_to)
+        low = lowest_stated(labs, case_id, analyte, day_from, day_to)
+        later = change_from_lowest(labs, case_id, analyte, day_from, day_to)
         last = later.iloc[-1]
         above = first_day_above(labs, case_id, analyte, lln[analyte], day_from, day_to)
         rows.append({
             "analyte": analyte, "unit_std": low["unit_std"], "lln": lln[analyte],
-            "nadir_day": int(low["day"]), "nadir": low["value_std"],
-            "last_day": int(last["day"]), "last": last["value_std"], "change_from_nadir": last["change"],
+            "lowest_stated_day": int(low["day"]), "lowest_stated": low["value_std"],
+            "last_day": int(last["day"]), "last": last["value_std"], "change_from_lowest": last["change"],
             "first_at_or_above_lln": pd.NA if above is None else above.day,
-            "crossed_between": "not reached in the stated values" if above is None else
-            ("at or above already at the nadir" if above.last_below_day is None else f"day {above.last_below_day} and day {above.day}"),
+            "crossed_between": crossing_text(above),
         })
     table = pd.DataFrame(rows)
     table["first_at_or_above_lln"] = table["first_at_or_above_lln"].astype("Int64")
@@ -277,11 +298,13 @@ def ctcae_steps(analyte: str, lln: float) -> dict[str, float]:
 
 def time_to_thresholds(labs: pd.DataFrame, case_id: str, analyte: str, thresholds: dict[str, float],
                        day_from: int | None = None, day_to: int | None = None) -> pd.DataFrame:
-    """For each named threshold, the first stated value at or above it after the window's nadir.
+    """For each named threshold, the first stated value at or above it after the window's lowest stated value.
 
-    Columns: threshold, value, first_day, day_precision, last_below_day, days_after_nadir
-    (an upper bound: the crossing lies between ``last_below_day`` and ``first_day``). Blank
-    when no stated value reaches the threshold.
+    Columns: threshold, value, first_day, day_precision, last_below_day, days_after_lowest
+    (an upper bound: the crossing lies between ``last_below_day`` and ``first_day``) and
+    crossed_between (:func:`crossing_text`). Blank when no stated value reaches the
+    threshold. A value of 0 in ``days_after_lowest`` means the lowest stated value was
+    already at or above the threshold, not that the count never fell below it.
     """
     rows = []
     for name, threshold in thresholds.items():
@@ -290,9 +313,11 @@ def time_to_thresholds(labs: pd.DataFrame, case_id: str, analyte: str, threshold
                      "first_day": pd.NA if found is None else found.day,
                      "day_precision": pd.NA if found is None else found.day_precision,
                      "last_below_day": pd.NA if found is None or found.last_below_day is None else found.last_below_day,
-                     "days_after_nadir": pd.NA if found is None else found.days_after_start})
-    table = pd.DataFrame(rows, columns=["threshold", "value", "first_day", "day_precision", "last_below_day", "days_after_nadir"])
-    for column in ("first_day", "last_below_day", "days_after_nadir"):
+                     "days_after_lowest": pd.NA if found is None else found.days_after_start,
+                     "crossed_between": crossing_text(found)})
+    table = pd.DataFrame(rows, columns=["threshold", "value", "first_day", "day_precision", "last_below_day", "days_after_lowest",
+                                        "crossed_between"])
+    for column in ("first_day", "last_below_day", "days_after_lowest"):
         table[column] = table[column].astype("Int64")
     table["day_precision"] = table["day_precision"].astype("string")
     return table
