@@ -99,12 +99,17 @@ def test_time_to_event_marks_death_as_event_and_last_contact_as_censored():
     assert table.loc["x", "precision"] == "exact"
 
 
-def test_time_from_an_earlier_origin_adds_the_lead_time():
+def test_time_from_an_earlier_origin_adds_the_time_before_bmm():
     table = survival.times_from_origins(SYNTHETIC_CASES, SYNTHETIC_EVENTS).set_index("case_id")
     assert table.loc["x", "primary_diagnosis"] == pytest.approx((609 + 3044) / DAYS_PER_MONTH, abs=0.05)
     assert table.loc["x", "first_distant_metastasis"] == pytest.approx((609 + 913) / DAYS_PER_MONTH, abs=0.05)
-    assert table.loc["x", "lead_time"] == pytest.approx(3044 / DAYS_PER_MONTH, abs=0.1)
+    assert table.loc["x", "time_before_bmm"] == pytest.approx(3044 / DAYS_PER_MONTH, abs=0.1)
+    assert "lead_time" not in table, "the column was renamed: it is time already lived, not lead time"
     assert table.loc["y", "event"] == 0
+    # Precision per origin: x's primary diagnosis is approximate, her marrow diagnosis and death exact.
+    assert table.loc["x", "primary_diagnosis_precision"] == "approximate"
+    assert table.loc["x", "bmm_diagnosis_precision"] == "exact"
+    assert table.loc["y", "first_distant_metastasis_precision"] == "exact"
     origin = survival.time_to_event(SYNTHETIC_CASES, SYNTHETIC_EVENTS, "primary_diagnosis").set_index("case_id")
     assert origin.loc["x", "precision"] == "approximate"
 
@@ -242,6 +247,88 @@ def test_counts_near_diagnosis_shows_every_count_in_the_window(data):
         survival.counts_near_diagnosis(data.labs.iloc[0:0], "ca125", 1)
     with pytest.raises(ValueError, match="days_before must be 0 or more"):
         survival.counts_near_diagnosis(data.labs, "platelets", -1)
+
+
+def test_median_ci_probabilities_by_hand():
+    forest = survival.forest_table(literature([
+        ["a", "all", "cohort", 10, 10.0, 5.0, 20.0, None, None, "diagnosis of bone marrow metastasis", "p", None, "l"],
+        ["b", "all", "cohort", 20, 9.0, None, None, 2.0, 50.0, None, "p", None, "l"],
+    ]))
+    own = pd.DataFrame({"case_id": ["k"], "origin": "bmm_diagnosis", "months": [10.0], "event": [1]})
+    table = survival.median_ci_probabilities(forest, own)
+    assert list(table["cohort"]) == ["a"], "a range is not a CI of the median and is left out"
+    row = table.iloc[0]
+    # 10 months with medians 5, 10 and 20: 2^-2, 2^-1, 2^-0.5.
+    assert (row["p_at_ci_low"], row["p_at_median"], row["p_at_ci_high"]) == (0.25, 0.5, round(2 ** -0.5, 3))
+    assert row["p_at_ci_low"] <= row["p_at_median"] <= row["p_at_ci_high"]
+    with pytest.raises(ValueError, match="no series with a 95% CI"):
+        survival.median_ci_probabilities(forest.iloc[1:], own)
+    with pytest.raises(ValueError, match="no cases"):
+        survival.median_ci_probabilities(forest, own.iloc[0:0])
+
+
+def test_median_ci_probabilities_bracket_the_curated_comparison(data):
+    forest = survival.forest_table(data.literature_survival)
+    own = survival.time_to_event(data.cases, data.events)
+    spread = survival.median_ci_probabilities(forest, own)
+    assert set(spread["cohort"]) == set(forest.loc[forest["interval"] == "95% CI", "label"])
+    point = survival.cohort_comparison(forest, own).set_index(["cohort", "case_id"])["p_at_least"]
+    for row in spread.itertuples():
+        assert row.p_at_median == point[(row.cohort, row.case_id)]
+        assert row.p_at_ci_low <= row.p_at_median <= row.p_at_ci_high
+
+
+# Published prognostic factors: cut-offs applied to measured values -------------------
+FACTOR = pd.Series({"factor_id": "PF-99", "study_id": "s", "factor": "platelets at diagnosis", "analyte": "platelets",
+                    "comparison": "below", "threshold": 50.0, "unit": "10^9/L", "timing": "at diagnosis",
+                    "association": "shorter survival", "analysis": "univariate"})
+
+
+def counts(rows):
+    return pd.DataFrame(rows, columns=["case_id", "day", "value_std", "unit_std"])
+
+
+def test_flag_cutoff_is_strict_and_follows_the_comparison():
+    table = counts([["a", 0, 49.0, "10^9/L"], ["a", -2, 50.0, "10^9/L"], ["b", -5, 80.0, "10^9/L"]])
+    flagged = survival.flag_cutoff(table, FACTOR)
+    assert survival.cutoff_column(FACTOR) == "below s cut-off"
+    assert list(flagged["below s cut-off"]) == [True, False, False], "a value equal to the cut-off is not below it"
+    above = survival.flag_cutoff(table, FACTOR.copy().replace({"below": "above"}))
+    assert list(above["above s cut-off"]) == [False, False, True]
+    assert "below s cut-off" not in table, "the input table is not changed"
+
+
+def test_flag_cutoff_rejects_another_unit_or_comparison():
+    with pytest.raises(ValueError, match="PF-99 is in 10\\^9/L, but the counts are in /uL"):
+        survival.flag_cutoff(counts([["a", 0, 49000.0, "/uL"]]), FACTOR)
+    with pytest.raises(ValueError, match="comparison must be 'below' or 'above'"):
+        survival.flag_cutoff(counts([["a", 0, 49.0, "10^9/L"]]), FACTOR.copy().replace({"below": "near"}))
+
+
+def test_cutoff_by_case_names_the_group_and_the_value_nearest_day_0():
+    table = counts([["a", -7, 90.0, "10^9/L"], ["a", -3, 20.0, "10^9/L"], ["b", 0, 30.0, "10^9/L"], ["c", -1, 60.0, "10^9/L"]])
+    by_case = survival.cutoff_by_case(survival.flag_cutoff(table, FACTOR), FACTOR).set_index("case_id")
+    assert list(by_case["group"]) == ["depends on which value", "adverse group", "other group"]
+    assert by_case.loc["a", "values"] == 2 and by_case.loc["a", "on adverse side"] == 1
+    assert by_case.loc["a", "nearest day"] == -3 and bool(by_case.loc["a", "nearest on adverse side"])
+    assert not by_case.loc["c", "nearest on adverse side"]
+    with pytest.raises(ValueError, match="no 'below s cut-off' column"):
+        survival.cutoff_by_case(table, FACTOR)
+
+
+def test_curated_factor_is_applied_from_its_data_row(data):
+    factor = survival.prognostic_factor(data.prognostic_factors, "PF-01")
+    text = survival.describe_factor(factor)
+    assert f"{factor['threshold']:g} {factor['unit']}" in text and factor["study_id"] in text
+    flagged = survival.counts_against_factor(data.labs, factor, 14)
+    column = survival.cutoff_column(factor)
+    expected = flagged["value_std"] < factor["threshold"] if factor["comparison"] == "below" else flagged["value_std"] > factor["threshold"]
+    assert flagged[column].tolist() == expected.tolist()
+    assert len(flagged) == len(survival.counts_near_diagnosis(data.labs, str(factor["analyte"]), 14))
+    by_case = survival.cutoff_by_case(flagged, factor)
+    assert set(by_case["case_id"]) == set(flagged["case_id"])
+    with pytest.raises(KeyError, match="unknown prognostic factor 'PF-00'; factors in the table: "):
+        survival.prognostic_factor(data.prognostic_factors, "PF-00")
 
 
 # Figures: fixed size, deterministic --------------------------------------------------

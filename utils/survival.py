@@ -11,8 +11,12 @@ Three groups of functions:
   :func:`times_from_origins` does it for every origin; :func:`single_case_series` adds the
   single published cases of ``literature_survival.csv``.
 * **the published series**: :func:`forest_table` (median with its 95% CI, or the range where
-  that is all there is) and :func:`cohort_comparison` (where each case sits under each
-  cohort's constant-hazard model).
+  that is all there is), :func:`cohort_comparison` (where each case sits under each
+  cohort's constant-hazard model) and :func:`median_ci_probabilities` (how much that moves
+  within the CI of the median).
+* **published prognostic factors** (``prognostic_factors.csv``): :func:`prognostic_factor`,
+  :func:`describe_factor`, :func:`counts_against_factor` and :func:`flag_cutoff` (which
+  measured values lie on the adverse side of a cut-off) and :func:`cutoff_by_case`.
 * **the constant-hazard (exponential) MODEL**, plain and fast so a widget can call it on
   every slider move: :func:`exponential_survival`, :func:`exponential_time_at_survival`,
   :func:`hazard_from_median`, :func:`median_with_hazard_ratio`.
@@ -151,13 +155,18 @@ def time_to_event(cases: pd.DataFrame, events: pd.DataFrame, origin: str = "bmm_
 def times_from_origins(cases: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
     """Months from every origin of :data:`ORIGINS` to the end of follow-up, one row per case.
 
-    Columns: ``case_id``, one column per origin (months), ``event`` and ``lead_time`` (months
-    between primary diagnosis and marrow-metastasis diagnosis: survival counted from the
-    earlier clock is longer by exactly this much, whatever the disease did after).
+    Columns: ``case_id``, one column per origin (months), ``event``, ``time_before_bmm``
+    (months between primary diagnosis and marrow-metastasis diagnosis: survival counted from
+    the earlier clock is longer by exactly this much, time the patient had already lived
+    before a marrow series could include her) and one ``<origin>_precision`` column per
+    origin (``approximate`` when either milestone of that time is).
     """
-    wide = pd.concat([time_to_event(cases, events, o).set_index("case_id")["months"].rename(o) for o in ORIGINS], axis=1)
-    wide["event"] = time_to_event(cases, events).set_index("case_id")["event"]
-    wide["lead_time"] = (wide["primary_diagnosis"] - wide["bmm_diagnosis"]).round(1)
+    per_origin = {o: time_to_event(cases, events, o).set_index("case_id") for o in ORIGINS}
+    wide = pd.concat([table["months"].rename(o) for o, table in per_origin.items()], axis=1)
+    wide["event"] = per_origin["bmm_diagnosis"]["event"]
+    wide["time_before_bmm"] = (wide["primary_diagnosis"] - wide["bmm_diagnosis"]).round(1)
+    for o, table in per_origin.items():
+        wide[f"{o}_precision"] = table["precision"]
     return wide.reset_index()
 
 
@@ -291,6 +300,13 @@ def forest_table(literature: pd.DataFrame, design: str = "cohort") -> pd.DataFra
     return pd.DataFrame(rows).astype({"n": "Int64"})
 
 
+def _cohort_case_pairs(forest: pd.DataFrame, own_cases: pd.DataFrame) -> list[tuple]:
+    """Every (series row, case row) pair, series in file order; at least one case is needed."""
+    if own_cases.empty:
+        raise ValueError("no cases to compare")
+    return [(cohort, case) for cohort in forest.itertuples() for case in own_cases.itertuples()]
+
+
 def cohort_comparison(forest: pd.DataFrame, own_cases: pd.DataFrame) -> pd.DataFrame:
     """MODEL: where each case sits under each published series' constant-hazard model.
 
@@ -299,18 +315,34 @@ def cohort_comparison(forest: pd.DataFrame, own_cases: pd.DataFrame) -> pd.DataF
     (for a censored case: of being alive at her last contact). ``same_origin`` says whether the
     series counts from the same clock as the case (``False`` when it does not say).
     """
-    if own_cases.empty:
-        raise ValueError("no cases to compare")
-    rows = []
-    for cohort in forest.itertuples():
-        for case in own_cases.itertuples():
-            rows.append({
-                "cohort": cohort.label, "cohort_median": cohort.median, "case_id": case.case_id,
-                "case_months": case.months, "case_status": "died" if case.event else "alive at last contact (censored)",
-                "p_at_least": round(exponential_survival(case.months, cohort.median), 3),
-                "same_origin": cohort.origin_class == case.origin,
-            })
-    return pd.DataFrame(rows)
+    return pd.DataFrame([{
+        "cohort": cohort.label, "cohort_median": cohort.median, "case_id": case.case_id,
+        "case_months": case.months, "case_status": "died" if case.event else "alive at last contact (censored)",
+        "p_at_least": round(exponential_survival(case.months, cohort.median), 3),
+        "same_origin": cohort.origin_class == case.origin,
+    } for cohort, case in _cohort_case_pairs(forest, own_cases)])
+
+
+def median_ci_probabilities(forest: pd.DataFrame, own_cases: pd.DataFrame) -> pd.DataFrame:
+    """MODEL: how far each case's probability moves within a series' 95% CI of the median.
+
+    For every row of :func:`forest_table` that gives a 95% CI of its median, and every case of
+    :func:`time_to_event`: ``p_at_ci_low``, ``p_at_median`` and ``p_at_ci_high`` are the
+    constant-hazard probabilities of surviving at least ``case_months`` with the lower limit,
+    the median and the upper limit as the median. A longer median gives a higher probability,
+    so the two limits bound the probability (under the model) as the CI bounds the median.
+    Series given with a range or nothing are left out: a range describes patients, not the
+    precision of the median.
+    """
+    with_ci = forest[forest["interval"] == "95% CI"]
+    if with_ci.empty:
+        raise ValueError("no series with a 95% CI of the median (interval == '95% CI') in the forest table")
+    return pd.DataFrame([{
+        "cohort": cohort.label, "median": cohort.median, "ci_low": cohort.low, "ci_high": cohort.high,
+        "case_id": case.case_id, "case_months": case.months,
+        **{f"p_at_{name}": round(exponential_survival(case.months, median), 3)
+           for name, median in (("ci_low", cohort.low), ("median", cohort.median), ("ci_high", cohort.high))},
+    } for cohort, case in _cohort_case_pairs(with_ci, own_cases)])
 
 
 def counts_near_diagnosis(labs: pd.DataFrame, analyte: str, days_before: int = 14) -> pd.DataFrame:
@@ -326,6 +358,72 @@ def counts_near_diagnosis(labs: pd.DataFrame, analyte: str, days_before: int = 1
         raise ValueError(f"no {analyte} values between day {-days_before} and day 0")
     columns = ["case_id", "day", "day_precision", "value_std", "unit_std", "printed", "source_locator"]
     return near.sort_values(["case_id", "day"])[columns].reset_index(drop=True)
+
+
+# Published prognostic factors -----------------------------------------------------------
+def prognostic_factor(factors: pd.DataFrame, factor_id: str) -> pd.Series:
+    """The row ``factor_id`` of ``prognostic_factors.csv`` (a published cut-off with its source)."""
+    row = factors[factors["factor_id"] == factor_id]
+    if row.empty:
+        raise KeyError(f"unknown prognostic factor {factor_id!r}; factors in the table: {', '.join(map(str, factors['factor_id']))}")
+    return row.iloc[0]
+
+
+def describe_factor(factor: pd.Series) -> str:
+    """One line saying what a row of ``prognostic_factors.csv`` states, with its numbers from the row."""
+    return (f"{factor['study_id']} ({factor['factor_id']}): {factor['analyte']} {factor['comparison']} "
+            f"{factor['threshold']:g} {factor['unit']}, measured {factor['timing']}; "
+            f"associated with {factor['association']} ({factor['analysis']} analysis)")
+
+
+def cutoff_column(factor: pd.Series) -> str:
+    """Name of the column :func:`flag_cutoff` adds, for example ``below niu2023 cut-off``."""
+    return f"{factor['comparison']} {factor['study_id']} cut-off"
+
+
+def flag_cutoff(counts: pd.DataFrame, factor: pd.Series) -> pd.DataFrame:
+    """Each value of :func:`counts_near_diagnosis` with whether it lies on the factor's adverse side.
+
+    Adds the column :func:`cutoff_column` (``True`` when ``value_std`` is strictly below, or
+    strictly above, the threshold, as ``comparison`` says). The counts must be of the factor's
+    analyte (:func:`counts_against_factor` makes sure) and in its unit: a cut-off is never
+    applied to another unit.
+    """
+    if factor["comparison"] not in ("below", "above"):
+        raise ValueError(f"factor {factor['factor_id']}: comparison must be 'below' or 'above', got {factor['comparison']!r}")
+    units = set(counts["unit_std"].astype(str))
+    if units != {str(factor["unit"])}:
+        raise ValueError(f"factor {factor['factor_id']} is in {factor['unit']}, but the counts are in {', '.join(sorted(units)) or 'no unit'}")
+    flagged = counts.copy()
+    values = flagged["value_std"].astype(float)
+    flagged[cutoff_column(factor)] = values < factor["threshold"] if factor["comparison"] == "below" else values > factor["threshold"]
+    return flagged
+
+
+def counts_against_factor(labs: pd.DataFrame, factor: pd.Series, days_before: int = 14) -> pd.DataFrame:
+    """:func:`counts_near_diagnosis` of the factor's analyte, flagged by :func:`flag_cutoff`."""
+    return flag_cutoff(counts_near_diagnosis(labs, str(factor["analyte"]), days_before), factor)
+
+
+def cutoff_by_case(flagged: pd.DataFrame, factor: pd.Series) -> pd.DataFrame:
+    """Per case: how many values of :func:`flag_cutoff` lie on the adverse side, and what that makes of her.
+
+    Columns: ``case_id``, ``values`` (how many), ``on adverse side`` (how many of them),
+    ``nearest day`` (the day of the value closest to day 0), ``nearest on adverse side`` and
+    ``group``: ``adverse group`` when every value is on the adverse side, ``other group`` when
+    none is, and ``depends on which value`` when the values fall on both sides.
+    """
+    column = cutoff_column(factor)
+    if column not in flagged:
+        raise ValueError(f"no {column!r} column; pass the table of flag_cutoff")
+    rows = []
+    for case_id, own in flagged.groupby("case_id", sort=True, observed=True):
+        nearest = own.loc[own["day"].abs().idxmin()]
+        adverse = int(own[column].sum())
+        group = "adverse group" if adverse == len(own) else "other group" if adverse == 0 else "depends on which value"
+        rows.append({"case_id": case_id, "values": len(own), "on adverse side": adverse, "nearest day": int(nearest["day"]),
+                     "nearest on adverse side": bool(nearest[column]), "group": group})
+    return pd.DataFrame(rows)
 
 
 def case_row(table: pd.DataFrame, case_id: str) -> pd.Series:

@@ -167,7 +167,9 @@ def exponential_plot(medians: dict[str, float], own_cases: pd.DataFrame, title: 
 def origin_chart(times: pd.DataFrame, title: str) -> Figure:
     """The same follow-up of each case counted from each time origin (:func:`utils.survival.times_from_origins`).
 
-    Bars of a case alive at last contact end in an arrow: the time is at least that long.
+    Bars of a case alive at last contact end in an arrow: the time is at least that long. A
+    time whose milestones are not both exact (``<origin>_precision`` is ``approximate``) is
+    labelled with "≈".
     """
     cases = list(times["case_id"])
     origins = list(ORIGINS)
@@ -183,11 +185,13 @@ def origin_chart(times: pd.DataFrame, title: str) -> Figure:
             if not case.event:
                 ax.annotate("", xy=(months + far * 0.05, y), xytext=(months, y),
                             arrowprops={"arrowstyle": "-|>", "color": ORIGIN_COLOURS[origin], "lw": 2.5})
-            ax.text(months + far * (0.065 if not case.event else 0.01), y, f"{months:g} mo", va="center", fontsize=12)
+            approximate = getattr(case, f"{origin}_precision", "exact") == "approximate"
+            ax.text(months + far * (0.065 if not case.event else 0.01), y, f"{'≈' if approximate else ''}{months:g} mo",
+                    va="center", fontsize=12)
     ax.set_yticks(range(len(cases)), [f"{c}\n({'died' if e else 'alive, censored'})" for c, e in zip(cases, times["event"])])
     ax.set_ylim(len(cases) - 0.5, -0.5)
     ax.set_xlim(0, far * 1.2)
-    ax.set_xlabel("months to death or last contact")
+    ax.set_xlabel("months to death or last contact (≈ approximate: a milestone day is approximate)")
     ax.set_title(title)
     ax.legend(loc="lower right", fontsize=12)
     ax.grid(axis="y", visible=False)
