@@ -25,7 +25,7 @@ from IPython.display import HTML, Image, display
 
 from utils import alternatives, origins, scenarios, survival, swimmer
 from utils.casedata import DAYS_PER_MONTH, CaseData
-from utils.fastfigure import FastFigure
+from utils.fastfigure import FastFigure, new_figure
 from utils.plots import CASE_COLOURS, MILESTONE_MARKERS, OKABE_ITO
 from utils.timeline import MILESTONE_LABELS, milestones
 from utils.widgets import CONTROL_LAYOUT, CONTROL_STYLE, explorer
@@ -73,15 +73,16 @@ class OriginView:
             for origin in origins.ORIGIN_CHOICES:
                 start, _ = origins.origin_day(data.events, data.therapy_lines, case_id, origin)
                 spans += [(days.min() - start) / DAYS_PER_MONTH, (days.max() - start) / DAYS_PER_MONTH]
-        fig, self.ax = plt.subplots(figsize=(10, 3.6), dpi=WIDGET_DPI)
+        fig = new_figure((10, 3.6), WIDGET_DPI)
+        self.ax = fig.subplots()
         self.ax.axvline(0, color=OKABE_ITO[7], linestyle="--", linewidth=1.5)
         self.ax.set_yticks(range(len(self.CASES)), list(self.CASES))
         self.ax.set_ylim(-0.6, len(self.CASES) - 0.4)
         self.ax.set_xlim(min(spans) - 4, max(spans) + 4)
         self.ax.set_xlabel("months from the chosen origin (dashed line)")
-        self.ax.set_title("The same two histories, measured from the chosen clocks")
+        self.ax.set_title("The same two histories, measured from the chosen clocks", fontsize=15)
         self.ax.legend(handles=_milestone_handles(), loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=11)
-        fig.subplots_adjust(left=0.13, right=0.68, bottom=0.2, top=0.88)
+        fig.subplots_adjust(left=0.17, right=0.68, bottom=0.2, top=0.86)
         self.figure = FastFigure(fig)
 
     def callback(self, akagi2021: str, tnbc2025: str) -> Rendering:
@@ -97,7 +98,7 @@ class OriginView:
                 style = {"facecolors": colour, **MILESTONE_MARKERS[str(m["milestone"])]}
                 artists.append(self.ax.scatter(x, row, edgecolors=colour, linewidths=2, zorder=2, animated=True, **style))
             result = origins.survival_from(self.data.cases, self.data.events, self.data.therapy_lines, case_id, origin)
-            readouts.append(f"{case_id}: {result['months']:g} months from {origins.ORIGIN_CHOICES[origin]} ({result['status']})")
+            readouts.append(f"{case_id}: {result['months']:g} months from {origins.ORIGIN_CHOICES[origin]}, {result['status']}")
         self.figure.update(artists)
         clocks = origins.cohort_clocks(self.data.literature_survival, chosen)
         return Rendering("; ".join(readouts), self.figure.png(), (clocks,))
@@ -162,7 +163,8 @@ class TreatmentView:
             rows = swimmer.in_window(swimmer.swimmer_rows(self.data.therapy_lines, self.data.events, case_id), window)
             rows = rows[rows["kind"] == "anticancer"]
             n = rows["lane"].nunique() + 1
-            fig, (top, bottom) = plt.subplots(2, 1, figsize=(12, 0.84 * n + 2.4), dpi=WIDGET_DPI, sharex=True)
+            fig = new_figure((12, 0.84 * n + 2.4), WIDGET_DPI)
+            top, bottom = fig.subplots(2, 1, sharex=True)
             swimmer.draw_panel(top, rows, self.marks, case_id, window)
             y_of = swimmer.draw_panel(bottom, rows, self.marks, case_id, window, bars=False)
             top.set_title(f"{case_id}: as reported", loc="left", color=CASE_COLOURS[case_id])
@@ -239,7 +241,8 @@ class SurvivalView:
         self.medians = scenarios.reference_medians(data.literature_survival)
         self.presets = scenarios.hazard_ratio_choices(data.hazard_ratios)
         self.cases = survival.time_to_event(data.cases, data.events)
-        fig, self.ax = plt.subplots(figsize=(10, 4.6), dpi=WIDGET_DPI)
+        fig = new_figure((10, 4.6), WIDGET_DPI)
+        self.ax = fig.subplots()
         self.ax.axhline(0.5, color="#999999", linewidth=1)
         self.ax.set_xlim(0, self.HORIZON_MONTHS)
         self.ax.set_ylim(0, 1.02)

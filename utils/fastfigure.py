@@ -8,7 +8,8 @@ result is returned as PNG bytes, ready for an ``ipywidgets`` output.
 
 Usage::
 
-    fig, ax = plt.subplots()
+    fig = new_figure(figsize=(8, 4))      # not registered with pyplot: never shown on its own
+    ax = fig.subplots()
     ...                                   # axes, limits, labels, legend: the static parts
     fast = FastFigure(fig)
     fast.update([ax.plot(x, y, animated=True)[0]])
@@ -29,6 +30,13 @@ import numpy as np
 from matplotlib.artist import Artist
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+
+
+def new_figure(figsize: tuple[float, float], dpi: float = 72) -> Figure:
+    """A figure outside pyplot, on an Agg canvas: no inline backend shows or closes it behind our back."""
+    fig = Figure(figsize=figsize, dpi=dpi)
+    FigureCanvasAgg(fig)
+    return fig
 
 
 class FastFigure:
@@ -55,9 +63,10 @@ class FastFigure:
     def png(self) -> bytes:
         """The background with the current dynamic artists, as PNG bytes (fast, low compression)."""
         self.canvas.restore_region(self.background)
+        renderer = self.canvas.get_renderer()
         for artist in self.dynamic:
-            self.fig.draw_artist(artist)
+            artist.draw(renderer)
         rgba = np.asarray(self.canvas.buffer_rgba())
         buffer = io.BytesIO()
-        plt.imsave(buffer, rgba, format="png", pil_kwargs={"compress_level": 1})
+        plt.imsave(buffer, rgba, format="png", metadata={"Software": None}, pil_kwargs={"compress_level": 1})
         return buffer.getvalue()
