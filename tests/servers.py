@@ -198,21 +198,21 @@ def _lab_command(root_dir: Path, port: int, token: str) -> list[str]:
     return command
 
 
-def _wait_until_up(base_url: str, token: str, process: subprocess.Popen, log_file: Path, timeout: float) -> None:
-    """Poll ``/api/status`` until it answers 200; raise with the log if it never does."""
+def _wait_until_up(status_url: str, token: str | None, process: subprocess.Popen, log_file: Path, timeout: float,
+                   expected: int = 200) -> None:
+    """Poll ``status_url`` (with ``token`` unless None) until it answers ``expected``; raise with the log if it never does."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"JupyterLab exited with code {process.returncode}; log:\n{_tail(log_file)}")
+            raise RuntimeError(f"server exited with code {process.returncode}; log:\n{_tail(log_file)}")
         try:
-            if _LOCAL_HTTP.get(f"{base_url}api/status", params={"token": token}, timeout=2).status_code == 200:
+            params = {"token": token} if token else {}
+            if _LOCAL_HTTP.get(status_url, params=params, timeout=2, allow_redirects=False).status_code == expected:
                 return
         except requests.ConnectionError:
             pass
         time.sleep(0.2)
-    raise TimeoutError(
-        f"JupyterLab did not answer {base_url}api/status within {timeout:.0f} s; log:\n{_tail(log_file)}"
-    )
+    raise TimeoutError(f"server did not answer {status_url} within {timeout:.0f} s; log:\n{_tail(log_file)}")
 
 
 def _stop(process: subprocess.Popen, timeout: float = SHUTDOWN_TIMEOUT_S) -> None:
@@ -232,21 +232,15 @@ def _stop(process: subprocess.Popen, timeout: float = SHUTDOWN_TIMEOUT_S) -> Non
 
 
 @contextmanager
-def jupyterlab(root_dir: Path, timeout: float = STARTUP_TIMEOUT_S) -> Iterator[LabServer]:
-    """Run JupyterLab serving ``root_dir`` for the duration of the ``with`` block.
-
-    Token authentication stays on (a fresh random token). The log goes to a file in
-    a temporary folder (never a pipe, which could fill up and block the server).
-    """
-    root_dir = Path(root_dir).resolve()
-    port, token = free_port(), secrets.token_hex(16)
-    with tempfile.TemporaryDirectory(prefix="jupyterlab-test-") as tmp:
+def _server(command: list[str], root_dir: Path, status_url: str, token: str | None, timeout: float,
+            name: str, expected: int = 200) -> Iterator[tuple[Path, Path]]:
+    """Start ``command`` in ``root_dir`` with isolated Jupyter state; wait until ``status_url`` answers ``expected``."""
+    with tempfile.TemporaryDirectory(prefix=f"{name}-test-") as tmp:
         state = Path(tmp)
-        log_file = state / "jupyterlab.log"
-        base_url = f"http://{LOOPBACK}:{port}/"
+        log_file = state / f"{name}.log"
         with log_file.open("wb") as log:
             process = subprocess.Popen(
-                _lab_command(root_dir, port, token),
+                command,
                 cwd=root_dir,
                 env=_isolated_env(state),
                 stdin=subprocess.DEVNULL,
@@ -255,10 +249,60 @@ def jupyterlab(root_dir: Path, timeout: float = STARTUP_TIMEOUT_S) -> Iterator[L
                 start_new_session=True,
             )
         try:
-            _wait_until_up(base_url, token, process, log_file, timeout)
-            yield LabServer(base_url=base_url, token=token, root_dir=root_dir, log_file=log_file)
+            _wait_until_up(status_url, token, process, log_file, timeout, expected)
+            yield state, log_file
         finally:
             _stop(process)
+
+
+@contextmanager
+def jupyterlab(root_dir: Path, timeout: float = STARTUP_TIMEOUT_S) -> Iterator[LabServer]:
+    """Run JupyterLab serving ``root_dir`` for the duration of the ``with`` block.
+
+    Token authentication stays on (a fresh random token). The log goes to a file in
+    a temporary folder (never a pipe, which could fill up and block the server).
+    """
+    root_dir = Path(root_dir).resolve()
+    port, token = free_port(), secrets.token_hex(16)
+    base_url = f"http://{LOOPBACK}:{port}/"
+    with _server(_lab_command(root_dir, port, token), root_dir, base_url + "api/status", token, timeout, "jupyterlab") as (_, log_file):
+        yield LabServer(base_url=base_url, token=token, root_dir=root_dir, log_file=log_file)
+
+
+@dataclass(frozen=True)
+class VoilaServer:
+    """A running Voila serving one notebook as a web app."""
+
+    base_url: str
+    token: str
+    log_file: Path = field(repr=False)
+
+    @property
+    def url(self) -> str:
+        """The app's URL, token included."""
+        return f"{self.base_url}?token={self.token}"
+
+    def log(self) -> str:
+        return _tail(self.log_file)
+
+
+def voila_command(notebook: Path, port: int, token: str) -> list[str]:
+    """Command line of Voila serving ``notebook`` on ``127.0.0.1:port``, token required."""
+    if not token:
+        raise ValueError("an empty token would turn authentication off")
+    return [sys.executable, "-m", "voila", str(notebook), "--no-browser", f"--port={port}",
+            f"--Voila.ip={LOOPBACK}", f"--token={token}"]
+
+
+@contextmanager
+def voila(notebook: Path, timeout: float = STARTUP_TIMEOUT_S) -> Iterator[VoilaServer]:
+    """Run Voila on one notebook (served from its own folder) for the duration of the ``with`` block."""
+    notebook = Path(notebook).resolve()
+    port, token = free_port(), secrets.token_hex(16)
+    base_url = f"http://{LOOPBACK}:{port}/"
+    # Up means: the page answers, and without the token it redirects to the login page (no kernel is started).
+    with _server(voila_command(notebook, port, token), notebook.parent, base_url, None, timeout, "voila", expected=302) as (_, log_file):
+        yield VoilaServer(base_url=base_url, token=token, log_file=log_file)
 
 
 # Browser ------------------------------------------------------------------------
@@ -421,3 +465,66 @@ def _run_all(page: Page, notebook_url: str, deadline: _Deadline) -> NotebookRun:
     _menu(page, "Run", "Run All Cells", deadline)
     _wait(page, _RUN_FINISHED, [handle, CODE_PROMPT, KERNEL_STATUS], deadline)
     return _read_run(panel)
+
+
+# Driving an explorer in Voila ------------------------------------------------------
+#: The readout, the image source and a SHA-256 of the image bytes of one explorer (a box with
+#: the CSS class ``explorer-<name>``). An ipywidgets Image gets a new blob URL on every value,
+#: so equal pictures are compared by their bytes, not their URLs.
+_EXPLORER_STATE = """async (box) => {
+    const img = box.querySelector("img");
+    const src = img?.getAttribute("src") ?? null;
+    let sha = null;
+    if (src) {
+        const bytes = await (await fetch(src)).arrayBuffer();
+        const digest = await crypto.subtle.digest("SHA-256", bytes);
+        sha = [...new Uint8Array(digest)].map(b => b.toString(16).padStart(2, "0")).join("");
+    }
+    return {readout: box.querySelector(".readout")?.textContent ?? null, image: src, sha: sha};
+}"""
+
+_EXPLORER_CHANGED = """([box, before]) => {
+    const readout = box.querySelector(".readout")?.textContent ?? null;
+    const image = box.querySelector("img")?.getAttribute("src") ?? null;
+    return readout !== null && image !== null && readout !== before.readout && image !== before.image;
+}"""
+
+
+def explorer_box(page: Page, name: str, timeout_ms: float = 120_000) -> Locator:
+    """The explorer ``name`` on a Voila page, once its first reading has been drawn."""
+    box = page.locator(f".explorer-{name}")
+    box.locator(".readout").wait_for(timeout=timeout_ms)
+    box.locator("img").wait_for(timeout=timeout_ms)
+    return box
+
+
+def explorer_state(box: Locator) -> dict:
+    """The explorer's current readout text, image ``src`` and image SHA-256."""
+    return box.evaluate(_EXPLORER_STATE)
+
+
+def nudge_slider(page: Page, box: Locator, description: str, key: str = "ArrowRight",
+                 timeout_ms: float = 10_000) -> tuple[dict, float]:
+    """Press ``key`` on the slider labelled ``description``; wait until readout and image both change.
+
+    Returns the new state and the milliseconds from the key press to the new image in the page.
+    """
+    before = explorer_state(box)
+    handle = box.locator(".widget-hslider", has_text=description).locator(".noUi-handle")
+    handle.focus()
+    start = time.perf_counter()
+    handle.press(key)
+    page.wait_for_function(_EXPLORER_CHANGED, arg=[box.element_handle(), before], polling="raf", timeout=timeout_ms)
+    elapsed = (time.perf_counter() - start) * 1000
+    return explorer_state(box), elapsed
+
+
+def reset_explorer(box: Locator, wanted: dict, timeout_s: float = 10.0) -> dict:
+    """Click *Back to as reported*; wait until readout and image bytes equal ``wanted``'s; return the state."""
+    box.get_by_role("button", name="Back to as reported").click()
+    deadline = time.monotonic() + timeout_s
+    while True:
+        state = explorer_state(box)
+        if (state["readout"], state["sha"]) == (wanted["readout"], wanted["sha"]) or time.monotonic() > deadline:
+            return state
+        time.sleep(0.05)

@@ -197,3 +197,15 @@ def test_widget_redraws_on_change_and_resets(data, monkeypatch):
 def test_every_callback_returns_a_png_and_a_readout(views, view_name, values):
     result = views[view_name].callback(**values)
     assert result.png.startswith(b"\x89PNG") and result.readout and result.tables
+
+
+def test_image_explorer_shows_the_reading_in_widget_values(data):
+    box = explorers.SurvivalView(data).widget()
+    assert 'class="readout"' in box.readout.value and "hazard ratio 1.00" in box.readout.value
+    first_image = bytes(box.image.value)
+    assert first_image.startswith(b"\x89PNG")
+    box.controls["hazard_ratio"].value = 0.5
+    assert "hazard ratio 0.50" in box.readout.value and bytes(box.image.value) != first_image
+    assert "<table" in box.tables.value
+    box.reset()
+    assert bytes(box.image.value) == first_image
