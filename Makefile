@@ -35,7 +35,8 @@ test: setup
 # Re-execute every notebook in a fresh kernel and save it with its outputs
 # (after a deliberate change; then review the diff and commit).
 notebooks: setup
-	$(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.record_timing=False notebooks/[0-9][0-9]_*.ipynb
+	$(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.record_timing=False \
+		--ExecutePreprocessor.timeout=300 notebooks/[0-9][0-9]_*.ipynb
 
 # Re-resolve the full pin set from requirements.txt in a scratch environment.
 lock:

@@ -301,3 +301,15 @@ def test_hazard_ratio_outside_its_interval(copy):
     edit(copy, "hazard_ratios", lambda rows: set_cell(rows, 2, "hazard_ratio", "1.5"))
     found = problems(copy)
     assert any(p.startswith("hazard_ratios.csv, line 2, column 'hazard_ratio': 1.5 lies outside its confidence interval") for p in found), found
+
+
+# The cache of Frictionless verdicts ---------------------------------------------------------
+def test_only_a_passing_verdict_is_cached_and_any_change_revalidates(copy, tmp_path, monkeypatch):
+    cache = tmp_path / "cache"
+    monkeypatch.setattr(casedata, "CACHE_DIR", cache)
+    casedata.validate(copy)
+    assert len(list(cache.iterdir())) == 1  # the passing verdict, under the folder's hash
+    edit(copy, "labs", lambda rows: set_cell(rows, 2, "day_precision", "roughly"))  # only Frictionless catches this
+    found = problems(copy)
+    assert any("'roughly' is not an allowed value" in p for p in found), found
+    assert len(list(cache.iterdir())) == 1  # the failing folder left no verdict behind

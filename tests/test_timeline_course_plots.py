@@ -103,3 +103,21 @@ def test_grade_ladder_has_one_panel_per_graded_analyte_and_draws_every_value():
     labels = [t.get_text() for t in fig.axes[1].texts if t.get_text()]
     assert sorted(labels) == [f"grade {g}" for g in range(5)]
     plt.close(fig)
+
+
+def test_frozen_theme_equals_seaborns():
+    """plots.SEABORN_TALK_WHITEGRID must keep matching seaborn.set_theme (checked against seaborn itself)."""
+    import matplotlib as mpl
+    import seaborn as sns
+
+    from utils import plots
+
+    with mpl.rc_context():
+        plots.use_course_style()
+        ours = dict(mpl.rcParams)
+    with mpl.rc_context():
+        sns.set_theme(context="talk", style="whitegrid", palette=list(plots.OKABE_ITO))
+        plots.use_course_style()  # the course's own settings on top, as in a notebook
+        theirs = dict(mpl.rcParams)
+    different = {k for k in theirs if k != "image.cmap" and theirs[k] != ours[k]}
+    assert not different, sorted(different)

@@ -42,12 +42,14 @@ Example
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
+import os
 from dataclasses import dataclass, fields
 from pathlib import Path
 
 import pandas as pd
-from frictionless import Package
+from importlib.metadata import version
 
 from utils import PROJECT_ROOT, units
 
@@ -176,9 +178,12 @@ def _validated_frames(data_dir: Path) -> dict[str, pd.DataFrame]:
     problems = _header_problems(data_dir, descriptor["resources"])
     if problems:  # with columns missing or moved, cell-by-cell checks would only add noise
         raise CaseDataError(problems)
-    problems = _frictionless_problems(data_dir)
-    if problems:
-        raise CaseDataError(problems)
+    fingerprint = _fingerprint(data_dir)
+    if not _known_valid(fingerprint):
+        problems = _frictionless_problems(data_dir)
+        if problems:
+            raise CaseDataError(problems)
+        _remember_valid(fingerprint)
     resources = {r["name"]: r for r in descriptor["resources"]}
     frames = {name: _typed_frame(data_dir, resources[name]) for name in TABLES}
     problems = _rule_problems(frames, resources)
@@ -207,7 +212,36 @@ def _header_problems(data_dir: Path, resources: list[dict]) -> list[Problem]:
     return problems
 
 
+# Frictionless validation is the slow part of a load (about a second, mostly importing its
+# validators). Its verdict depends only on the bytes of the folder and the Frictionless version,
+# so a *passing* verdict is remembered under a hash of both, outside casedata/ (build/cache, or
+# $BMM_CACHE_DIR). Any change to any file gives a new hash and a full validation; failures are
+# never cached. The curation rules and the typing below always run.
+CACHE_DIR: Path = Path(os.environ.get("BMM_CACHE_DIR", PROJECT_ROOT / "build" / "cache"))
+
+
+def _fingerprint(data_dir: Path) -> str:
+    digest = hashlib.sha256(f"frictionless {version('frictionless')}".encode())
+    for path in sorted(p for p in data_dir.iterdir() if p.is_file()):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _known_valid(fingerprint: str) -> bool:
+    return (CACHE_DIR / f"casedata-valid-{fingerprint}").is_file()
+
+
+def _remember_valid(fingerprint: str) -> None:
+    try:
+        CACHE_DIR.mkdir(parents=True, exist_ok=True)
+        (CACHE_DIR / f"casedata-valid-{fingerprint}").touch()
+    except OSError:  # a read-only checkout: validate in full every time
+        pass
+
+
 def _frictionless_problems(data_dir: Path) -> list[Problem]:
+    from frictionless import Package  # imported here: a load whose verdict is cached never needs it
+
     package = Package(str(data_dir / DESCRIPTOR))
     report = package.validate()
     problems: list[Problem] = []

@@ -2,7 +2,7 @@
 
 Each explorer is a *view* built once from the curated data. Its :meth:`callback` takes the
 control values and returns a :class:`Rendering` (a one-line readout, a PNG, tables); the
-widget made by :func:`utils.widgets.image_explorer` only shows it. The callbacks are what
+widget made by :func:`utils.widgets.explorer` only shows it. The callbacks are what
 ``make bench`` times and what the tests call without a kernel.
 
 The clinical logic lives in plain functions elsewhere (:mod:`utils.origins`,
@@ -28,7 +28,7 @@ from utils.casedata import DAYS_PER_MONTH, CaseData
 from utils.fastfigure import FastFigure, new_figure
 from utils.plots import CASE_COLOURS, MILESTONE_MARKERS, OKABE_ITO
 from utils.timeline import MILESTONE_LABELS, milestones
-from utils.widgets import CONTROL_LAYOUT, CONTROL_STYLE, image_explorer
+from utils.widgets import CONTROL_LAYOUT, CONTROL_STYLE, explorer
 
 #: Widget figures are drawn at a lower resolution than notebook figures, to stay small and fast.
 WIDGET_DPI = 72
@@ -107,7 +107,7 @@ class OriginView:
         options = [(label, key) for key, label in origins.ORIGIN_CHOICES.items()]
         controls = {case_id: widgets.Dropdown(options=options, value="bmm_diagnosis", description=f"{case_id} origin")
                     for case_id in self.CASES}
-        box = image_explorer("Time origin: where does the clock start?", controls, self.callback)
+        box = explorer("Time origin: where does the clock start?", controls, self.callback)
         box.add_class("explorer-origin")  # a stable hook for the browser tests
         return box
 
@@ -225,7 +225,7 @@ class TreatmentView:
             "weight_kg": widgets.FloatSlider(value=float(weights.iloc[0]), min=40, max=80, step=1, description="weight (kg)"),
             "height_cm": widgets.IntSlider(value=160, min=150, max=180, step=5, description="assumed height (cm)"),
         }
-        box = image_explorer("Treatment timeline: what if a line had been different?", controls, self.callback)
+        box = explorer("Treatment timeline: what if a line had been different?", controls, self.callback)
         box.add_class("explorer-treatment")
         return box
 
@@ -299,7 +299,7 @@ class SurvivalView:
             "own_median_months": widgets.FloatSlider(value=12.0, min=1.0, max=60.0, step=0.5, description="own median (months)"),
             "hazard_ratio": hazard,
         }
-        box = image_explorer("Survival scenario (MODEL): a published median and a hazard ratio", controls, self.callback)
+        box = explorer("Survival scenario (MODEL): a published median and a hazard ratio", controls, self.callback)
         box.children = (*box.children[:1], preset, *box.children[1:])
         box.reset_button.on_click(lambda _: setattr(preset, "value", 1.0))
         box.add_class("explorer-survival")

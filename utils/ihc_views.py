@@ -307,18 +307,12 @@ def panel_explorer(reported: Mapping[str, object], show: Callable[[str], None] |
 
     Every change calls :func:`interpret_panel` on the current values (plus any reported
     markers without a control, such as BRCA1/2) and passes :func:`explain_markdown` of the
-    result to ``show`` (default: display it as Markdown). *Back to as reported* restores
+    result to ``show`` if given, else shows it as Markdown in the explorer. *Back to as reported* restores
     every control. Nothing here touches ``casedata/``.
     """
     import ipywidgets as widgets  # imported here so the rest of the module works without ipywidgets
 
     from utils.widgets import explorer
-
-    if show is None:
-        from IPython.display import Markdown, display
-
-        def show(text: str) -> None:
-            display(Markdown(text))
 
     start = explorer_start(reported)
     fixed = {k: v for k, v in reported.items() if k not in EXPLORER_CONTROLS}
@@ -334,6 +328,9 @@ def panel_explorer(reported: Mapping[str, object], show: Callable[[str], None] |
             text = explain_markdown(interpret_panel({**fixed, **values}))
         except ValueError as error:  # a contradictory choice, e.g. HER2 'negative' with amplified ISH
             text = f"**These choices contradict each other:** {error}"
-        show(text)
+        if show is not None:  # a hook for tests; the explorer then shows nothing itself
+            show(text)
+            return None
+        return text
 
     return explorer(title, controls, render)

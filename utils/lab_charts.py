@@ -467,24 +467,14 @@ def lab_explorer(labs: pd.DataFrame, therapy_lines: pd.DataFrame, thresholds: pd
 
     Every change calls :func:`lab_view` (with ``events``, so that connectors break at
     relapses) and passes the view (or, for choices that do not fit together, the error
-    message as Markdown text) to ``show``; the default draws the view with :func:`lab_chart`.
+    message as Markdown text) to ``show`` if given; otherwise the explorer shows the figure of
+    :func:`lab_chart` (or the message).
     It starts with the thresholds that apply to ``case_id`` (:func:`applicable_thresholds`);
     *Back to as reported* restores the start.
     """
     import ipywidgets as widgets
 
     from utils.widgets import explorer
-
-    if show is None:
-        from IPython.display import Markdown, display
-
-        def show(result: LabView | str) -> None:
-            if isinstance(result, str):
-                display(Markdown(result))
-                return
-            fig = lab_chart(result, lln)
-            display(fig)
-            plt.close(fig)
 
     cases = sorted(str(c) for c in labs["case_id"].dropna().unique())
     check_case_and_analyte(labs, case_id, COUNTS[0])
@@ -502,6 +492,9 @@ def lab_explorer(labs: pd.DataFrame, therapy_lines: pd.DataFrame, thresholds: pd
             result: LabView | str = lab_view(labs, therapy_lines, thresholds, case_id, analytes, show_thresholds, events)
         except ValueError as error:
             result = f"**These choices do not fit together:** {error}"
-        show(result)
+        if show is not None:  # a hook for tests; the explorer then shows nothing itself
+            show(result)
+            return None
+        return result if isinstance(result, str) else lab_chart(result, lln)
 
     return explorer(title, controls, render)

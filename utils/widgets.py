@@ -3,9 +3,8 @@
 A widget here only connects controls to a plain, tested function and shows its result;
 the clinical logic lives in the other ``utils`` modules. :func:`explorer` builds the
 standard layout: a title, the controls, a *Back to as reported* button that restores every
-control to the value it started with, and an output area redrawn on every change.
-:func:`image_explorer` does the same for a callback that returns a reading (a readout, a PNG and
-tables), shown by setting widget values instead of capturing output (notebook 06).
+control to the value it started with, and a reading (text, a figure, or a readout with a
+picture and tables) redrawn on every change by setting widget values.
 
 Widgets work on values, never on the curated tables: nothing here can change ``casedata/``.
 """
@@ -22,11 +21,36 @@ CONTROL_STYLE = {"description_width": "12em"}
 CONTROL_LAYOUT = widgets.Layout(width="36em")
 
 
-class Explorer(widgets.VBox):
-    """Controls, a reset button and an output area redrawn by ``render(**values)``."""
+def _markdown_to_html(text: str) -> str:
+    import mistune  # imported on first use: only explorers that show Markdown need it
 
-    def __init__(self, title: str, controls: dict[str, widgets.ValueWidget], render: Callable[..., None],
-                 views: tuple[widgets.Widget, ...] | None = None):
+    return mistune.create_markdown(plugins=["table", "strikethrough"])(text)
+
+
+def _figure_png(fig) -> bytes:
+    import io
+
+    import matplotlib.pyplot as plt
+
+    from utils.plots import FIGURE_DPI, PNG_METADATA
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=FIGURE_DPI, metadata=PNG_METADATA, bbox_inches="tight")
+    plt.close(fig)  # closed at once, so the inline backend never shows it a second time
+    return buffer.getvalue()
+
+
+class Explorer(widgets.VBox):
+    """Controls, a reset button, and a reading redrawn from ``render(**values)`` on every change.
+
+    ``render`` returns what to show: Markdown text, a matplotlib figure, an object with
+    ``readout``, ``png`` and ``tables`` (see :mod:`utils.explorers`), or None to show nothing.
+    The reading is shown by setting the value of an HTML widget and an image widget, never by
+    capturing output: executors such as nbclient and Voila stall now and then on output captured
+    inside a widget while a cell runs, and widget values also survive in a static page.
+    """
+
+    def __init__(self, title: str, controls: dict[str, widgets.ValueWidget], render: Callable[..., object]):
         self.controls = controls
         self.render = render
         self.reported = {name: control.value for name, control in controls.items()}
@@ -36,10 +60,11 @@ class Explorer(widgets.VBox):
             control.style = CONTROL_STYLE
             control.layout = CONTROL_LAYOUT
             control.observe(lambda _: self.redraw(), names="value")
-        if views is None:
-            self.output = widgets.Output()
-            views = (self.output,)
-        super().__init__([widgets.HTML(f"<b>{title}</b>"), *controls.values(), self.reset_button, *views])
+        self.readout = widgets.HTML()
+        self.image = widgets.Image(format="png", layout=widgets.Layout(display="none"))
+        self.tables = widgets.HTML()
+        super().__init__([widgets.HTML(f"<b>{title}</b>"), *controls.values(), self.reset_button,
+                          self.readout, self.image, self.tables])
         self.redraw()
 
     def values(self) -> dict:
@@ -53,41 +78,26 @@ class Explorer(widgets.VBox):
         self.redraw()
 
     def redraw(self) -> None:
-        """Clear the output area and call ``render`` with the current values."""
-        self.output.clear_output(wait=True)
-        with self.output:
-            self.render(**self.values())
+        """Call ``render`` with the current values and show what it returns."""
+        self.show(self.render(**self.values()))
+
+    def show(self, reading: object) -> None:
+        """Show a reading (see the class docstring) in the explorer's widgets."""
+        readout, png, tables = "", b"", ""
+        if isinstance(reading, str):
+            readout = _markdown_to_html(reading)
+        elif hasattr(reading, "savefig"):  # a matplotlib figure
+            png = _figure_png(reading)
+        elif reading is not None:
+            readout = f'<p class="readout"><b>{html.escape(reading.readout)}</b></p>'
+            png = reading.png
+            tables = "".join(table.to_html(index=False, border=0) for table in reading.tables)
+        self.readout.value = readout
+        self.image.value = png
+        self.image.layout.display = "" if png else "none"
+        self.tables.value = tables
 
 
-class ImageExplorer(Explorer):
-    """An explorer whose callback returns a reading (``readout``, ``png``, ``tables``) shown in widgets.
-
-    Instead of capturing output, it sets the value of three widgets: an HTML readout (CSS
-    class ``readout``), an image and an HTML block of tables. Updating widget values is
-    cheaper than re-rendering an output area, works the same in JupyterLab, Voila and a
-    static page with embedded widget state, and stores no captured output in the notebook.
-    """
-
-    def __init__(self, title: str, controls: dict[str, widgets.ValueWidget], callback: Callable[..., object]):
-        self.callback = callback
-        self.readout = widgets.HTML()
-        self.image = widgets.Image(format="png")
-        self.tables = widgets.HTML()
-        super().__init__(title, controls, render=callback, views=(self.readout, self.image, self.tables))
-
-    def redraw(self) -> None:
-        """Call the callback with the current values and show its reading."""
-        reading = self.callback(**self.values())
-        self.readout.value = f'<p class="readout"><b>{html.escape(reading.readout)}</b></p>'
-        self.image.value = reading.png
-        self.tables.value = "".join(table.to_html(index=False, border=0) for table in reading.tables)
-
-
-def explorer(title: str, controls: dict[str, widgets.ValueWidget], render: Callable[..., None]) -> Explorer:
+def explorer(title: str, controls: dict[str, widgets.ValueWidget], render: Callable[..., object]) -> Explorer:
     """Build an :class:`Explorer`; see the module docstring."""
     return Explorer(title, controls, render)
-
-
-def image_explorer(title: str, controls: dict[str, widgets.ValueWidget], callback: Callable[..., object]) -> ImageExplorer:
-    """Build an :class:`ImageExplorer` around a callback that returns a reading."""
-    return ImageExplorer(title, controls, callback)
