@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed
 # JupyterLab refuses to run as root unless told; only add the flag when we are root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: setup lab test notebooks lock clean
+.PHONY: setup lab test notebooks bench lock clean
 
 setup: $(STAMP)
 
@@ -50,3 +50,7 @@ lock:
 
 clean:
 	rm -rf $(VENV) build site
+
+# Performance benchmark (not a test): prints a table and writes build/bench.json.
+bench: setup
+	$(PY) benchmarks/bench.py

@@ -25,7 +25,7 @@ def cumulative_chart(running_totals: list[float], thresholds: pd.DataFrame, titl
     value, meaning, reference_id.
     """
     if ax is None:
-        _, ax = plt.subplots(figsize=(12, 6))
+        _, ax = plt.subplots(figsize=(13, 6))
     n = len(running_totals)
     xs = list(range(0, n + 1))
     ax.step(xs, [0.0, *running_totals], where="post", color=OKABE_ITO[7], linewidth=3, label="cumulative dose delivered")

@@ -92,7 +92,9 @@ def _configure_inline_backend() -> None:
         return
     from matplotlib_inline.backend_inline import set_matplotlib_formats
 
-    set_matplotlib_formats("png", dpi=FIGURE_DPI, metadata=PNG_METADATA)
+    # bbox_inches=None: draw each figure once at its own size. IPython's default ("tight") draws it
+    # twice to crop it; course figures keep everything inside their canvas instead (a test checks).
+    set_matplotlib_formats("png", dpi=FIGURE_DPI, metadata=PNG_METADATA, bbox_inches=None)
 
 
 #: Marker of each milestone in timeline figures; the end of follow-up of a living
@@ -133,6 +135,7 @@ def milestone_chart(milestones: pd.DataFrame, ax: Axes | None = None) -> Figure:
         for label in [MILESTONE_LABELS[key]]
     ]
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=13)
+    ax.figure.tight_layout()
     return ax.figure
 
 
@@ -225,4 +228,5 @@ def marker_panel(calls: pd.DataFrame, texts: pd.DataFrame | None = None, ax: Axe
     handles = [mpl.patches.Patch(facecolor=fill, edgecolor="#808080", label=label) for fill, _, label in PANEL_STYLE.values()]
     ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.24), ncol=len(handles), fontsize=12,
               handlelength=1.2, columnspacing=1.2)
+    ax.figure.tight_layout()
     return ax.figure

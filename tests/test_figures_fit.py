@@ -1,0 +1,44 @@
+"""Every figure of every notebook fits inside its own canvas.
+
+utils.plots draws inline figures at their own size (no "tight" cropping, which costs a second
+drawing of every figure). The price is that a legend or label placed outside the canvas would
+be cut off silently. This test runs each notebook in memory with a probe that measures, for
+every figure the kernel renders, how far its content reaches beyond the canvas.
+"""
+
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+TOLERANCE_IN = 0.02
+
+PROBE = r'''
+import sys as _sys
+import matplotlib.backend_bases as _backend_bases
+
+_print_figure = _backend_bases.FigureCanvasBase.print_figure
+
+def _probe(self, *args, **kwargs):
+    fig = self.figure
+    box = fig.get_tightbbox(fig.canvas.get_renderer())
+    width, height = fig.get_size_inches()
+    outside = max(-box.x0, -box.y0, box.x1 - width, box.y1 - height)
+    if outside > %(tolerance)s:
+        titles = [t for t in [fig._suptitle.get_text() if fig._suptitle else ""] + [a.get_title() or a.get_title(loc="left") for a in fig.axes] if t]
+        print(f"OUTSIDE {outside:.2f} in: {titles[:2]}", file=_sys.stderr)
+    return _print_figure(self, *args, **kwargs)
+
+_backend_bases.FigureCanvasBase.print_figure = _probe
+''' % {"tolerance": TOLERANCE_IN}
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_no_figure_content_outside_its_canvas(path):
+    nb = nbformat.read(path, as_version=4)
+    nb.cells.insert(0, nbformat.v4.new_code_cell(PROBE))
+    NotebookClient(nb, kernel_name="python3", timeout=300, resources={"metadata": {"path": str(path.parent)}}).execute()
+    reports = [o["text"] for c in nb.cells for o in c.get("outputs", []) if o.get("name") == "stderr" and "OUTSIDE" in o.get("text", "")]
+    assert not reports, f"{path.name}: figure content outside the canvas (it would be cut off):\n" + "".join(reports)
