@@ -73,16 +73,16 @@ def test_unknown_origin_is_named(data):
 
 # Scenarios --------------------------------------------------------------------------------------
 def test_scenario_by_hand():
-    result = scenarios.scenario(19, 0.5, 120)
-    assert result.scenario_median == pytest.approx(38)
+    result = scenarios.scenario(20, 0.5, 120)
+    assert result.scenario_median == pytest.approx(40)
     # S_new(t) = S_ref(t) ** HR under proportional constant hazards
     assert np.allclose(result.scenario, result.reference ** 0.5)
     assert result.reference[0] == 1.0
 
 
 def test_cases_on_curves_use_their_own_time_and_status():
-    times = pd.DataFrame({"case_id": ["a", "b"], "months": [38.0, 19.0], "event": [1, 0]})
-    placed = scenarios.cases_on_curves(times, scenarios.scenario(19, 1.0, 60))
+    times = pd.DataFrame({"case_id": ["a", "b"], "months": [40.0, 20.0], "event": [1, 0]})
+    placed = scenarios.cases_on_curves(times, scenarios.scenario(20, 1.0, 60))
     assert list(placed["P(T >= months), reference model"]) == [0.25, 0.5]
     assert list(placed["status"]) == ["died", "alive at last contact (censored)"]
 
@@ -147,8 +147,8 @@ def test_treatment_view_recomputes_the_cumulative_dose(views, data):
 
 def test_treatment_view_fixed_dose_follows_weight(views):
     view = views["treatment"]
-    light = view.callback("TN-T06", weight_kg=45, height_cm=160).tables[-1]
-    heavy = view.callback("TN-T06", weight_kg=70, height_cm=160).tables[-1]
+    light = view.callback("TN-T06", weight_kg=50, height_cm=160).tables[-1]
+    heavy = view.callback("TN-T06", weight_kg=75, height_cm=160).tables[-1]
     column = [c for c in light.columns if c.startswith("MODEL")][0]
     assert light[column].iloc[0] > heavy[[c for c in heavy.columns if c.startswith("MODEL")][0]].iloc[0]
 

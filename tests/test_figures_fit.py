@@ -21,8 +21,11 @@ import matplotlib.backend_bases as _backend_bases
 
 _print_figure = _backend_bases.FigureCanvasBase.print_figure
 
+_measured = []
+
 def _probe(self, *args, **kwargs):
     fig = self.figure
+    _measured.append(fig)
     box = fig.get_tightbbox(fig.canvas.get_renderer())
     width, height = fig.get_size_inches()
     outside = max(-box.x0, -box.y0, box.x1 - width, box.y1 - height)
@@ -35,10 +38,20 @@ _backend_bases.FigureCanvasBase.print_figure = _probe
 ''' % {"tolerance": TOLERANCE_IN}
 
 
+def stored_figures(nb) -> int:
+    """How many matplotlib figures the saved notebook shows (their text form is '<Figure size ...>')."""
+    return sum("".join(o.get("data", {}).get("text/plain", "")).startswith("<Figure")
+               for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
 def test_no_figure_content_outside_its_canvas(path):
     nb = nbformat.read(path, as_version=4)
+    expected = stored_figures(nb)
     nb.cells.insert(0, nbformat.v4.new_code_cell(PROBE))
+    nb.cells.append(nbformat.v4.new_code_cell("print('MEASURED', len(_measured))"))
     NotebookClient(nb, kernel_name="python3", timeout=300, resources={"metadata": {"path": str(path.parent)}}).execute()
     reports = [o["text"] for c in nb.cells for o in c.get("outputs", []) if o.get("name") == "stderr" and "OUTSIDE" in o.get("text", "")]
     assert not reports, f"{path.name}: figure content outside the canvas (it would be cut off):\n" + "".join(reports)
+    measured = int(nb.cells[-1].outputs[0]["text"].split()[1])
+    assert measured >= expected, f"the probe saw {measured} figures, the notebook shows {expected}: the probe is not measuring"

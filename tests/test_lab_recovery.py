@@ -82,10 +82,6 @@ def test_lowest_stated_within_a_window():
     assert labs.lowest_stated(PLATELETS, "x", "platelets", None, 5)["day"] == 0
 
 
-def test_the_old_names_still_work():
-    assert labs.nadir is labs.lowest_stated and labs.change_from_nadir is labs.change_from_lowest
-
-
 def test_change_from_lowest_by_hand():
     table = labs.change_from_lowest(PLATELETS, "x", "platelets")
     assert table["day"].tolist() == [10, 20, 30, 50]

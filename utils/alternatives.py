@@ -80,33 +80,20 @@ def edited_lines(therapy_lines: pd.DataFrame, edit: LineEdit) -> pd.DataFrame:
     return lines
 
 
-def cycles_of(therapy_lines: pd.DataFrame, edit: LineEdit) -> int | None:
-    """Cycles of the edited line: the edit's value, else the reported number (None if not reported)."""
-    if edit.cycles is not None:
-        if edit.cycles < 0:
-            raise EditError(f"cycles must be 0 or more, got {edit.cycles}")
-        return edit.cycles
-    reported = _line(therapy_lines, edit.therapy_id)["cycles"]
-    return None if pd.isna(reported) else int(reported)
-
-
 def cumulative_comparison(therapy_lines: pd.DataFrame, doses: pd.DataFrame, dose_references: pd.DataFrame,
                           edit: LineEdit, agent: str, readings: tuple[str, ...] = ("doxorubicin", "epirubicin")) -> pd.DataFrame:
     """Cumulative dose of ``agent`` over the edited line against each reading's thresholds, reported beside edited.
 
-    Columns: ``threshold``, ``as reported`` and ``edited`` (cumulative as % of the threshold),
-    plus a first row with the cumulative dose itself in mg/m2.
+    Index ``quantity``: the cumulative dose in mg/m2, then that dose as % of each threshold;
+    columns ``as reported`` and ``edited``. Both totals come from
+    :func:`utils.dosing.cumulative_for_line` (printed dose, stated reduction, reported cycles).
     """
-    printed = dosing.printed_dose(doses, edit.therapy_id, agent)
-    per_cycle = int(printed["administrations_per_cycle"])
-    reported_reduction = 0.0 if pd.isna(printed["reduction_percent"]) else float(printed["reduction_percent"])
-    reported_cycles = cycles_of(therapy_lines, LineEdit(edit.therapy_id))
-    if reported_cycles is None:
-        raise EditError(f"{edit.therapy_id} reports no number of cycles, so its cumulative dose is unknown")
-    edited_cycles = 0 if edit.removed else cycles_of(therapy_lines, edit)
-    reduction = reported_reduction if edit.reduction_percent is None else edit.reduction_percent
-    reported_total = dosing.cumulative_dose(float(printed["dose"]), reported_cycles * per_cycle, reported_reduction)
-    edited_total = dosing.cumulative_dose(float(printed["dose"]), edited_cycles * per_cycle, reduction)
+    try:
+        reported_total = dosing.cumulative_for_line(doses, therapy_lines, edit.therapy_id, agent)
+        edited_total = 0.0 if edit.removed else dosing.cumulative_for_line(
+            doses, therapy_lines, edit.therapy_id, agent, cycles=edit.cycles, reduction_percent=edit.reduction_percent)
+    except dosing.DoseError as error:
+        raise EditError(f"the cumulative dose of {edit.therapy_id} is unknown: {error}") from error
     rows = [{"quantity": "cumulative dose (mg/m2)", "as reported": round(reported_total, 1), "edited": round(edited_total, 1)}]
     for reading in readings:
         for _, t in dosing.references(dose_references, reading, "cumulative_threshold").iterrows():

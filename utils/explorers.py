@@ -15,7 +15,6 @@ reported* restores the controls.
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass, field
 
 import ipywidgets as widgets
@@ -26,9 +25,9 @@ from IPython.display import HTML, Image, display
 from utils import alternatives, origins, scenarios, survival, swimmer
 from utils.casedata import DAYS_PER_MONTH, CaseData
 from utils.fastfigure import FastFigure, new_figure
-from utils.plots import CASE_COLOURS, MILESTONE_MARKERS, OKABE_ITO
-from utils.timeline import MILESTONE_LABELS, milestones
-from utils.widgets import CONTROL_LAYOUT, CONTROL_STYLE, explorer
+from utils.plots import CASE_COLOURS, MILESTONE_MARKERS, OKABE_ITO, milestone_legend_handles, milestone_marker
+from utils.timeline import milestones
+from utils.widgets import CONTROL_LAYOUT, CONTROL_STYLE, explorer, readout_html, tables_html
 
 #: Widget figures are drawn at a lower resolution than notebook figures, to stay small and fast.
 WIDGET_DPI = 72
@@ -46,16 +45,9 @@ class Rendering:
 
 def show(rendering: Rendering) -> None:
     """Display a rendering: the readout (HTML class ``readout``), the image, the tables."""
-    display(HTML(f'<p class="readout"><b>{html.escape(rendering.readout)}</b></p>'))
+    display(HTML(readout_html(rendering.readout)))
     display(Image(data=rendering.png, format="png"))
-    for table in rendering.tables:
-        display(HTML(table.to_html(index=False, border=0)))
-
-
-def _milestone_handles() -> list:
-    return [plt.Line2D([], [], linestyle="", color=OKABE_ITO[7], marker=s["marker"], markersize=9,
-                       markerfacecolor="white" if "facecolors" in s else OKABE_ITO[7], label=MILESTONE_LABELS[k])
-            for k, s in MILESTONE_MARKERS.items()]
+    display(HTML(tables_html(rendering.tables)))
 
 
 # 1. Time origin ---------------------------------------------------------------------------------
@@ -81,7 +73,7 @@ class OriginView:
         self.ax.set_xlim(min(spans) - 4, max(spans) + 4)
         self.ax.set_xlabel("months from the chosen origin (dashed line)")
         self.ax.set_title("The same two histories, measured from the chosen clocks", fontsize=15)
-        self.ax.legend(handles=_milestone_handles(), loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=11)
+        self.ax.legend(handles=milestone_legend_handles(9), loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=11)
         fig.subplots_adjust(left=0.17, right=0.68, bottom=0.2, top=0.86)
         self.figure = FastFigure(fig)
 
@@ -89,14 +81,12 @@ class OriginView:
         chosen = {"akagi2021": akagi2021, "tnbc2025": tnbc2025}
         artists, readouts = [], []
         for row, (case_id, origin) in enumerate(chosen.items()):
-            start, _ = origins.origin_day(self.data.events, self.data.therapy_lines, case_id, origin)
-            own = self.marks[self.marks["case_id"] == case_id]
-            months = (own["day"].astype(float) - start) / DAYS_PER_MONTH
+            points = origins.intervals(self.data.events, self.data.therapy_lines, case_id, origin)
+            marks = points[points["milestone"].isin(list(MILESTONE_MARKERS))]
             colour = CASE_COLOURS[case_id]
-            artists += self.ax.plot([months.min(), months.max()], [row, row], color=colour, linewidth=3, zorder=1, animated=True)
-            for (_, m), x in zip(own.iterrows(), months):
-                style = {"facecolors": colour, **MILESTONE_MARKERS[str(m["milestone"])]}
-                artists.append(self.ax.scatter(x, row, edgecolors=colour, linewidths=2, zorder=2, animated=True, **style))
+            artists += self.ax.plot([marks["months"].min(), marks["months"].max()], [row, row], color=colour, linewidth=3,
+                                    zorder=1, animated=True)
+            artists += [milestone_marker(self.ax, m.months, row, m.milestone, colour, animated=True) for m in marks.itertuples()]
             result = origins.survival_from(self.data.cases, self.data.events, self.data.therapy_lines, case_id, origin)
             readouts.append(f"{case_id}: {result['months']:g} months from {origins.ORIGIN_CHOICES[origin]}, {result['status']}")
         self.figure.update(artists)
@@ -179,8 +169,11 @@ class TreatmentView:
 
     def callback(self, therapy_id: str, shift_days: int = 0, length_change_days: int = 0, removed: bool = False,
                  cycles: int | str = AS_REPORTED, reduction_percent: float | str = AS_REPORTED,
-                 weight_kg: float = 63.0, height_cm: float = 160.0) -> Rendering:
+                 weight_kg: float | None = None, height_cm: float = 160.0) -> Rendering:
+        """``weight_kg`` defaults to the first recorded weight; ``height_cm`` is always an assumption."""
         data = self.data
+        if weight_kg is None:
+            weight_kg = self.first_weight()
         edit, note = treatment_edit(data, therapy_id, shift_days, length_change_days, removed, cycles, reduction_percent)
         case_id = str(data.therapy_lines.loc[data.therapy_lines["therapy_id"] == therapy_id, "case_id"].iloc[0])
         figure, ax, y_of_id = self._panel(case_id)
@@ -212,8 +205,12 @@ class TreatmentView:
                                         for r in fixed.itertuples()]))
         return Rendering(readout, figure.png(), tuple(tables))
 
+    def first_weight(self) -> float:
+        """The first body weight recorded in observations.csv (the start of the weight slider)."""
+        weights = self.data.observations[self.data.observations["quantity"] == "body_weight"].sort_values("day")
+        return float(weights["value"].iloc[0])
+
     def widget(self, therapy_id: str = "AK-T06"):
-        weights = self.data.observations[self.data.observations["quantity"] == "body_weight"]["value"]
         controls = {
             "therapy_id": widgets.Dropdown(options=line_options(self.data), value=therapy_id, description="line"),
             "shift_days": widgets.IntSlider(value=0, min=-84, max=84, step=7, description="move by (days)"),
@@ -222,7 +219,7 @@ class TreatmentView:
             "cycles": widgets.Dropdown(options=[AS_REPORTED, *range(1, 13)], value=AS_REPORTED, description="cycles"),
             "reduction_percent": widgets.Dropdown(options=[AS_REPORTED, 0, 10, 20, 30, 40, 50], value=AS_REPORTED,
                                                   description="dose reduction (%)"),
-            "weight_kg": widgets.FloatSlider(value=float(weights.iloc[0]), min=40, max=80, step=1, description="weight (kg)"),
+            "weight_kg": widgets.FloatSlider(value=self.first_weight(), min=40, max=80, step=1, description="weight (kg)"),
             "height_cm": widgets.IntSlider(value=160, min=150, max=180, step=5, description="assumed height (cm)"),
         }
         box = explorer("Treatment timeline: what if a line had been different?", controls, self.callback)
@@ -280,9 +277,8 @@ class SurvivalView:
         for case, (_, row) in zip(self.cases.itertuples(), placed.iterrows()):
             died = bool(case.event)
             for y in (row["P(T >= months), reference model"], row["P(T >= months), scenario model"]):
-                artists.append(self.ax.scatter(case.months, y, marker="X" if died else ">", s=160, linewidths=2, zorder=3,
-                                               facecolors=CASE_COLOURS[case.case_id] if died else "white",
-                                               edgecolors=CASE_COLOURS[case.case_id], animated=True))
+                artists.append(milestone_marker(self.ax, case.months, y, "death" if died else "last_contact",
+                                                CASE_COLOURS[case.case_id], zorder=3, animated=True))
         self.figure.update(artists)
         readout = (f"MODEL: reference median {median:g} months; with hazard ratio {hazard_ratio:.2f} "
                    f"the scenario median is {result.scenario_median:.1f} months")

@@ -140,10 +140,6 @@ def change_from_lowest(labs: pd.DataFrame, case_id: str, analyte: str, day_from:
     return after[columns].reset_index(drop=True)
 
 
-#: Earlier names of :func:`lowest_stated` and :func:`change_from_lowest`, kept so older code still runs.
-nadir = lowest_stated
-change_from_nadir = change_from_lowest
-
 
 @dataclass(frozen=True)
 class FirstAbove:

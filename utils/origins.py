@@ -62,14 +62,18 @@ def origin_day(events: pd.DataFrame, therapy_lines: pd.DataFrame, case_id: str, 
 def intervals(events: pd.DataFrame, therapy_lines: pd.DataFrame, case_id: str, origin: str) -> pd.DataFrame:
     """Every milestone of a case (and the first therapy after BMM) in months from ``origin``.
 
-    Columns: ``point, day, precision, months`` (negative before the origin). Rows in day order.
+    Columns: ``point`` (label), ``milestone`` (its key in events.csv, or
+    ``first_therapy_after_bmm``), ``day, precision, months`` (negative before the origin). Rows in
+    day order.
     """
     start, _ = origin_day(events, therapy_lines, case_id, origin)
     marks = timeline.milestones(events)
     own = marks[marks["case_id"] == case_id]
-    rows = [{"point": str(r["label"]), "day": int(r["day"]), "precision": str(r["day_precision"])} for _, r in own.iterrows()]
+    rows = [{"point": str(r["label"]), "milestone": str(r["milestone"]), "day": int(r["day"]), "precision": str(r["day_precision"])}
+            for _, r in own.iterrows()]
     line = first_therapy_after_bmm(therapy_lines, case_id)
-    rows.append({"point": f"first therapy after marrow diagnosis ({line['therapy_id']})", "day": int(line["start_day"]),
+    rows.append({"point": f"first therapy after marrow diagnosis ({line['therapy_id']})", "milestone": "first_therapy_after_bmm",
+                 "day": int(line["start_day"]),
                  "precision": str(line["start_precision"])})
     table = pd.DataFrame(rows).sort_values("day", kind="stable").reset_index(drop=True)
     table["months"] = ((table["day"] - start) / DAYS_PER_MONTH).round(1)

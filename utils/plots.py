@@ -108,6 +108,21 @@ MILESTONE_MARKERS: dict[str, dict] = {
 }
 
 
+def milestone_marker(ax: Axes, x: float, y: float, milestone: str, colour: str, zorder: int = 2, **kwargs):
+    """Draw one milestone with its marker of :data:`MILESTONE_MARKERS` in ``colour``; return the artist."""
+    style = {"facecolors": colour, **MILESTONE_MARKERS[milestone]}
+    return ax.scatter(x, y, edgecolors=colour, linewidths=2, zorder=zorder, **style, **kwargs)
+
+
+def milestone_legend_handles(markersize: float) -> list:
+    """Legend entries for every milestone marker, in black (open for the end of follow-up when alive)."""
+    return [
+        plt.Line2D([], [], linestyle="", color=OKABE_ITO[7], markerfacecolor="white" if "facecolors" in style else OKABE_ITO[7],
+                   marker=style["marker"], markersize=markersize, label=MILESTONE_LABELS[key])
+        for key, style in MILESTONE_MARKERS.items()
+    ]
+
+
 def milestone_chart(milestones: pd.DataFrame, ax: Axes | None = None) -> Figure:
     """Both cases on one axis of years from the diagnosis of marrow metastasis.
 
@@ -121,20 +136,13 @@ def milestone_chart(milestones: pd.DataFrame, ax: Axes | None = None) -> Figure:
         colour = CASE_COLOURS.get(case_id, OKABE_ITO[7])
         ax.plot([own["years"].min(), own["years"].max()], [row, row], color=colour, linewidth=3, zorder=1)
         for _, point in own.iterrows():
-            style = {"facecolors": colour, **MILESTONE_MARKERS[point["milestone"]]}
-            ax.scatter(point["years"], row, edgecolors=colour, linewidths=2, zorder=2, **style)
+            milestone_marker(ax, point["years"], row, point["milestone"], colour)
     ax.axvline(0, color=OKABE_ITO[7], linestyle="--", linewidth=1.5)
     ax.set_yticks(range(len(cases)), cases)
     ax.set_ylim(-0.7, len(cases) - 0.3)
     ax.set_xlabel("years from diagnosis of bone marrow metastasis (day 0)")
     ax.set_title("The two cases at a glance")
-    handles = [
-        plt.Line2D([], [], linestyle="", color=OKABE_ITO[7], markerfacecolor="white" if "facecolors" in style else OKABE_ITO[7],
-                   marker=style["marker"], markersize=11, label=label)
-        for key, style in MILESTONE_MARKERS.items()
-        for label in [MILESTONE_LABELS[key]]
-    ]
-    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=13)
+    ax.legend(handles=milestone_legend_handles(11), loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=13)
     ax.figure.tight_layout()
     return ax.figure
 

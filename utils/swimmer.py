@@ -32,8 +32,8 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from utils.casedata import DAYS_PER_MONTH
-from utils.plots import CASE_COLOURS, MILESTONE_MARKERS, OKABE_ITO
-from utils.timeline import MILESTONE_LABELS, milestones
+from utils.plots import CASE_COLOURS, OKABE_ITO, milestone_legend_handles, milestone_marker
+from utils.timeline import milestones
 
 #: Colour of each treatment category (Okabe-Ito, so colour-blind safe; hatching carries timing).
 CATEGORY_COLOURS: dict[str, str] = {
@@ -207,8 +207,7 @@ def draw_panel(ax: Axes, rows: pd.DataFrame, marks: pd.DataFrame, case_id: str, 
     for _, m in own.iterrows():
         x = m["day"] / DAYS_PER_MONTH
         ax.axvline(x, color="#555555", linestyle=":", linewidth=1.2, zorder=1)
-        style = {"facecolors": colour, **MILESTONE_MARKERS[m["milestone"]]}
-        ax.scatter(x, 0, edgecolors=colour, linewidths=2, zorder=3, **style)
+        milestone_marker(ax, x, 0, m["milestone"], colour, zorder=3)
     ax.set_yticks(range(len(lanes) + 1), ["milestones", *lanes], fontsize=13)
     ax.set_ylim(len(lanes) + 0.7, -0.7)
     ax.set_xlim(*window)
@@ -260,11 +259,7 @@ def swimmer_figure(therapy_lines: pd.DataFrame, events: pd.DataFrame, case_ids: 
         plt.Line2D([], [], marker="D", linestyle="", color="black", markersize=9, label="single dose"),
         plt.Line2D([], [], marker="|", linestyle="", color="black", markersize=14, markeredgewidth=3, label="date only, duration not reported"),
     ]
-    handles += [
-        plt.Line2D([], [], linestyle="", color=OKABE_ITO[7], marker=style["marker"], markersize=10,
-                   markerfacecolor="white" if "facecolors" in style else OKABE_ITO[7], label=MILESTONE_LABELS[key])
-        for key, style in MILESTONE_MARKERS.items()
-    ]
+    handles += milestone_legend_handles(10)
     fig.legend(handles=handles, loc="lower center", ncol=4, fontsize=12, bbox_to_anchor=(0.5, 0.0))
     if hidden:
         title = f"{title}\n({hidden} treatment(s) outside months {window_months[0]:g} to {window_months[1]:g} not shown)"

@@ -21,6 +21,16 @@ CONTROL_STYLE = {"description_width": "12em"}
 CONTROL_LAYOUT = widgets.Layout(width="36em")
 
 
+def readout_html(text: str) -> str:
+    """A reading's one-line readout as HTML (CSS class ``readout``, which the browser tests look for)."""
+    return f'<p class="readout"><b>{html.escape(text)}</b></p>'
+
+
+def tables_html(tables) -> str:
+    """A reading's tables as one block of HTML."""
+    return "".join(table.to_html(index=False, border=0) for table in tables)
+
+
 def _markdown_to_html(text: str) -> str:
     import mistune  # imported on first use: only explorers that show Markdown need it
 
@@ -89,9 +99,7 @@ class Explorer(widgets.VBox):
         elif hasattr(reading, "savefig"):  # a matplotlib figure
             png = _figure_png(reading)
         elif reading is not None:
-            readout = f'<p class="readout"><b>{html.escape(reading.readout)}</b></p>'
-            png = reading.png
-            tables = "".join(table.to_html(index=False, border=0) for table in reading.tables)
+            readout, png, tables = readout_html(reading.readout), reading.png, tables_html(reading.tables)
         self.readout.value = readout
         self.image.value = png
         self.image.layout.display = "" if png else "none"
