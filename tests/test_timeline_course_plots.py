@@ -121,3 +121,18 @@ def test_frozen_theme_equals_seaborns():
         theirs = dict(mpl.rcParams)
     different = {k for k in theirs if k != "image.cmap" and theirs[k] != ours[k]}
     assert not different, sorted(different)
+
+
+def test_course_figures_stay_outside_pyplot_and_are_laid_out_once():
+    """A course figure is shown as its cell's value, drawn once; pyplot never holds it (no leaked figures)."""
+    plots.use_course_style()
+    before = plt.get_fignums()
+    fig = plots.milestone_chart(timeline.milestones(casedata.load("events")))
+    assert plt.get_fignums() == before
+    assert fig.get_layout_engine() is None  # no engine left to re-run the layout at every save
+    assert fig.dpi == plots.FIGURE_DPI
+    fig, axes = plots.subplots(2, 1, figsize=(4, 3), sharex=True)
+    assert len(axes) == 2 and plt.get_fignums() == before
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    assert buffer.getvalue().startswith(b"\x89PNG")

@@ -7,12 +7,11 @@ assumption (heights that the report does not give).
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.figure import Figure
 
 from utils.dosing import BSA_FORMULAS, dose_per_m2
-from utils.plots import OKABE_ITO
+from utils.plots import OKABE_ITO, lay_out, subplots
 
 #: Colour of each anthracycline's threshold lines.
 AGENT_COLOURS: dict[str, str] = {"doxorubicin": OKABE_ITO[5], "epirubicin": OKABE_ITO[0]}
@@ -25,7 +24,7 @@ def cumulative_chart(running_totals: list[float], thresholds: pd.DataFrame, titl
     value, meaning, reference_id.
     """
     if ax is None:
-        _, ax = plt.subplots(figsize=(13, 6))
+        _, ax = subplots(figsize=(13, 6))
     n = len(running_totals)
     xs = list(range(0, n + 1))
     ax.step(xs, [0.0, *running_totals], where="post", color=OKABE_ITO[7], linewidth=3, label="cumulative dose delivered")
@@ -41,7 +40,7 @@ def cumulative_chart(running_totals: list[float], thresholds: pd.DataFrame, titl
     ax.set_ylabel("cumulative dose (mg/m$^2$)")
     ax.set_title(title)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=12)
-    ax.figure.tight_layout()
+    lay_out(ax.figure)
     return ax.figure
 
 
@@ -53,7 +52,7 @@ def fixed_dose_chart(dose_mg: float, heights_cm: list[float], weights_kg: list[f
     reference lines.
     """
     if ax is None:
-        _, ax = plt.subplots(figsize=(11, 6))
+        _, ax = subplots(figsize=(11, 6))
     bsa = BSA_FORMULAS[formula]
     drawn = list(standards["value"])
     for colour, weight in zip((OKABE_ITO[0], OKABE_ITO[5], OKABE_ITO[2]), weights_kg):
@@ -69,5 +68,5 @@ def fixed_dose_chart(dose_mg: float, heights_cm: list[float], weights_kg: list[f
     ax.set_ylabel("dose (mg/m$^2$)")
     ax.set_title(f"{agent_label} {dose_mg:g} mg as mg/m$^2$ ({formula} BSA)\nMODEL: calculation on assumed heights")
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, fontsize=12)
-    ax.figure.tight_layout()
+    lay_out(ax.figure)
     return ax.figure

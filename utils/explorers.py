@@ -24,8 +24,8 @@ from IPython.display import HTML, Image, display
 
 from utils import alternatives, origins, scenarios, survival, swimmer
 from utils.casedata import DAYS_PER_MONTH, CaseData
-from utils.fastfigure import FastFigure, new_figure
-from utils.plots import CASE_COLOURS, MILESTONE_MARKERS, OKABE_ITO, milestone_legend_handles, milestone_marker
+from utils.fastfigure import FastFigure
+from utils.plots import CASE_COLOURS, MILESTONE_MARKERS, OKABE_ITO, milestone_legend_handles, milestone_marker, new_figure
 from utils.timeline import milestones
 from utils.widgets import CONTROL_LAYOUT, CONTROL_STYLE, explorer, readout_html, tables_html
 

@@ -8,7 +8,7 @@ result is returned as PNG bytes, ready for an ``ipywidgets`` output.
 
 Usage::
 
-    fig = new_figure(figsize=(8, 4))      # not registered with pyplot: never shown on its own
+    fig = utils.plots.new_figure((8, 4))  # not registered with pyplot: never shown on its own
     ax = fig.subplots()
     ...                                   # axes, limits, labels, legend: the static parts
     fast = FastFigure(fig)
@@ -30,13 +30,6 @@ import numpy as np
 from matplotlib.artist import Artist
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-
-
-def new_figure(figsize: tuple[float, float], dpi: float = 72) -> Figure:
-    """A figure outside pyplot, on an Agg canvas: no inline backend shows or closes it behind our back."""
-    fig = Figure(figsize=figsize, dpi=dpi)
-    FigureCanvasAgg(fig)
-    return fig
 
 
 class FastFigure:

@@ -30,7 +30,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
@@ -40,7 +39,7 @@ from matplotlib.patches import Patch
 from utils import units
 from utils.grading import CTCAE_V5
 from utils.labs import COUNTS, MARKERS, check_case_and_analyte
-from utils.plots import ANALYTE_LABELS, CASE_COLOURS, GRADE_SHADES, OKABE_ITO
+from utils.plots import ANALYTE_LABELS, CASE_COLOURS, GRADE_SHADES, OKABE_ITO, lay_out, subplots
 
 #: Axis labels of the tumour markers (the counts use utils.plots.ANALYTE_LABELS).
 MARKER_LABELS: dict[str, str] = {"cea": "CEA (ng/mL)", "ca15_3": "CA 15-3 (U/mL)", "ca125": "CA 125 (U/mL)"}
@@ -395,7 +394,7 @@ def lab_chart(view: LabView, lln: dict[str, float], title: str | None = None) ->
     heights = [0.8] + [2.0 if len(counts) > 2 else 2.6] * len(counts) + ([2.2] if markers else [])
     if len(heights) == 1:
         heights.append(1.5)
-    fig, axes = plt.subplots(len(heights), 1, figsize=(12.5, 1.2 + sum(heights)), sharex=True,
+    fig, axes = subplots(len(heights), 1, figsize=(12.5, 1.2 + sum(heights)), sharex=True,
                              gridspec_kw={"height_ratios": heights})
     first, last = view.day_range
     span = max(last - first, 10)
@@ -438,7 +437,7 @@ def lab_chart(view: LabView, lln: dict[str, float], title: str | None = None) ->
     heading = title or f"{view.case_id}: stated laboratory values over time"
     fig.suptitle(heading, fontsize=18, fontweight="bold")
     legend_rows = (len(handles) + 1) // 2
-    fig.tight_layout(rect=(0, (0.3 * legend_rows + 0.25) / fig.get_figheight(), 1, 1))
+    lay_out(fig, rect=(0, (0.3 * legend_rows + 0.25) / fig.get_figheight(), 1, 1))
     return fig
 
 

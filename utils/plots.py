@@ -17,6 +17,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from cycler import cycler
 from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from utils.timeline import MILESTONE_LABELS
@@ -97,6 +98,37 @@ def _configure_inline_backend() -> None:
     set_matplotlib_formats("png", dpi=FIGURE_DPI, metadata=PNG_METADATA, bbox_inches=None)
 
 
+def new_figure(figsize: tuple[float, float], dpi: float | None = None) -> Figure:
+    """A figure on its own Agg canvas, not registered with pyplot.
+
+    Course figures are built this way and returned: a notebook shows one as the value of its
+    cell, drawn once. A pyplot figure would be drawn twice in a notebook (once by pyplot's
+    redraw after the cell, then again for the inline PNG) and would stay open until the end
+    of the cell; a widget that redraws can build as many of these as it likes without
+    leaking figures. ``dpi`` defaults to the course's (``figure.dpi``).
+    """
+    fig = Figure(figsize=figsize, dpi=dpi if dpi is not None else mpl.rcParams["figure.dpi"])
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def subplots(nrows: int = 1, ncols: int = 1, *, figsize: tuple[float, float], **kwargs):
+    """Like ``plt.subplots``, on :func:`new_figure`: returns ``(fig, axes)``."""
+    fig = new_figure(figsize)
+    return fig, fig.subplots(nrows, ncols, **kwargs)
+
+
+def lay_out(fig: Figure, rect: tuple[float, float, float, float] | None = None) -> Figure:
+    """Fit the axes and their labels inside the canvas once (matplotlib's tight layout), then fix them.
+
+    The layout is computed now and not again at every draw, which saves a layout pass each time
+    the figure is rendered. ``rect`` keeps part of the canvas free (a figure legend, for example).
+    """
+    fig.tight_layout(rect=rect)
+    fig.set_layout_engine(None)  # tight_layout leaves a placeholder engine, which costs a draw per save
+    return fig
+
+
 #: Marker of each milestone in timeline figures; the end of follow-up of a living
 #: patient is an open triangle, the usual sign of a censored observation.
 MILESTONE_MARKERS: dict[str, dict] = {
@@ -129,7 +161,7 @@ def milestone_chart(milestones: pd.DataFrame, ax: Axes | None = None) -> Figure:
     ``milestones`` is the table returned by :func:`utils.timeline.milestones`.
     """
     if ax is None:
-        _, ax = plt.subplots(figsize=(11, 3.8))
+        _, ax = subplots(figsize=(11, 3.8))
     cases = list(dict.fromkeys(milestones["case_id"]))
     for row, case_id in enumerate(cases):
         own = milestones[milestones["case_id"] == case_id]
@@ -143,7 +175,7 @@ def milestone_chart(milestones: pd.DataFrame, ax: Axes | None = None) -> Figure:
     ax.set_xlabel("years from diagnosis of bone marrow metastasis (day 0)")
     ax.set_title("The two cases at a glance")
     ax.legend(handles=milestone_legend_handles(11), loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=13)
-    ax.figure.tight_layout()
+    lay_out(ax.figure)
     return ax.figure
 
 
@@ -162,7 +194,7 @@ def grade_ladder(values: pd.DataFrame, lln: dict[str, float], title: str) -> Fig
     from utils.grading import CTCAE_V5
 
     analytes = [a for a in CTCAE_V5 if a in lln]
-    fig, axes = plt.subplots(1, len(analytes), figsize=(15, 5.5))
+    fig, axes = subplots(1, len(analytes), figsize=(15, 5.5))
     for ax, analyte in zip(axes, analytes):
         _, bounds = CTCAE_V5[analyte]
         edges = [lln[analyte], *bounds, 0.0]
@@ -187,7 +219,7 @@ def grade_ladder(values: pd.DataFrame, lln: dict[str, float], title: str) -> Fig
         ax.set_ylabel(ANALYTE_LABELS[analyte])
         ax.grid(False)
     fig.suptitle(title, fontsize=18, fontweight="bold")
-    fig.tight_layout()
+    lay_out(fig)
     return fig
 
 
@@ -215,7 +247,7 @@ def marker_panel(calls: pd.DataFrame, texts: pd.DataFrame | None = None, ax: Axe
         raise ValueError("texts must have the same rows and columns as calls")
     n_rows, n_cols = calls.shape
     if ax is None:
-        _, ax = plt.subplots(figsize=(max(8.0, 1.15 * n_cols + 4.5), 0.75 * n_rows + 2.6))
+        _, ax = subplots(figsize=(max(8.0, 1.15 * n_cols + 4.5), 0.75 * n_rows + 2.6))
     for i, row in enumerate(calls.index):
         for j, column in enumerate(calls.columns):
             fill, ink, _ = PANEL_STYLE[calls.loc[row, column]]
@@ -236,5 +268,5 @@ def marker_panel(calls: pd.DataFrame, texts: pd.DataFrame | None = None, ax: Axe
     handles = [mpl.patches.Patch(facecolor=fill, edgecolor="#808080", label=label) for fill, _, label in PANEL_STYLE.values()]
     ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.24), ncol=len(handles), fontsize=12,
               handlelength=1.2, columnspacing=1.2)
-    ax.figure.tight_layout()
+    lay_out(ax.figure)
     return ax.figure

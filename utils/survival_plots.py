@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from lifelines import KaplanMeierFitter
@@ -18,7 +17,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from utils.plots import CASE_COLOURS, OKABE_ITO
+from utils.plots import CASE_COLOURS, OKABE_ITO, lay_out, subplots
 from utils.survival import ORIGINS, exponential_survival
 
 INK = OKABE_ITO[7]
@@ -62,7 +61,7 @@ def forest_plot(forest: pd.DataFrame, own_cases: pd.DataFrame, title: str) -> Fi
     unstated origin. The cases are rows of their own, with dotted lines up through the series.
     """
     n_rows = len(forest) + len(own_cases)
-    fig, ax = plt.subplots(figsize=(15, 0.6 * n_rows + 3.4))
+    fig, ax = subplots(figsize=(15, 0.6 * n_rows + 3.4))
     far = float(np.nanmax([forest["high"].max(), forest["median"].max(), own_cases["months"].max()]))
     arrow = far * 0.06
     for y, row in enumerate(forest.itertuples()):
@@ -101,7 +100,7 @@ def forest_plot(forest: pd.DataFrame, own_cases: pd.DataFrame, title: str) -> Fi
     ]
     fig.legend(handles=handles, loc="lower center", ncol=3, fontsize=12)
     ax.grid(axis="y", visible=False)
-    fig.tight_layout(rect=(0, 0.1, 1, 1))
+    lay_out(fig, rect=(0, 0.1, 1, 1))
     return fig
 
 
@@ -116,7 +115,7 @@ def km_plot(fitters: Sequence[KaplanMeierFitter], title: str, xlabel: str, colou
     colours = list(colours or OKABE_ITO[: len(fitters)])
     show_ci = list(show_ci if show_ci is not None else [True] * len(fitters))
     linestyles = list(linestyles or ["-"] * len(fitters))
-    fig, ax = plt.subplots(figsize=(11, 6))
+    fig, ax = subplots(figsize=(11, 6))
     for fitter, colour, ci, style in zip(fitters, colours, show_ci, linestyles):
         fitter.plot_survival_function(ax=ax, ci_show=ci, show_censors=True, color=colour, linestyle=style, linewidth=2.5,
                                       censor_styles={"marker": "|", "ms": 16, "mew": 2.5})
@@ -128,7 +127,7 @@ def km_plot(fitters: Sequence[KaplanMeierFitter], title: str, xlabel: str, colou
     ax.set_ylabel("proportion event-free")
     ax.set_title(title)
     ax.legend(loc="lower left", fontsize=13)
-    fig.tight_layout()
+    lay_out(fig)
     return fig
 
 
@@ -141,7 +140,7 @@ def exponential_plot(medians: dict[str, float], own_cases: pd.DataFrame, title: 
     """
     horizon = horizon or 1.25 * float(max(max(medians.values()) * 3, own_cases["months"].max()))
     times = np.linspace(0, horizon, 400)
-    fig, ax = plt.subplots(figsize=(11, 7.5))
+    fig, ax = subplots(figsize=(11, 7.5))
     curve_colours = [OKABE_ITO[i] for i in (2, 1, 3, 4, 6)]
     for (label, median), colour in zip(medians.items(), curve_colours):
         ax.plot(times, exponential_survival(times, median), color=colour, linewidth=2.5, label=f"{label} (median {median:g} mo)")
@@ -160,7 +159,7 @@ def exponential_plot(medians: dict[str, float], own_cases: pd.DataFrame, title: 
     ax.set_ylabel("MODEL: probability of surviving at least t")
     ax.set_title(title)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, fontsize=12, title="constant-hazard model of", title_fontsize=12)
-    fig.tight_layout()
+    lay_out(fig)
     return fig
 
 
@@ -173,7 +172,7 @@ def origin_chart(times: pd.DataFrame, title: str) -> Figure:
     """
     cases = list(times["case_id"])
     origins = list(ORIGINS)
-    fig, ax = plt.subplots(figsize=(12, 2.2 * len(cases) + 1.8))
+    fig, ax = subplots(figsize=(12, 2.2 * len(cases) + 1.8))
     height = 0.8 / len(origins)
     far = float(times[origins].to_numpy().max())
     for row, case in enumerate(times.itertuples()):
@@ -195,5 +194,5 @@ def origin_chart(times: pd.DataFrame, title: str) -> Figure:
     ax.set_title(title)
     ax.legend(loc="lower right", fontsize=12)
     ax.grid(axis="y", visible=False)
-    fig.tight_layout()
+    lay_out(fig)
     return fig

@@ -32,7 +32,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from utils.casedata import DAYS_PER_MONTH
-from utils.plots import CASE_COLOURS, OKABE_ITO, milestone_legend_handles, milestone_marker
+from utils.plots import CASE_COLOURS, OKABE_ITO, milestone_legend_handles, milestone_marker, subplots
 from utils.timeline import milestones
 
 #: Colour of each treatment category (Okabe-Ito, so colour-blind safe; hatching carries timing).
@@ -243,8 +243,8 @@ def swimmer_figure(therapy_lines: pd.DataFrame, events: pd.DataFrame, case_ids: 
     legend_in, title_in, row_in, gap_in = 2.0, 0.9, 0.42, 0.9
     height = legend_in + title_in + row_in * sum(n + 1.4 for n in lane_counts) + gap_in * (len(case_ids) - 1)
     width = 16.0
-    fig, axes = plt.subplots(len(case_ids), 1, figsize=(width, height), sharex=True,
-                             gridspec_kw={"height_ratios": [n + 0.6 for n in lane_counts]}, squeeze=False)
+    fig, axes = subplots(len(case_ids), 1, figsize=(width, height), sharex=True,
+                         gridspec_kw={"height_ratios": [n + 0.6 for n in lane_counts]}, squeeze=False)
     for ax, case_id in zip(axes[:, 0], case_ids):
         draw_panel(ax, all_rows[case_id], marks, case_id, window_months)
     axes[-1, 0].set_xlabel("months from diagnosis of bone marrow metastasis (day 0)")
