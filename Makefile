@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed
 # JupyterLab refuses to run as root unless told; only add the flag when we are root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: setup lab test notebooks bench lock clean
+.PHONY: setup lab test notebooks navigation site bench lock clean
 
 setup: $(STAMP)
 
@@ -37,6 +37,15 @@ test: setup
 notebooks: setup
 	$(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.record_timing=False \
 		--ExecutePreprocessor.timeout=300 notebooks/[0-9][0-9]_*.ipynb
+
+# Rewrite the previous / index / next links of every notebook from the course map (utils/course.py).
+navigation: setup
+	$(PY) -m delivery.navigation
+
+# The offline self-study site in site/: every notebook as static HTML with its widgets and
+# self-checks, static slides, the guides; scripts and styles from PyPI wheels, no CDN.
+site: setup
+	$(PY) -m delivery.site site
 
 # Re-resolve the full pin set from requirements.txt in a scratch environment.
 lock:

@@ -1,9 +1,10 @@
-"""Every figure of every notebook fits inside its own canvas.
+"""Every figure of every notebook fits inside its own canvas, with text large enough to project.
 
 utils.plots draws inline figures at their own size (no "tight" cropping, which costs a second
 drawing of every figure). The price is that a legend or label placed outside the canvas would
 be cut off silently. This test runs each notebook in memory with a probe that measures, for
-every figure the kernel renders, how far its content reaches beyond the canvas.
+every figure the kernel renders, how far its content reaches beyond the canvas, and the size of
+its smallest visible text (at least MIN_FONT_PT points, so a seminar room can read it).
 """
 
 from pathlib import Path
@@ -14,6 +15,7 @@ from nbclient import NotebookClient
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 TOLERANCE_IN = 0.02
+MIN_FONT_PT = 11
 
 PROBE = r'''
 import sys as _sys
@@ -32,10 +34,13 @@ def _probe(self, *args, **kwargs):
     if outside > %(tolerance)s:
         titles = [t for t in [fig._suptitle.get_text() if fig._suptitle else ""] + [a.get_title() or a.get_title(loc="left") for a in fig.axes] if t]
         print(f"OUTSIDE {outside:.2f} in: {titles[:2]}", file=_sys.stderr)
+    for text in fig.findobj(lambda artist: hasattr(artist, "get_fontsize") and hasattr(artist, "get_text")):
+        if text.get_visible() and text.get_text().strip() and text.get_fontsize() < %(min_font)s:
+            print(f"SMALL {text.get_fontsize():g} pt: {text.get_text()[:40]!r}", file=_sys.stderr)
     return _print_figure(self, *args, **kwargs)
 
 _backend_bases.FigureCanvasBase.print_figure = _probe
-''' % {"tolerance": TOLERANCE_IN}
+''' % {"tolerance": TOLERANCE_IN, "min_font": MIN_FONT_PT}
 
 
 def stored_figures(nb) -> int:
@@ -53,5 +58,7 @@ def test_no_figure_content_outside_its_canvas(path):
     NotebookClient(nb, kernel_name="python3", timeout=300, resources={"metadata": {"path": str(path.parent)}}).execute()
     reports = [o["text"] for c in nb.cells for o in c.get("outputs", []) if o.get("name") == "stderr" and "OUTSIDE" in o.get("text", "")]
     assert not reports, f"{path.name}: figure content outside the canvas (it would be cut off):\n" + "".join(reports)
+    small = [o["text"] for c in nb.cells for o in c.get("outputs", []) if o.get("name") == "stderr" and "SMALL" in o.get("text", "")]
+    assert not small, f"{path.name}: text smaller than {MIN_FONT_PT} pt cannot be read when projected:\n" + "".join(small)
     measured = int(nb.cells[-1].outputs[0]["text"].split()[1])
     assert measured >= expected, f"the probe saw {measured} figures, the notebook shows {expected}: the probe is not measuring"

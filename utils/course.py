@@ -30,6 +30,15 @@ class Lesson:
     def filename(self) -> str:
         return f"{self.number:02d}_{self.slug}.ipynb"
 
+    @property
+    def short_title(self) -> str:
+        """Number and the part of the title before the colon, for links: ``03 Treatment lines``."""
+        return f"{self.number:02d} {self.title.split(':', 1)[0]}"
+
+
+#: The index notebook (00): reading time of the course map, in minutes.
+INDEX_FILENAME = "00_index.ipynb"
+INDEX_MINUTES = 10
 
 LESSONS: tuple[Lesson, ...] = (
     Lesson(1, "presentation", "Presentation: marrow failure in a patient with breast cancer",

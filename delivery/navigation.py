@@ -1,0 +1,223 @@
+"""Previous / index / next links of every notebook, generated from the course map.
+
+The order of the course is written once, in :data:`utils.course.LESSONS`. This module writes
+two Markdown cells into each notebook from it, each tagged ``navigation``:
+
+* at the top, right after the title cell: time, prerequisites, previous, index, next;
+* at the very end: previous, index, next (a resident who finishes wants the next step).
+
+Nobody edits those cells by hand: ``python -m delivery.navigation`` rewrites them (``make
+navigation``), and ``python -m delivery.navigation --check`` lists notebooks whose cells are
+missing or stale, and every relative link in any notebook that points at nothing (the tests
+run the same checks).
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+from utils import course
+
+TAG = "navigation"
+DOCS_LINKS = "[tutor guide](../docs/tutor-guide.md) · [self-study guide](../docs/self-study.md)"
+
+#: Markdown links ``[text](target)`` and HTML ``href="target"``.
+_LINK = re.compile(r"\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)|href=\"([^\"]+)\"")
+_EXTERNAL = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|//)", re.IGNORECASE)
+
+
+def _link(lesson: course.Lesson) -> str:
+    return f"[{lesson.short_title}]({lesson.filename})"
+
+
+def _neighbours(number: int) -> tuple[course.Lesson | None, course.Lesson | None]:
+    numbers = [lesson.number for lesson in course.LESSONS]
+    if number not in numbers:
+        raise KeyError(f"notebook {number:02d} is not in utils.course.LESSONS ({', '.join(f'{n:02d}' for n in numbers)})")
+    at = numbers.index(number)
+    previous = course.LESSONS[at - 1] if at > 0 else None
+    following = course.LESSONS[at + 1] if at + 1 < len(course.LESSONS) else None
+    return previous, following
+
+
+def top_markdown(number: int) -> str:
+    """The navigation line under the title of notebook ``number`` (0 is the index)."""
+    if number == 0:
+        first = course.LESSONS[0]
+        return f"*Time: {course.INDEX_MINUTES} min · Prerequisites: none · Start: {_link(first)} · {DOCS_LINKS}*"
+    lesson = next(item for item in course.LESSONS if item.number == number)
+    previous, following = _neighbours(number)
+    by_number = {item.number: item for item in course.LESSONS}
+    prerequisites = ", ".join(_link(by_number[n]) for n in lesson.prerequisites) or "none"
+    parts = [f"Time: {lesson.reading_minutes} min reading + {lesson.exercise_minutes} min exercises",
+             f"Prerequisites: {prerequisites}"]
+    if previous:
+        parts.append(f"Previous: {_link(previous)}")
+    parts.append(f"[Index]({course.INDEX_FILENAME})")
+    if following:
+        parts.append(f"Next: {_link(following)}")
+    return "*" + " · ".join(parts) + "*"
+
+
+def bottom_markdown(number: int) -> str:
+    """The closing navigation line of notebook ``number``."""
+    if number == 0:
+        return f"**Start with {_link(course.LESSONS[0])}.** Tutors: {DOCS_LINKS.split(' · ')[0]}; alone: {DOCS_LINKS.split(' · ')[1]}."
+    previous, following = _neighbours(number)
+    parts = []
+    if following:
+        parts.append(f"**Next: {_link(following)}**")
+    else:
+        parts.append("**This is the last notebook of the course.**")
+    if previous:
+        parts.append(f"Previous: {_link(previous)}")
+    parts.append(f"[Index]({course.INDEX_FILENAME})")
+    return " · ".join(parts)
+
+
+def notebook_number(path: Path) -> int:
+    """``03`` of ``03_treatment_lines.ipynb``; a clear error for any other name."""
+    match = re.match(r"^(\d\d)_[a-z0-9_]+\.ipynb$", path.name)
+    if not match:
+        raise ValueError(f"{path.name}: a course notebook is named NN_slug.ipynb")
+    return int(match.group(1))
+
+
+def _navigation_cells(nb) -> list[int]:
+    return [i for i, cell in enumerate(nb.cells) if TAG in cell.get("metadata", {}).get("tags", [])]
+
+
+def _nav_cell(source: str, place: str):
+    cell = nbformat.v4.new_markdown_cell(source, metadata={"tags": [TAG]})
+    cell["id"] = f"{TAG}-{place}"  # a fixed id: rewriting the cell does not churn the notebook file
+    return cell
+
+
+def apply(nb, number: int) -> bool:
+    """Put the two navigation cells of notebook ``number`` into ``nb``; return whether it changed."""
+    wanted = [top_markdown(number), bottom_markdown(number)]
+    at = _navigation_cells(nb)
+    if len(at) == 2 and at[0] == 1 and at[1] == len(nb.cells) - 1 and [nb.cells[i].source for i in at] == wanted:
+        return False
+    for i in reversed(at):
+        del nb.cells[i]
+    nb.cells.insert(1, _nav_cell(wanted[0], "top"))
+    nb.cells.append(_nav_cell(wanted[1], "bottom"))
+    return True
+
+
+def course_notebooks(notebook_dir: Path = course.NOTEBOOK_DIR) -> list[Path]:
+    """The index and every lesson notebook, in course order; an error names any that is missing."""
+    paths = [notebook_dir / course.INDEX_FILENAME, *(notebook_dir / lesson.filename for lesson in course.LESSONS)]
+    missing = [p.name for p in paths if not p.is_file()]
+    if missing:
+        raise FileNotFoundError(f"utils.course lists notebooks that do not exist in {notebook_dir}: {', '.join(missing)}")
+    return paths
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something wrong with navigation or links: where, and what."""
+
+    path: Path
+    cell: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.path.name}, cell {self.cell}" if self.cell is not None else self.path.name
+        return f"{where}: {self.message}"
+
+
+def stale_navigation(notebook_dir: Path = course.NOTEBOOK_DIR) -> list[Problem]:
+    """Notebooks whose navigation cells are missing, misplaced or differ from the course map."""
+    problems = []
+    for path in course_notebooks(notebook_dir):
+        nb = nbformat.read(path, as_version=4)
+        at = _navigation_cells(nb)
+        if len(at) != 2:
+            problems.append(Problem(path, None, f"expected 2 cells tagged {TAG!r}, found {len(at)}; run `make navigation`"))
+        elif apply(nb, notebook_number(path)):
+            problems.append(Problem(path, at[0], "navigation cells are out of date or out of place; run `make navigation`"))
+    unlisted = sorted(p.name for p in notebook_dir.glob("[0-9][0-9]_*.ipynb") if p not in course_notebooks(notebook_dir))
+    problems += [Problem(notebook_dir / name, None, "not in utils.course.LESSONS, so no other notebook links to it") for name in unlisted]
+    return problems
+
+
+def _anchors(path: Path) -> set[str]:
+    """Heading anchors of a notebook as JupyterLab makes them (spaces become hyphens)."""
+    nb = nbformat.read(path, as_version=4)
+    anchors = set()
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                heading = re.match(r"^#{1,6}\s+(.*?)\s*$", line)
+                if heading:
+                    anchors.add(heading.group(1).replace(" ", "-"))
+    return anchors
+
+
+def links(text: str) -> list[str]:
+    """Every link target in a Markdown or HTML text."""
+    return [markdown or html for markdown, html in _LINK.findall(text)]
+
+
+def link_problem(target: str, base: Path) -> str | None:
+    """Why the relative link ``target`` from folder ``base`` is broken, or None if it works (external links are not checked)."""
+    if _EXTERNAL.match(target) or target.startswith("#"):
+        return None
+    file_part, _, anchor = target.partition("#")
+    path = (base / file_part).resolve()
+    if not path.exists():
+        return f"link {target!r} points at {path}, which does not exist"
+    if anchor and path.suffix == ".ipynb" and anchor not in _anchors(path):
+        return f"link {target!r}: {path.name} has no heading {anchor.replace('-', ' ')!r}"
+    return None
+
+
+def broken_links(notebook_dir: Path = course.NOTEBOOK_DIR) -> list[Problem]:
+    """Relative links in the Markdown cells of every notebook in ``notebook_dir`` that point at nothing."""
+    problems = []
+    for path in sorted(notebook_dir.glob("*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        for index, cell in enumerate(nb.cells):
+            if cell.cell_type != "markdown":
+                continue
+            for target in links(cell.source):
+                why = link_problem(target, path.parent)
+                if why:
+                    problems.append(Problem(path, index, why))
+    return problems
+
+
+def write_all(notebook_dir: Path = course.NOTEBOOK_DIR) -> list[Path]:
+    """Rewrite the navigation cells of every course notebook; return the notebooks that changed."""
+    changed = []
+    for path in course_notebooks(notebook_dir):
+        nb = nbformat.read(path, as_version=4)
+        if apply(nb, notebook_number(path)):
+            nbformat.write(nb, path)
+            changed.append(path)
+    return changed
+
+
+def main(argv: list[str]) -> int:
+    if argv == ["--check"]:
+        problems = stale_navigation() + broken_links()
+        for problem in problems:
+            print(problem)
+        return 1 if problems else 0
+    if argv:
+        print("usage: python -m delivery.navigation [--check]", file=sys.stderr)
+        return 2
+    for path in write_all():
+        print(f"updated {path.name}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,275 @@
+"""The offline self-study site: ``make site`` writes ``site/``, to open with any browser, no Python.
+
+What it holds:
+
+* ``index.html``: the course map (from :mod:`utils.course`), with links to every notebook,
+  its slides, the tutor guide, the self-study guide and the data dictionary;
+* ``NN_slug.html``: every notebook as saved (outputs and widget state from its last clean
+  run, nothing re-executed), in JupyterLab's look; stored widgets are drawn by
+  ``assets/static-widgets.js`` and the self-checks run as they do in JupyterLab;
+* ``slides/NN_slug.slides.html``: the same notebooks as reveal.js slides, for projection
+  without a kernel (the live slides with working widgets are ``make slides``);
+* ``tutor-guide.html``, ``self-study.html``, ``casedata/README.html`` and the curated CSV files;
+* ``assets/``: reveal.js and MathJax (from PyPI wheels, see :mod:`delivery.assets`), the
+  widget renderer and the site's style sheet.
+
+Every script, style sheet and font is served from ``site/`` itself: :func:`external_references`
+lists anything that would be fetched from elsewhere, and the build fails if it finds one.
+Links between pages are rewritten from repository paths (``03_x.ipynb``, ``../docs/x.md``)
+to site paths; :func:`broken_links` lists any that point at nothing.
+
+Usage: ``python -m delivery.site [site folder]`` (default ``site/``).
+"""
+
+from __future__ import annotations
+
+import html
+import posixpath
+import re
+import shutil
+import sys
+from pathlib import Path
+
+import mistune
+import nbformat
+from nbconvert import HTMLExporter, SlidesExporter
+
+from delivery import PROJECT_ROOT, assets
+from utils import course
+
+TEMPLATES = PROJECT_ROOT / "delivery" / "templates"
+STATIC = PROJECT_ROOT / "delivery" / "static"
+DOCS = {"tutor-guide": "Tutor guide", "self-study": "Self-study guide"}
+SITE_DIR = PROJECT_ROOT / "site"
+
+_HREF = re.compile(r'(\s(?:href|src)=")([^"]*)(")')
+_EXTERNAL = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|//)", re.IGNORECASE)  # any scheme: not a file of the site
+_NETWORK = re.compile(r"^(?:https?:|ftp:|wss?:|//)", re.IGNORECASE)  # fetched over the network
+_SCRIPT_BODY = re.compile(r"(<script\b[^>]*>).*?(</script>)", re.IGNORECASE | re.DOTALL)
+
+
+# Where each repository file goes in the site ------------------------------------------------
+def site_path(repo_path: str) -> str | None:
+    """The site path of a repository file (``notebooks/03_x.ipynb`` -> ``03_x.html``), or None if the site has no copy."""
+    parts = repo_path.split("/")
+    if len(parts) == 2 and parts[0] == "notebooks" and re.match(r"^\d\d_[a-z0-9_]+\.ipynb$", parts[1]):
+        return parts[1][: -len(".ipynb")] + ".html"
+    if len(parts) == 2 and parts[0] == "docs" and parts[1].endswith(".md") and parts[1][:-3] in DOCS:
+        return parts[1][:-3] + ".html"
+    if repo_path == "casedata/README.md":
+        return "casedata/README.html"
+    if len(parts) == 2 and parts[0] == "casedata" and parts[1].endswith((".csv", ".json")):
+        return repo_path
+    if repo_path == "README.md":
+        return "README.html"
+    return None
+
+
+def rewrite_links(page: str, source_dir: str, page_path: str) -> str:
+    """Point every relative ``href``/``src`` of ``page`` (written for a file in repository folder
+    ``source_dir``) at the site copy of its target, relative to the page's own site path.
+    Targets without a site copy are left as they are (:func:`broken_links` reports them)."""
+    page_dir = posixpath.dirname(page_path)
+
+    def rewrite(match: re.Match) -> str:
+        target = html.unescape(match.group(2))
+        if not target or target.startswith("#") or _EXTERNAL.match(target) or target.startswith("data:"):
+            return match.group(0)
+        file_part, hash_sign, anchor = target.partition("#")
+        repo_path = posixpath.normpath(posixpath.join(source_dir, file_part))
+        mapped = site_path(repo_path)
+        if mapped is None:
+            return match.group(0)
+        relative = posixpath.relpath(mapped, page_dir or ".")
+        return f"{match.group(1)}{html.escape(relative + hash_sign + anchor, quote=True)}{match.group(3)}"
+
+    return _HREF.sub(rewrite, page)
+
+
+def _prefix(page_path: str) -> str:
+    """``../`` repeated to climb from a page back to the site root."""
+    return "../" * page_path.count("/")
+
+
+# Pages ------------------------------------------------------------------------------------
+def _exporter(kind: type, template: str, page_path: str):
+    exporter = kind(template_name=template, extra_template_basedirs=[str(TEMPLATES)], extra_template_paths=[str(TEMPLATES)])
+    exporter.mathjax_url = assets.mathjax_url(_prefix(page_path) + "assets/")
+    return exporter
+
+
+def notebook_page(path: Path) -> tuple[str, str]:
+    """``(site path, HTML)`` of a saved notebook, as stored (not re-executed)."""
+    page_path = site_path(f"notebooks/{path.name}")
+    nb = nbformat.read(path, as_version=4)
+    slides = f"slides/{path.stem}.slides.html" if path.name != course.INDEX_FILENAME else ""
+    body, _ = _exporter(HTMLExporter, "bmm-site", page_path).from_notebook_node(
+        nb, resources={"site_prefix": _prefix(page_path), "slides_href": slides})
+    return page_path, rewrite_links(body, "notebooks", page_path)
+
+
+def slides_page(path: Path) -> tuple[str, str]:
+    """``(site path, HTML)`` of a notebook as static reveal.js slides (reveal.js 3 from the site's assets)."""
+    page_path = f"slides/{path.stem}.slides.html"
+    exporter = _exporter(SlidesExporter, "bmm-slides", page_path)
+    exporter.reveal_url_prefix = _prefix(page_path) + "assets/reveal"
+    exporter.reveal_theme = "simple"
+    nb = nbformat.read(path, as_version=4)
+    body, _ = exporter.from_notebook_node(nb, resources={"site_prefix": _prefix(page_path)})
+    # nbconvert's reveal template names reveal.js 4's file layout; the site ships reveal.js 3.
+    for old, new in (("/dist/reveal.css", "/css/reveal.css"), ("/dist/theme/", "/css/theme/")):
+        if old not in body:
+            raise RuntimeError(f"nbconvert's reveal template no longer links {old!r}; update delivery/site.py")
+        body = body.replace(old, new)
+    return page_path, rewrite_links(body, "notebooks", page_path)
+
+
+def _page(title: str, page_path: str, body_html: str) -> str:
+    prefix = _prefix(page_path)
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<title>{html.escape(title)}</title>
+<link rel="stylesheet" href="{prefix}assets/site.css">
+</head>
+<body>
+<nav class="site-bar" aria-label="course">
+  <a href="{prefix}index.html">Course index</a>
+  <a href="{prefix}tutor-guide.html">Tutor guide</a>
+  <a href="{prefix}self-study.html">Self-study</a>
+</nav>
+<main class="page">
+{body_html}
+</main>
+</body>
+</html>
+"""
+
+
+def markdown_page(source: Path, title: str) -> tuple[str, str]:
+    """``(site path, HTML)`` of a Markdown file of the repository (docs, README, data dictionary)."""
+    repo_path = source.relative_to(PROJECT_ROOT).as_posix()
+    page_path = site_path(repo_path)
+    if page_path is None:
+        raise ValueError(f"{repo_path} has no place in the site (see delivery.site.site_path)")
+    body = mistune.create_markdown(plugins=["table", "strikethrough"], escape=False)(source.read_text(encoding="utf-8"))
+    return page_path, rewrite_links(_page(title, page_path, body), posixpath.dirname(repo_path), page_path)
+
+
+def index_page() -> tuple[str, str]:
+    """``(site path, HTML)`` of the landing page: the course map with notebook and slide links."""
+    rows = []
+    for lesson in course.LESSONS:
+        stem = lesson.filename[: -len(".ipynb")]
+        before = ", ".join(f"{n:02d}" for n in lesson.prerequisites) or "none"
+        rows.append(
+            f"<tr><td>{lesson.number:02d}</td><td><a href=\"{stem}.html\">{html.escape(lesson.title)}</a></td>"
+            f"<td>{html.escape(lesson.teaches)}</td><td>{lesson.reading_minutes} + {lesson.exercise_minutes} min</td>"
+            f"<td>{before}</td><td><a href=\"slides/{stem}.slides.html\">slides</a></td></tr>")
+    body = f"""<h1>Bone marrow metastasis of breast cancer: two cases, from presentation to survival</h1>
+<p><strong>For education only.</strong> These pages teach clinical reasoning on two published case reports.
+Nothing here is advice about any patient.</p>
+<p>Start with the <a href="00_index.html">course introduction</a>. Tutors: the <a href="tutor-guide.html">tutor guide</a>.
+Studying alone: the <a href="self-study.html">self-study guide</a>. Where every number comes from:
+the <a href="casedata/README.html">data dictionary</a>.</p>
+<p>This site works offline: figures, stored explorer readings and self-checks need no Python.
+To change the explorers' settings, run the notebooks (<code>make lab</code>) or the live slides (<code>make slides</code>).</p>
+<table>
+<thead><tr><th>#</th><th>notebook</th><th>you will learn to</th><th>time (reading + exercises)</th><th>before this</th><th>projection</th></tr></thead>
+<tbody>
+{chr(10).join(rows)}
+</tbody>
+</table>"""
+    return "index.html", _page("Course index", "index.html", body)
+
+
+# Build and checks ---------------------------------------------------------------------------
+def build(site_dir: Path = SITE_DIR, with_slides: bool = True) -> list[Path]:
+    """Write the whole site into ``site_dir`` (emptied first); return the pages written."""
+    if site_dir.exists():
+        shutil.rmtree(site_dir)
+    (site_dir / "assets").mkdir(parents=True)
+    assets.install_all(site_dir / "assets")
+    for name in ("static-widgets.js", "site.css"):
+        shutil.copy(STATIC / name, site_dir / "assets" / name)
+    shutil.copytree(PROJECT_ROOT / "casedata", site_dir / "casedata", ignore=shutil.ignore_patterns("*.md", "__pycache__"))
+    pages = [index_page()]
+    for path in (course.NOTEBOOK_DIR / course.INDEX_FILENAME, *(course.NOTEBOOK_DIR / lesson.filename for lesson in course.LESSONS)):
+        pages.append(notebook_page(path))
+        if with_slides and path.name != course.INDEX_FILENAME:
+            pages.append(slides_page(path))
+    for stem, title in DOCS.items():
+        pages.append(markdown_page(PROJECT_ROOT / "docs" / f"{stem}.md", title))
+    pages.append(markdown_page(PROJECT_ROOT / "casedata" / "README.md", "Data dictionary"))
+    pages.append(markdown_page(PROJECT_ROOT / "README.md", "About the collection"))
+    written = []
+    for page_path, body in pages:
+        target = site_dir / page_path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(body, encoding="utf-8")
+        written.append(target)
+    return written
+
+
+#: What a browser would fetch by itself from a page or style sheet (links a reader clicks are not fetched).
+_FETCHED = (
+    re.compile(r"<script\b[^>]*\bsrc=\"([^\"]+)\"", re.IGNORECASE),
+    re.compile(r"<link\b[^>]*\bhref=\"([^\"]+)\"", re.IGNORECASE),
+    re.compile(r"<(?:img|iframe|source|video|audio|embed)\b[^>]*\bsrc=\"([^\"]+)\"", re.IGNORECASE),
+    re.compile(r"url\(\s*['\"]?([^)'\"]+)", re.IGNORECASE),
+    re.compile(r"@import\s+['\"]([^'\"]+)", re.IGNORECASE),
+    re.compile(r"\bimport\s+[\w{}\s,*]*\s+from\s+['\"]([^'\"]+)", re.IGNORECASE),
+)
+
+
+def external_references(site_dir: Path = SITE_DIR) -> list[str]:
+    """Every script, style sheet, font or image a page of ``site_dir`` would load from outside the site."""
+    found = []
+    for path in sorted(site_dir.rglob("*")):
+        if path.suffix not in {".html", ".css", ".js"}:
+            continue
+        text = path.read_text(encoding="utf-8", errors="replace")
+        for pattern in _FETCHED:
+            for match in pattern.finditer(text):
+                target = match.group(1).strip()
+                if _NETWORK.match(target):
+                    found.append(f"{path.relative_to(site_dir)}: {target}")
+    return found
+
+
+def broken_links(site_dir: Path = SITE_DIR) -> list[str]:
+    """Relative links and sources of the site's own pages that point at no file of the site.
+
+    Text inside inline scripts is not markup (a self-check's code holds link patterns), and the
+    third-party files under ``assets/`` are not checked."""
+    problems = []
+    for page in sorted(site_dir.rglob("*.html")):
+        if page.relative_to(site_dir).parts[0] == "assets":
+            continue
+        markup = _SCRIPT_BODY.sub(r"\1\2", page.read_text(encoding="utf-8"))
+        for match in _HREF.finditer(markup):
+            target = html.unescape(match.group(2)).partition("#")[0].partition("?")[0]
+            if not target or _EXTERNAL.match(target):
+                continue
+            if not (page.parent / target).resolve().is_file():
+                problems.append(f"{page.relative_to(site_dir)}: {match.group(2)}")
+    return problems
+
+
+def main(argv: list[str]) -> int:
+    site_dir = Path(argv[0]) if argv else SITE_DIR
+    pages = build(site_dir)
+    problems = [f"fetched from outside the site: {x}" for x in external_references(site_dir)]
+    problems += [f"broken link: {x}" for x in broken_links(site_dir)]
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if problems:
+        return 1
+    print(f"wrote {len(pages)} pages to {site_dir}; open {site_dir / 'index.html'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,228 @@
+"""The offline site (delivery.site): its checks, and the built site in a real browser with the network cut.
+
+The browser part builds the site into a temporary folder, serves it from a loopback HTTP
+server and opens every page in Debian's Chromium with every request that does not go to
+127.0.0.1 aborted and recorded. It checks that figures load, stored widgets and self-checks
+render, MathJax typesets, the slides start, and that nothing was requested from elsewhere.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlparse
+
+import nbformat
+import pytest
+import servers
+
+from delivery import site
+from utils import course
+
+PAGES = [course.INDEX_FILENAME.replace(".ipynb", ".html"), *(lesson.filename.replace(".ipynb", ".html") for lesson in course.LESSONS)]
+SLIDES = [f"slides/{lesson.filename.replace('.ipynb', '.slides.html')}" for lesson in course.LESSONS]
+OTHER = ["index.html", "tutor-guide.html", "self-study.html", "casedata/README.html", "README.html"]
+
+
+# Checks on synthetic pages -------------------------------------------------------------------
+@pytest.mark.parametrize(("repo_path", "expected"), [
+    ("notebooks/03_treatment_lines.ipynb", "03_treatment_lines.html"),
+    ("docs/tutor-guide.md", "tutor-guide.html"),
+    ("casedata/README.md", "casedata/README.html"),
+    ("casedata/labs.csv", "casedata/labs.csv"),
+    ("README.md", "README.html"),
+    ("utils/casedata.py", None),
+    ("notebooks/selfcheck/01_presentation.json", None),
+])
+def test_site_path_maps_repository_files(repo_path, expected):
+    assert site.site_path(repo_path) == expected
+
+
+def test_links_are_rewritten_relative_to_each_page():
+    page = ('<a href="03_treatment_lines.ipynb#Stop-and-think">x</a> <a href="../docs/self-study.md">y</a> '
+            '<a href="https://doi.org/10.1/x">z</a> <a href="#top">t</a> <a href="../utils/x.py">u</a>')
+    rewritten = site.rewrite_links(page, "notebooks", "slides/01_presentation.slides.html")
+    assert 'href="../03_treatment_lines.html#Stop-and-think"' in rewritten
+    assert 'href="../self-study.html"' in rewritten
+    assert 'href="https://doi.org/10.1/x"' in rewritten and 'href="#top"' in rewritten
+    assert 'href="../utils/x.py"' in rewritten  # no site copy: left alone, for broken_links to report
+
+
+def test_external_references_finds_what_a_browser_would_fetch(tmp_path):
+    (tmp_path / "a.html").write_text(
+        '<script src="https://cdn.jsdelivr.net/npm/x.js"></script><link rel="stylesheet" href="//unpkg.com/y.css">'
+        '<script src="assets/local.js"></script><a href="https://doi.org/10.1/x">a link is not fetched</a>'
+        '<img src="data:image/png;base64,AAAA">', encoding="utf-8")
+    (tmp_path / "b.css").write_text("@import url(https://fonts.googleapis.com/css?family=Lato);\n"
+                                    "@font-face { src: url(fonts/local.woff); }", encoding="utf-8")
+    (tmp_path / "c.js").write_text("import mermaid from 'https://cdn.jsdelivr.net/npm/mermaid.esm.min.mjs';", encoding="utf-8")
+    found = site.external_references(tmp_path)
+    assert found == ["a.html: https://cdn.jsdelivr.net/npm/x.js", "a.html: //unpkg.com/y.css",
+                     "b.css: https://fonts.googleapis.com/css?family=Lato",
+                     "c.js: https://cdn.jsdelivr.net/npm/mermaid.esm.min.mjs"]
+
+
+def test_broken_links_names_page_and_target_and_ignores_script_text(tmp_path):
+    (tmp_path / "there.html").write_text("ok", encoding="utf-8")
+    (tmp_path / "page.html").write_text(
+        '<a href="there.html#x">fine</a> <a href="missing.html">broken</a> <img src="img/none.png">'
+        '<script>var s = \'<a href="http$1">\' + \'<a href="$2">\';</script>', encoding="utf-8")
+    assert site.broken_links(tmp_path) == ["page.html: missing.html", "page.html: img/none.png"]
+
+
+# The built site --------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("site") / "site"
+    site.build(folder)
+    return folder
+
+
+def test_site_has_every_page_and_nothing_from_outside(built: Path):
+    for page in PAGES + SLIDES + OTHER:
+        assert (built / page).is_file(), page
+    assert site.external_references(built) == []
+    assert site.broken_links(built) == []
+    for asset in ("assets/reveal/js/reveal.js", "assets/reveal/css/reveal.css", "assets/mathjax/MathJax.js",
+                  "assets/static-widgets.js", "assets/site.css"):
+        assert (built / asset).is_file(), asset
+
+
+def test_pages_link_to_each_other_as_html(built: Path):
+    index = (built / "03_treatment_lines.html").read_text(encoding="utf-8")
+    assert 'href="04_lab_recovery.html"' in index and 'href="00_index.html"' in index
+    assert ".ipynb\"" not in index.replace('href="https://', "")
+    guide = (built / "tutor-guide.html").read_text(encoding="utf-8")
+    assert 'href="06_alternative_timelines.html"' in guide
+
+
+def test_widget_state_is_embedded_for_notebooks_with_widgets(built: Path):
+    for lesson in course.LESSONS:
+        nb = nbformat.read(course.NOTEBOOK_DIR / lesson.filename, as_version=4)
+        views = sum("application/vnd.jupyter.widget-view+json" in output.get("data", {})
+                    for cell in nb.cells if cell.cell_type == "code" for output in cell.outputs)
+        page = (built / lesson.filename.replace(".ipynb", ".html")).read_text(encoding="utf-8")
+        assert page.count('type="application/vnd.jupyter.widget-view+json"') == views
+        assert ('type="application/vnd.jupyter.widget-state+json"' in page) == bool(views)
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:  # keep the test output clean
+        pass
+
+
+@pytest.fixture(scope="module")
+def served(built: Path) -> Iterator[str]:
+    """The built site on a loopback HTTP server; yields its base URL."""
+    server = http.server.ThreadingHTTPServer((servers.LOOPBACK, 0), functools.partial(_QuietHandler, directory=str(built)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://{servers.LOOPBACK}:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="module")
+def offline_page(chromium_path: str, served: str):
+    """A Chromium page whose requests outside 127.0.0.1 are aborted; yields (page, external requests, page errors)."""
+    external: list[str] = []
+    errors: list[str] = []
+
+    def only_loopback(route) -> None:
+        if urlparse(route.request.url).hostname == servers.LOOPBACK:
+            route.continue_()
+        else:
+            external.append(route.request.url)
+            route.abort()
+
+    with servers.chromium(chromium_path) as browser:
+        page = browser.new_page(viewport={"width": 1366, "height": 900})
+        page.route("**/*", only_loopback)
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.on("requestfailed", lambda request: _failed(request, errors))
+        yield page, external, errors
+
+
+def _failed(request, errors: list[str]) -> None:
+    """Record a failed request, except MathJax 2's "about:blank" font probe (nothing is fetched) and
+    loads cut short because the test moved to the next page (net::ERR_ABORTED)."""
+    if request.url.startswith("about:") or "ERR_ABORTED" in (request.failure or ""):
+        return
+    errors.append(f"request failed: {request.url} ({request.failure})")
+
+
+def fresh(offline_page):
+    """The shared page, with the lists of external requests and errors emptied for this test."""
+    page, external, errors = offline_page
+    external.clear()
+    errors.clear()
+    return page, external, errors
+
+
+def _open(page, served: str, path: str) -> dict:
+    page.goto(served + path, wait_until="load")
+    page.wait_for_function("() => !document.querySelector('script[type=\"application/vnd.jupyter.widget-view+json\"]')"
+                           " || document.body.dataset.staticWidgets !== undefined", timeout=15_000)
+    return page.evaluate("""() => ({
+        images: document.images.length,
+        unloaded: Array.from(document.images).filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.alt || i.src.slice(0, 40)),
+        views: document.querySelectorAll('script[type="application/vnd.jupyter.widget-view+json"]').length,
+        widgets: document.querySelectorAll('.static-widget').length,
+        widgetImages: document.querySelectorAll('.static-widget img').length,
+        widgetText: Array.from(document.querySelectorAll('.static-widget .sw-html')).map(e => e.textContent).join('').length,
+        disabledControls: document.querySelectorAll('.static-widget select:disabled, .static-widget input:disabled').length,
+        quizzes: document.querySelectorAll('.Quiz').length,
+    })""")
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_notebook_pages_render_offline(offline_page, served: str, path: str):
+    page, external, errors = fresh(offline_page)
+    shown = _open(page, served, path)
+    assert shown["images"] >= 1 and shown["unloaded"] == [], shown
+    assert shown["widgets"] == shown["views"], shown
+    if shown["views"]:
+        assert shown["disabledControls"] >= 1, shown  # the stored settings, greyed out
+        assert shown["widgetImages"] >= 1 or shown["widgetText"] > 100, shown  # and the stored reading
+    if path != PAGES[0]:
+        assert shown["quizzes"] >= 3, shown
+        quiz = page.locator(".Quiz").first
+        quiz.locator(".MCButton").first.click()
+        assert page.locator(".Quiz").first.locator("[class*=Feedback]").first.inner_text().strip(), "a self-check answer gives feedback"
+    assert external == [], f"requests left the machine: {external}"
+    assert errors == [], errors
+
+
+def test_mathjax_typesets_offline(offline_page, served: str):
+    page, external, errors = fresh(offline_page)
+    page.goto(served + PAGES[5], wait_until="load")  # 05 survival holds the formula of the constant-hazard model
+    page.wait_for_function("() => window.MathJax && MathJax.Hub && MathJax.Hub.queue.pending === 0 && "
+                           "document.querySelectorAll('.MathJax, .MathJax_CHTML, .MathJax_SVG').length > 0", timeout=30_000)
+    assert external == [] and errors == []
+
+
+@pytest.mark.parametrize("path", [SLIDES[0], SLIDES[-1]])
+def test_static_slides_start_and_move_offline(offline_page, served: str, path: str):
+    page, external, errors = fresh(offline_page)
+    page.goto(served + path, wait_until="load")
+    page.wait_for_function("() => window.Reveal && Reveal.isReady()", timeout=15_000)
+    total = page.evaluate("() => Reveal.getTotalSlides()")
+    assert total > 1, "the notebook's slide metadata should give more than one slide"
+    page.evaluate("() => { window.slideBefore = JSON.stringify(Reveal.getIndices()); }")
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("() => JSON.stringify(Reveal.getIndices()) !== window.slideBefore", timeout=5_000)
+    assert external == [] and errors == []
+
+
+@pytest.mark.parametrize("path", OTHER)
+def test_guide_pages_render_offline(offline_page, served: str, path: str):
+    page, external, errors = fresh(offline_page)
+    page.goto(served + path, wait_until="load")
+    assert page.locator("nav.site-bar a").count() == 3
+    assert page.locator("main h1, main h2").count() >= 1
+    assert external == [] and errors == []
