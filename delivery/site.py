@@ -92,6 +92,23 @@ def _prefix(page_path: str) -> str:
 
 
 # Pages ------------------------------------------------------------------------------------
+def plain_text(markdown: str) -> str:
+    """The words of a Markdown paragraph, without emphasis, code marks or link targets."""
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", markdown)
+    return re.sub(r"\s+", " ", re.sub(r"[*_`]", "", text)).strip()
+
+
+def with_captions(nb):
+    """A copy of ``nb`` whose figure cells carry their caption (first paragraph of the Markdown
+    cell below) as ``figure_caption`` metadata, which the templates use as the image's alt text."""
+    nb = nbformat.from_dict(nb)
+    for cell, below in zip(nb.cells, nb.cells[1:]):
+        if cell.cell_type == "code" and below.cell_type == "markdown" and \
+                any("image/png" in output.get("data", {}) for output in cell.get("outputs", [])):
+            cell.metadata["figure_caption"] = plain_text(below.source.split("\n\n")[0])
+    return nb
+
+
 def _exporter(kind: type, template: str, page_path: str):
     exporter = kind(template_name=template, extra_template_basedirs=[str(TEMPLATES)], extra_template_paths=[str(TEMPLATES)])
     exporter.mathjax_url = assets.mathjax_url(_prefix(page_path) + "assets/")
@@ -101,7 +118,7 @@ def _exporter(kind: type, template: str, page_path: str):
 def notebook_page(path: Path) -> tuple[str, str]:
     """``(site path, HTML)`` of a saved notebook, as stored (not re-executed)."""
     page_path = site_path(f"notebooks/{path.name}")
-    nb = nbformat.read(path, as_version=4)
+    nb = with_captions(nbformat.read(path, as_version=4))
     slides = f"slides/{path.stem}.slides.html" if path.name != course.INDEX_FILENAME else ""
     body, _ = _exporter(HTMLExporter, "bmm-site", page_path).from_notebook_node(
         nb, resources={"site_prefix": _prefix(page_path), "slides_href": slides})
@@ -114,7 +131,7 @@ def slides_page(path: Path) -> tuple[str, str]:
     exporter = _exporter(SlidesExporter, "bmm-slides", page_path)
     exporter.reveal_url_prefix = _prefix(page_path) + "assets/reveal"
     exporter.reveal_theme = "simple"
-    nb = nbformat.read(path, as_version=4)
+    nb = with_captions(nbformat.read(path, as_version=4))
     body, _ = exporter.from_notebook_node(nb, resources={"site_prefix": _prefix(page_path)})
     # nbconvert's reveal template names reveal.js 4's file layout; the site ships reveal.js 3.
     for old, new in (("/dist/reveal.css", "/css/reveal.css"), ("/dist/theme/", "/css/theme/")):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import re
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -97,6 +98,19 @@ def test_pages_link_to_each_other_as_html(built: Path):
     assert ".ipynb\"" not in index.replace('href="https://', "")
     guide = (built / "tutor-guide.html").read_text(encoding="utf-8")
     assert 'href="06_alternative_timelines.html"' in guide
+
+
+def test_every_stored_figure_has_its_caption_as_alternative_text(built: Path):
+    for path in PAGES:
+        page = (built / path).read_text(encoding="utf-8")
+        figures = [tag for tag in re.findall(r"<img\b[^>]*>", page) if 'src="data:image/png' in tag]
+        assert figures, path
+        for tag in figures:
+            assert re.search(r"""alt=(["'])(Figure|What to see).{40,}?\1""", tag), f"{path}: {tag[:80]}..."
+
+
+def test_plain_text_drops_markdown_marks():
+    assert site.plain_text("*Figure: the `labs.csv` [table](x.csv)\n of **both** cases.*") == "Figure: the labs.csv table of both cases."
 
 
 def test_widget_state_is_embedded_for_notebooks_with_widgets(built: Path):
