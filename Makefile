@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed
 # JupyterLab refuses to run as root unless told; only add the flag when we are root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: setup lab test notebooks navigation site bench lock clean
+.PHONY: setup lab test notebooks navigation slides site bench lock clean
 
 setup: $(STAMP)
 
@@ -41,6 +41,16 @@ notebooks: setup
 # Rewrite the previous / index / next links of every notebook from the course map (utils/course.py).
 navigation: setup
 	$(PY) -m delivery.navigation
+
+# Live seminar slides of one notebook: reveal.js in Voila with working widgets, on 127.0.0.1 with a
+# random token (the terminal prints the link). Nothing is fetched from the network once build/wheels
+# holds the pinned reveal.js wheel (the first run downloads it from PyPI). Ctrl+C stops it.
+#   make slides                                          notebook 06
+#   make slides NB=notebooks/02_ihc_interpretation.ipynb PORT=8866
+NB ?= notebooks/06_alternative_timelines.ipynb
+PORT ?=
+slides: setup
+	$(PY) -m delivery.slides serve $(NB) $(if $(PORT),--port $(PORT))
 
 # The offline self-study site in site/: every notebook as static HTML with its widgets and
 # self-checks, static slides, the guides; scripts and styles from PyPI wheels, no CDN.

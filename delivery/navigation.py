@@ -93,7 +93,7 @@ def _navigation_cells(nb) -> list[int]:
 
 
 def _nav_cell(source: str, place: str):
-    cell = nbformat.v4.new_markdown_cell(source, metadata={"tags": [TAG]})
+    cell = nbformat.v4.new_markdown_cell(source, metadata={"tags": [TAG], "slideshow": {"slide_type": "skip"}})
     cell["id"] = f"{TAG}-{place}"  # a fixed id: rewriting the cell does not churn the notebook file
     return cell
 

@@ -30,7 +30,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -233,8 +233,11 @@ def _stop(process: subprocess.Popen, timeout: float = SHUTDOWN_TIMEOUT_S) -> Non
 
 @contextmanager
 def _server(command: list[str], root_dir: Path, status_url: str, token: str | None, timeout: float,
-            name: str, expected: int = 200) -> Iterator[tuple[Path, Path]]:
-    """Start ``command`` in ``root_dir`` with isolated Jupyter state; wait until ``status_url`` answers ``expected``."""
+            name: str, expected: int = 200, extra_env: Mapping[str, str] | None = None) -> Iterator[tuple[Path, Path]]:
+    """Start ``command`` in ``root_dir`` with isolated Jupyter state; wait until ``status_url`` answers ``expected``.
+
+    ``extra_env`` is added to (and overrides) the isolated environment, e.g. ``JUPYTER_PATH``.
+    """
     with tempfile.TemporaryDirectory(prefix=f"{name}-test-") as tmp:
         state = Path(tmp)
         log_file = state / f"{name}.log"
@@ -242,7 +245,7 @@ def _server(command: list[str], root_dir: Path, status_url: str, token: str | No
             process = subprocess.Popen(
                 command,
                 cwd=root_dir,
-                env=_isolated_env(state),
+                env={**_isolated_env(state), **(extra_env or {})},
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -286,22 +289,28 @@ class VoilaServer:
         return _tail(self.log_file)
 
 
-def voila_command(notebook: Path, port: int, token: str) -> list[str]:
-    """Command line of Voila serving ``notebook`` on ``127.0.0.1:port``, token required."""
+def voila_command(notebook: Path, port: int, token: str, extra_args: Sequence[str] = ()) -> list[str]:
+    """Command line of Voila serving ``notebook`` on ``127.0.0.1:port``, token required; ``extra_args`` appended."""
     if not token:
         raise ValueError("an empty token would turn authentication off")
     return [sys.executable, "-m", "voila", str(notebook), "--no-browser", f"--port={port}",
-            f"--Voila.ip={LOOPBACK}", f"--token={token}"]
+            f"--Voila.ip={LOOPBACK}", f"--token={token}", *extra_args]
 
 
 @contextmanager
-def voila(notebook: Path, timeout: float = STARTUP_TIMEOUT_S) -> Iterator[VoilaServer]:
-    """Run Voila on one notebook (served from its own folder) for the duration of the ``with`` block."""
+def voila(notebook: Path, timeout: float = STARTUP_TIMEOUT_S, extra_args: Sequence[str] = (),
+          env: Mapping[str, str] | None = None) -> Iterator[VoilaServer]:
+    """Run Voila on one notebook (served from its own folder) for the duration of the ``with`` block.
+
+    ``extra_args`` go at the end of Voila's command line (e.g. ``--template=...``); ``env`` is
+    added to its isolated environment (e.g. ``{"JUPYTER_PATH": ...}`` to find that template).
+    """
     notebook = Path(notebook).resolve()
     port, token = free_port(), secrets.token_hex(16)
     base_url = f"http://{LOOPBACK}:{port}/"
     # Up means: the page answers, and without the token it redirects to the login page (no kernel is started).
-    with _server(voila_command(notebook, port, token), notebook.parent, base_url, None, timeout, "voila", expected=302) as (_, log_file):
+    with _server(voila_command(notebook, port, token, extra_args), notebook.parent, base_url, None, timeout, "voila",
+                 expected=302, extra_env=env) as (_, log_file):
         yield VoilaServer(base_url=base_url, token=token, log_file=log_file)
 
 

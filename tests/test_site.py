@@ -227,6 +227,8 @@ def test_static_slides_start_and_move_offline(offline_page, served: str, path: s
     page.wait_for_function("() => window.Reveal && Reveal.isReady()", timeout=15_000)
     total = page.evaluate("() => Reveal.getTotalSlides()")
     assert total > 1, "the notebook's slide metadata should give more than one slide"
+    # laid out for the window, not shrunk to reveal.js's minimum scale (a container without height)
+    assert page.evaluate("() => Reveal.getScale()") >= 0.5
     page.evaluate("() => { window.slideBefore = JSON.stringify(Reveal.getIndices()); }")
     page.keyboard.press("ArrowRight")
     page.wait_for_function("() => JSON.stringify(Reveal.getIndices()) !== window.slideBefore", timeout=5_000)
