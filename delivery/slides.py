@@ -54,6 +54,7 @@ from pathlib import Path
 import nbformat
 
 from delivery import BUILD_DIR, PROJECT_ROOT, assets
+from delivery.navigation import course_notebooks
 
 SLIDE, SUBSLIDE, FRAGMENT, CONTINUE, SKIP = "slide", "subslide", "fragment", "-", "skip"
 SKIPPED_TAG = "navigation"
@@ -66,7 +67,6 @@ TEMPLATE_NAME = "bmm-reveal"
 TEMPLATE_SOURCE: Path = PROJECT_ROOT / "delivery" / "voila_reveal"
 #: The folder put on ``JUPYTER_PATH``; Voila finds the template in ``voila/templates/<name>/`` below it.
 SLIDES_DIR: Path = BUILD_DIR / "slides"
-NOTEBOOKS: Path = PROJECT_ROOT / "notebooks"
 LOOPBACK = "127.0.0.1"
 
 _HEADING = re.compile(r"^(#{1,6})\s")
@@ -210,11 +210,6 @@ def read_notebook(path: Path) -> nbformat.NotebookNode:
         return nbformat.read(path, as_version=nbformat.NO_CONVERT)
     except (OSError, ValueError, nbformat.reader.NotJSONError) as error:
         raise SlideError(f"{path}: not a readable notebook ({error})") from error
-
-
-def course_notebooks(folder: Path = NOTEBOOKS) -> list[Path]:
-    """The notebooks of the course (``NN_*.ipynb``), in order."""
-    return sorted(folder.glob("[0-9][0-9]_*.ipynb"))
 
 
 # The offline template ---------------------------------------------------------------------
