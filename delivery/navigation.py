@@ -24,11 +24,13 @@ import nbformat
 from utils import course
 
 TAG = "navigation"
-DOCS_LINKS = "[tutor guide](../docs/tutor-guide.md) · [self-study guide](../docs/self-study.md)"
+TUTOR_GUIDE = "[tutor guide](../docs/tutor-guide.md)"
+SELF_STUDY = "[self-study guide](../docs/self-study.md)"
 
 #: Markdown links ``[text](target)`` and HTML ``href="target"``.
 _LINK = re.compile(r"\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)|href=\"([^\"]+)\"")
-_EXTERNAL = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|//)", re.IGNORECASE)
+#: A link with a scheme (https:, mailto:, data: ...) or protocol-relative: not a file of the project.
+EXTERNAL = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|//)", re.IGNORECASE)
 
 
 def _link(lesson: course.Lesson) -> str:
@@ -49,7 +51,7 @@ def top_markdown(number: int) -> str:
     """The navigation line under the title of notebook ``number`` (0 is the index)."""
     if number == 0:
         first = course.LESSONS[0]
-        return f"*Time: {course.INDEX_MINUTES} min · Prerequisites: none · Start: {_link(first)} · {DOCS_LINKS}*"
+        return f"*Time: {course.INDEX_MINUTES} min · Prerequisites: none · Start: {_link(first)} · {TUTOR_GUIDE} · {SELF_STUDY}*"
     lesson = next(item for item in course.LESSONS if item.number == number)
     previous, following = _neighbours(number)
     by_number = {item.number: item for item in course.LESSONS}
@@ -67,7 +69,7 @@ def top_markdown(number: int) -> str:
 def bottom_markdown(number: int) -> str:
     """The closing navigation line of notebook ``number``."""
     if number == 0:
-        return f"**Start with {_link(course.LESSONS[0])}.** Tutors: {DOCS_LINKS.split(' · ')[0]}; alone: {DOCS_LINKS.split(' · ')[1]}."
+        return f"**Start with {_link(course.LESSONS[0])}.** Tutors: {TUTOR_GUIDE}; alone: {SELF_STUDY}."
     previous, following = _neighbours(number)
     parts = []
     if following:
@@ -168,7 +170,7 @@ def links(text: str) -> list[str]:
 
 def link_problem(target: str, base: Path) -> str | None:
     """Why the relative link ``target`` from folder ``base`` is broken, or None if it works (external links are not checked)."""
-    if _EXTERNAL.match(target) or target.startswith("#"):
+    if EXTERNAL.match(target) or target.startswith("#"):
         return None
     file_part, _, anchor = target.partition("#")
     path = (base / file_part).resolve()

@@ -35,6 +35,7 @@ import nbformat
 from nbconvert import HTMLExporter, SlidesExporter
 
 from delivery import PROJECT_ROOT, assets
+from delivery.navigation import EXTERNAL
 from utils import course
 
 TEMPLATES = PROJECT_ROOT / "delivery" / "templates"
@@ -43,7 +44,6 @@ DOCS = {"tutor-guide": "Tutor guide", "self-study": "Self-study guide"}
 SITE_DIR = PROJECT_ROOT / "site"
 
 _HREF = re.compile(r'(\s(?:href|src)=")([^"]*)(")')
-_EXTERNAL = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|//)", re.IGNORECASE)  # any scheme: not a file of the site
 _NETWORK = re.compile(r"^(?:https?:|ftp:|wss?:|//)", re.IGNORECASE)  # fetched over the network
 _SCRIPT_BODY = re.compile(r"(<script\b[^>]*>).*?(</script>)", re.IGNORECASE | re.DOTALL)
 
@@ -73,7 +73,7 @@ def rewrite_links(page: str, source_dir: str, page_path: str) -> str:
 
     def rewrite(match: re.Match) -> str:
         target = html.unescape(match.group(2))
-        if not target or target.startswith("#") or _EXTERNAL.match(target) or target.startswith("data:"):
+        if not target or target.startswith("#") or EXTERNAL.match(target):
             return match.group(0)
         file_part, hash_sign, anchor = target.partition("#")
         repo_path = posixpath.normpath(posixpath.join(source_dir, file_part))
@@ -268,7 +268,7 @@ def broken_links(site_dir: Path = SITE_DIR) -> list[str]:
         markup = _SCRIPT_BODY.sub(r"\1\2", page.read_text(encoding="utf-8"))
         for match in _HREF.finditer(markup):
             target = html.unescape(match.group(2)).partition("#")[0].partition("?")[0]
-            if not target or _EXTERNAL.match(target):
+            if not target or EXTERNAL.match(target):
                 continue
             if not (page.parent / target).resolve().is_file():
                 problems.append(f"{page.relative_to(site_dir)}: {match.group(2)}")

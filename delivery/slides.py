@@ -55,6 +55,7 @@ import nbformat
 
 from delivery import BUILD_DIR, PROJECT_ROOT, assets
 from delivery.navigation import course_notebooks
+from delivery.processes import LOOPBACK, free_port, stop_process_group
 
 SLIDE, SUBSLIDE, FRAGMENT, CONTINUE, SKIP = "slide", "subslide", "fragment", "-", "skip"
 SKIPPED_TAG = "navigation"
@@ -67,7 +68,6 @@ TEMPLATE_NAME = "bmm-reveal"
 TEMPLATE_SOURCE: Path = PROJECT_ROOT / "delivery" / "voila_reveal"
 #: The folder put on ``JUPYTER_PATH``; Voila finds the template in ``voila/templates/<name>/`` below it.
 SLIDES_DIR: Path = BUILD_DIR / "slides"
-LOOPBACK = "127.0.0.1"
 
 _HEADING = re.compile(r"^(#{1,6})\s")
 _ANSWER = re.compile(r"^(?:>\s*)*<details\b", re.IGNORECASE)
@@ -249,13 +249,6 @@ def prepare_template(root: Path = SLIDES_DIR) -> Path:
 
 
 # The server ---------------------------------------------------------------------------------
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that is free right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((LOOPBACK, 0))
-        return sock.getsockname()[1]
-
-
 def voila_arguments() -> list[str]:
     """What the slides add to a Voila command line: the offline reveal.js template."""
     return [f"--template={TEMPLATE_NAME}"]
@@ -288,20 +281,6 @@ def _wait_for_port(port: int, process: subprocess.Popen, timeout: float = 60.0) 
     return False
 
 
-def _stop(process: subprocess.Popen) -> int:
-    """SIGTERM Voila's process group (it shuts its kernels down), SIGKILL if it lingers; its exit code."""
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        try:
-            os.killpg(process.pid, sig)
-        except ProcessLookupError:
-            break
-        try:
-            return process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            continue
-    return process.wait()
-
-
 def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt(signal.Signals(signum).name)
 
@@ -326,13 +305,13 @@ def serve(notebook: Path, port: int | None = None) -> int:
     try:
         if not _wait_for_port(port, process):
             print(f"error: Voila did not start on {LOOPBACK}:{port} (see its messages above)", file=sys.stderr)
-            _stop(process)
+            stop_process_group(process)
             return 1
         print(f"\nSlides of {notebook.name} (Voila + reveal.js, nothing fetched from the network).\n"
               f"Open: http://{LOOPBACK}:{port}/?token={token}\nStop with Ctrl-C.\n", flush=True)
         return process.wait()
     except KeyboardInterrupt:
-        return _stop(process)
+        return stop_process_group(process)
 
 
 # Command line ---------------------------------------------------------------------------

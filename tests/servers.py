@@ -23,8 +23,6 @@ import http.cookiejar
 import json
 import os
 import secrets
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -40,7 +38,8 @@ import requests
 from playwright.sync_api import Browser, ElementHandle, Locator, Page, sync_playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-LOOPBACK = "127.0.0.1"
+from delivery.processes import LOOPBACK, free_port, stop_process_group
+
 STARTUP_TIMEOUT_S = 60.0
 SHUTDOWN_TIMEOUT_S = 10.0
 LOG_TAIL_CHARS = 4000
@@ -78,13 +77,6 @@ DIALOG = ".jp-Dialog"
 
 
 # Server -------------------------------------------------------------------------
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that is free right now (the OS picks it)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((LOOPBACK, 0))
-        return sock.getsockname()[1]
-
-
 @dataclass(frozen=True)
 class LabServer:
     """A running JupyterLab: where it is, how to authenticate, what it serves."""
@@ -215,22 +207,6 @@ def _wait_until_up(status_url: str, token: str | None, process: subprocess.Popen
     raise TimeoutError(f"server did not answer {status_url} within {timeout:.0f} s; log:\n{_tail(log_file)}")
 
 
-def _stop(process: subprocess.Popen, timeout: float = SHUTDOWN_TIMEOUT_S) -> None:
-    """SIGTERM the server's process group (it shuts its kernels down), SIGKILL if it lingers."""
-    if process.poll() is not None:
-        return
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        try:
-            os.killpg(process.pid, sig)
-        except ProcessLookupError:
-            return
-        try:
-            process.wait(timeout=timeout)
-            return
-        except subprocess.TimeoutExpired:
-            continue
-
-
 @contextmanager
 def _server(command: list[str], root_dir: Path, status_url: str, token: str | None, timeout: float,
             name: str, expected: int = 200, extra_env: Mapping[str, str] | None = None) -> Iterator[tuple[Path, Path]]:
@@ -255,7 +231,7 @@ def _server(command: list[str], root_dir: Path, status_url: str, token: str | No
             _wait_until_up(status_url, token, process, log_file, timeout, expected)
             yield state, log_file
         finally:
-            _stop(process)
+            stop_process_group(process, SHUTDOWN_TIMEOUT_S)
 
 
 @contextmanager

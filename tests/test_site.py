@@ -159,6 +159,7 @@ def offline_page(chromium_path: str, served: str):
         page.route("**/*", only_loopback)
         page.on("pageerror", lambda error: errors.append(str(error)))
         page.on("requestfailed", lambda request: _failed(request, errors))
+        page.on("response", lambda response: errors.append(f"HTTP {response.status}: {response.url}") if response.status >= 400 else None)
         yield page, external, errors
 
 

@@ -46,8 +46,7 @@
     var row = el("div", "sw-row");
     if (state.description) {
       var label = el("label", "sw-description");
-      label.innerHTML = state.description_allow_html ? state.description : "";
-      if (!state.description_allow_html) { label.textContent = state.description; }
+      if (state.description_allow_html) { label.innerHTML = state.description; } else { label.textContent = state.description; }
       row.appendChild(label);
     }
     control.disabled = true;
