@@ -83,9 +83,9 @@ def test_a_broken_link_names_notebook_cell_and_target(course_copy):
 
 
 def test_a_notebook_outside_the_course_map_is_reported(course_copy):
-    shutil.copy(course_copy / course.LESSONS[0].filename, course_copy / "07_extra.ipynb")
+    shutil.copy(course_copy / course.LESSONS[0].filename, course_copy / "08_extra.ipynb")
     problems = navigation.stale_navigation(course_copy)
-    assert [p.path.name for p in problems] == ["07_extra.ipynb"]
+    assert [p.path.name for p in problems] == ["08_extra.ipynb"]
 
 
 def test_links_are_found_in_markdown_and_html():

@@ -177,7 +177,7 @@ def test_every_explorer_of_the_course_is_on_a_screen_it_opens(course: dict) -> N
                 explorers += 1
                 opened = kinds[i] == "subslide" or kinds[i - 1] in ("slide", "subslide")
                 assert opened and kinds[i] != "skip", f"{name} cell {i}: {kinds[i - 1]!r}, {kinds[i]!r}"
-    assert explorers >= 3  # notebook 06 alone has three
+    assert explorers >= 3  # notebook 07 alone has three
 
 
 def test_the_self_check_and_references_stay_in_the_slides(course: dict) -> None:
@@ -254,8 +254,8 @@ def test_voila_command_binds_loopback_and_never_runs_without_a_token() -> None:
 
 # Command line -------------------------------------------------------------------------------
 def test_check_and_apply_commands_on_a_copy(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
-    copy = tmp_path / "06.ipynb"
-    shutil.copy(PROJECT_ROOT / "notebooks" / "06_alternative_timelines.ipynb", copy)
+    copy = tmp_path / "07.ipynb"
+    shutil.copy(PROJECT_ROOT / "notebooks" / "07_alternative_timelines.ipynb", copy)
     nb = nbformat.read(copy, as_version=4)
     for cell in nb.cells:
         cell.metadata.pop("slideshow", None)

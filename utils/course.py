@@ -49,10 +49,12 @@ LESSONS: tuple[Lesson, ...] = (
            "swimmer charts, dosing in marrow failure, the anthracycline question", 35, 20, (1, 2)),
     Lesson(4, "lab_recovery", "Lab recovery curves: how the marrow answered",
            "blood counts and tumour markers over time, read honestly from sparse data", 30, 15, (3,)),
-    Lesson(5, "survival", "Survival: how do these patients compare with published series?",
-           "medians, censoring, time origin, Kaplan-Meier with lifelines, constant-hazard models", 40, 20, (1, 3)),
-    Lesson(6, "alternative_timelines", "Alternative timelines: what if?",
-           "widgets to change the time origin, the treatment timeline and the reference cohort", 30, 25, (3, 5)),
+    Lesson(5, "survival_methods", "Survival methods: censoring, Kaplan-Meier and the clock",
+           "censoring, Kaplan-Meier and the log-rank test with lifelines, time origins and immortal time", 20, 10, (1,)),
+    Lesson(6, "survival_comparison", "Survival against published series: where do these patients sit?",
+           "medians and their intervals, single case reports, constant-hazard models, prognostic factors", 25, 10, (3, 5)),
+    Lesson(7, "alternative_timelines", "Alternative timelines: what if?",
+           "widgets to change the time origin, the treatment timeline and the reference cohort", 30, 25, (3, 5, 6)),
 )
 
 
