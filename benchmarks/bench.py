@@ -162,7 +162,7 @@ def floor_notebook(folder: Path) -> Path:
     return path
 
 
-def bench_notebooks(repeats: int = 3) -> tuple[dict, dict]:
+def bench_notebooks(repeats: int = 5) -> tuple[dict, dict]:
     """Each notebook (and the floor) run ``repeats`` times; the fastest run is kept (least disturbed)."""
     with tempfile.TemporaryDirectory() as tmp:
         floor_path = floor_notebook(Path(tmp))
