@@ -43,7 +43,9 @@ from nbclient import NotebookClient
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK_DIR = ROOT / "notebooks"
 OUT = ROOT / "build" / "bench.json"
-sys.path.insert(0, str(ROOT / "tests"))  # the browser helpers shared with the browser tests
+# The browser helpers shared with the browser tests (tests/servers.py), and the project root for
+# the delivery package they use; pytest gets the same two entries from pyproject.toml.
+sys.path[:0] = [str(ROOT / "tests"), str(ROOT)]
 
 TARGETS = {"callback_p95_ms": 100.0, "browser_ms": 300.0, "notebook_vs_floor": 1.5, "notebook_peak_mb": 250.0}
 FLOOR_SOURCE = """import pandas, numpy, matplotlib.pyplot, seaborn, ipywidgets, lifelines, frictionless
