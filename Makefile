@@ -36,7 +36,7 @@ test: setup
 # (after a deliberate change; then review the diff and commit).
 notebooks: setup
 	$(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.record_timing=False \
-		--ExecutePreprocessor.timeout=300 notebooks/[0-9][0-9]_*.ipynb
+		--ExecutePreprocessor.timeout=300 notebooks/[0-9][0-9]*_*.ipynb
 
 # Rewrite the previous / index / next links of every notebook from the course map (utils/course.py).
 navigation: setup
@@ -45,9 +45,9 @@ navigation: setup
 # Live seminar slides of one notebook: reveal.js in Voila with working widgets, on 127.0.0.1 with a
 # random token (the terminal prints the link). Nothing is fetched from the network once build/wheels
 # holds the pinned reveal.js wheel (the first run downloads it from PyPI). Ctrl+C stops it.
-#   make slides                                          notebook 07
+#   make slides                                          notebook 06
 #   make slides NB=notebooks/02_ihc_interpretation.ipynb PORT=8866
-NB ?= notebooks/07_alternative_timelines.ipynb
+NB ?= notebooks/06_alternative_timelines.ipynb
 PORT ?=
 slides: setup
 	$(PY) -m delivery.slides serve $(NB) $(if $(PORT),--port $(PORT))

@@ -3,17 +3,17 @@
 A benchmark, not a test: it measures and compares with the targets of the project, and exits
 non-zero only if a measurement could not be taken. What it measures:
 
-* ``callbacks``: every explorer callback of notebook 07, in process on the Agg backend, over at
+* ``callbacks``: every explorer callback of notebook 06, in process on the Agg backend, over at
   least 50 varied inputs each (seeded, so runs are comparable): ``p50_ms`` and ``p95_ms``.
   Target: p95 <= 100 ms.
-* ``browser``: Voila serving notebook 07 in Debian's Chromium; the hazard-ratio slider is moved
+* ``browser``: Voila serving notebook 06 in Debian's Chromium; the hazard-ratio slider is moved
   with the keyboard and the time from key press to the new picture in the page is taken
   (median of several moves). Target: <= 300 ms.
 * ``notebooks``: each notebook executed top to bottom in a fresh kernel (nbclient), wall
   ``seconds`` from kernel start to the last cell, and the kernel's ``peak_mb`` (VmHWM).
   Targets: <= 1.5 x the floor's seconds and <= 250 MB.
 * ``floor``: the same for a notebook that only imports the stack.
-* ``seminar``: 10 kernels running notebook 07 at the same time on this machine: total wall
+* ``seminar``: 10 kernels running notebook 06 at the same time on this machine: total wall
   time and the sum of the kernels' peak memory, for sizing a JupyterHub.
 
 Usage: ``python benchmarks/bench.py [--quick]`` (``--quick`` skips the browser and the seminar).
@@ -119,7 +119,7 @@ def bench_browser(moves: int = 12) -> dict:
         return {"skipped": "Chromium not installed (/usr/bin/chromium)"}
     with tempfile.TemporaryDirectory() as tmp:
         shutil.copytree(NOTEBOOK_DIR, Path(tmp) / "notebooks")
-        with servers.voila(Path(tmp) / "notebooks" / "07_alternative_timelines.ipynb") as app, servers.chromium(chromium) as browser:
+        with servers.voila(Path(tmp) / "notebooks" / "06_alternative_timelines.ipynb") as app, servers.chromium(chromium) as browser:
             page = browser.new_page(viewport={"width": 1366, "height": 900})
             t0 = time.perf_counter()
             page.goto(app.url, wait_until="commit", timeout=120_000)
@@ -169,14 +169,16 @@ def bench_notebooks(repeats: int = 5) -> tuple[dict, dict]:
     with tempfile.TemporaryDirectory() as tmp:
         floor_path = floor_notebook(Path(tmp))
         floor = min((run_notebook(floor_path) for _ in range(repeats)), key=lambda r: r["seconds"])
+    from utils import course
+
     notebooks = {}
-    for path in sorted(NOTEBOOK_DIR.glob("[0-9][0-9]_*.ipynb")):
+    for path in sorted(NOTEBOOK_DIR.glob(course.NOTEBOOK_GLOB)):
         notebooks[path.name] = min((run_notebook(path) for _ in range(repeats)), key=lambda r: r["seconds"])
     return notebooks, floor
 
 
 def bench_seminar(kernels: int = SEMINAR_KERNELS) -> dict:
-    path = NOTEBOOK_DIR / "07_alternative_timelines.ipynb"
+    path = NOTEBOOK_DIR / "06_alternative_timelines.ipynb"
     t0 = time.perf_counter()
     with ThreadPoolExecutor(max_workers=kernels) as pool:
         runs = list(pool.map(lambda _: run_notebook(path), range(kernels)))
@@ -204,7 +206,7 @@ def verdicts(report: dict) -> list[tuple[str, str, str]]:
         rows.append((name, f"{r['seconds']} s ({r['seconds'] / floor:.2f} x floor), {r['peak_mb']} MB", "meets" if ok else "MISSES"))
     seminar = report.get("seminar", {})
     if "total_wall_s" in seminar:
-        rows.append((f"seminar: {seminar['kernels']} kernels on notebook 07",
+        rows.append((f"seminar: {seminar['kernels']} kernels on notebook 06",
                      f"{seminar['total_wall_s']} s wall, {seminar['sum_peak_mb']} MB in total", ""))
     return rows
 

@@ -24,6 +24,7 @@ import nbformat
 from utils import course
 
 TAG = "navigation"
+INDEX_CODE = "00"
 TUTOR_GUIDE = "[tutor guide](../docs/tutor-guide.md)"
 SELF_STUDY = "[self-study guide](../docs/self-study.md)"
 
@@ -37,25 +38,21 @@ def _link(lesson: course.Lesson) -> str:
     return f"[{lesson.short_title}]({lesson.filename})"
 
 
-def _neighbours(number: int) -> tuple[course.Lesson | None, course.Lesson | None]:
-    numbers = [lesson.number for lesson in course.LESSONS]
-    if number not in numbers:
-        raise KeyError(f"notebook {number:02d} is not in utils.course.LESSONS ({', '.join(f'{n:02d}' for n in numbers)})")
-    at = numbers.index(number)
+def _neighbours(code: str) -> tuple[course.Lesson | None, course.Lesson | None]:
+    at = course.LESSONS.index(course.lesson_by_code(code))
     previous = course.LESSONS[at - 1] if at > 0 else None
     following = course.LESSONS[at + 1] if at + 1 < len(course.LESSONS) else None
     return previous, following
 
 
-def top_markdown(number: int) -> str:
-    """The navigation line under the title of notebook ``number`` (0 is the index)."""
-    if number == 0:
+def top_markdown(code: str) -> str:
+    """The navigation line under the title of notebook ``code`` (``00`` is the index)."""
+    if code == INDEX_CODE:
         first = course.LESSONS[0]
         return f"*Time: {course.INDEX_MINUTES} min · Prerequisites: none · Start: {_link(first)} · {TUTOR_GUIDE} · {SELF_STUDY}*"
-    lesson = next(item for item in course.LESSONS if item.number == number)
-    previous, following = _neighbours(number)
-    by_number = {item.number: item for item in course.LESSONS}
-    prerequisites = ", ".join(_link(by_number[n]) for n in lesson.prerequisites) or "none"
+    lesson = course.lesson_by_code(code)
+    previous, following = _neighbours(code)
+    prerequisites = ", ".join(_link(course.lesson_by_code(c)) for c in lesson.prerequisites) or "none"
     parts = [f"Time: {lesson.reading_minutes} min reading + {lesson.exercise_minutes} min exercises",
              f"Prerequisites: {prerequisites}"]
     if previous:
@@ -66,11 +63,11 @@ def top_markdown(number: int) -> str:
     return "*" + " · ".join(parts) + "*"
 
 
-def bottom_markdown(number: int) -> str:
-    """The closing navigation line of notebook ``number``."""
-    if number == 0:
+def bottom_markdown(code: str) -> str:
+    """The closing navigation line of notebook ``code``."""
+    if code == INDEX_CODE:
         return f"**Start with {_link(course.LESSONS[0])}.** Tutors: {TUTOR_GUIDE}; alone: {SELF_STUDY}."
-    previous, following = _neighbours(number)
+    previous, following = _neighbours(code)
     parts = []
     if following:
         parts.append(f"**Next: {_link(following)}**")
@@ -82,12 +79,12 @@ def bottom_markdown(number: int) -> str:
     return " · ".join(parts)
 
 
-def notebook_number(path: Path) -> int:
-    """``03`` of ``03_treatment_lines.ipynb``; a clear error for any other name."""
-    match = re.match(r"^(\d\d)_[a-z0-9_]+\.ipynb$", path.name)
+def notebook_code(path: Path) -> str:
+    """``03`` of ``03_treatment_lines.ipynb``, ``05a`` of ``05a_survival_methods.ipynb``; a clear error for any other name."""
+    match = course.NOTEBOOK_NAME.match(path.name)
     if not match:
-        raise ValueError(f"{path.name}: a course notebook is named NN_slug.ipynb")
-    return int(match.group(1))
+        raise ValueError(f"{path.name}: a course notebook is named NN_slug.ipynb (or NNa_slug.ipynb for a part)")
+    return match.group(1)
 
 
 def _navigation_cells(nb) -> list[int]:
@@ -100,9 +97,9 @@ def _nav_cell(source: str, place: str):
     return cell
 
 
-def apply(nb, number: int) -> bool:
-    """Put the two navigation cells of notebook ``number`` into ``nb``; return whether it changed."""
-    wanted = [top_markdown(number), bottom_markdown(number)]
+def apply(nb, code: str) -> bool:
+    """Put the two navigation cells of notebook ``code`` into ``nb``; return whether it changed."""
+    wanted = [top_markdown(code), bottom_markdown(code)]
     at = _navigation_cells(nb)
     if len(at) == 2 and at[0] == 1 and at[1] == len(nb.cells) - 1 and [nb.cells[i].source for i in at] == wanted:
         return False
@@ -143,9 +140,9 @@ def stale_navigation(notebook_dir: Path = course.NOTEBOOK_DIR) -> list[Problem]:
         at = _navigation_cells(nb)
         if len(at) != 2:
             problems.append(Problem(path, None, f"expected 2 cells tagged {TAG!r}, found {len(at)}; run `make navigation`"))
-        elif apply(nb, notebook_number(path)):
+        elif apply(nb, notebook_code(path)):
             problems.append(Problem(path, at[0], "navigation cells are out of date or out of place; run `make navigation`"))
-    unlisted = sorted(p.name for p in notebook_dir.glob("[0-9][0-9]_*.ipynb") if p not in course_notebooks(notebook_dir))
+    unlisted = sorted(p.name for p in notebook_dir.glob(course.NOTEBOOK_GLOB) if p not in course_notebooks(notebook_dir))
     problems += [Problem(notebook_dir / name, None, "not in utils.course.LESSONS, so no other notebook links to it") for name in unlisted]
     return problems
 
@@ -201,7 +198,7 @@ def write_all(notebook_dir: Path = course.NOTEBOOK_DIR) -> list[Path]:
     changed = []
     for path in course_notebooks(notebook_dir):
         nb = nbformat.read(path, as_version=4)
-        if apply(nb, notebook_number(path)):
+        if apply(nb, notebook_code(path)):
             nbformat.write(nb, path)
             changed.append(path)
     return changed

@@ -52,7 +52,7 @@ _SCRIPT_BODY = re.compile(r"(<script\b[^>]*>).*?(</script>)", re.IGNORECASE | re
 def site_path(repo_path: str) -> str | None:
     """The site path of a repository file (``notebooks/03_x.ipynb`` -> ``03_x.html``), or None if the site has no copy."""
     parts = repo_path.split("/")
-    if len(parts) == 2 and parts[0] == "notebooks" and re.match(r"^\d\d_[a-z0-9_]+\.ipynb$", parts[1]):
+    if len(parts) == 2 and parts[0] == "notebooks" and course.NOTEBOOK_NAME.match(parts[1]):
         return parts[1][: -len(".ipynb")] + ".html"
     if len(parts) == 2 and parts[0] == "docs" and parts[1].endswith(".md") and parts[1][:-3] in DOCS:
         return parts[1][:-3] + ".html"
@@ -180,9 +180,9 @@ def index_page() -> tuple[str, str]:
     rows = []
     for lesson in course.LESSONS:
         stem = lesson.filename[: -len(".ipynb")]
-        before = ", ".join(f"{n:02d}" for n in lesson.prerequisites) or "none"
+        before = ", ".join(lesson.prerequisites) or "none"
         rows.append(
-            f"<tr><td>{lesson.number:02d}</td><td><a href=\"{stem}.html\">{html.escape(lesson.title)}</a></td>"
+            f"<tr><td>{lesson.code}</td><td><a href=\"{stem}.html\">{html.escape(lesson.title)}</a></td>"
             f"<td>{html.escape(lesson.teaches)}</td><td>{lesson.reading_minutes} + {lesson.exercise_minutes} min</td>"
             f"<td>{before}</td><td><a href=\"slides/{stem}.slides.html\">slides</a></td></tr>")
     body = f"""<h1>Bone marrow metastasis of breast cancer: two cases, from presentation to survival</h1>

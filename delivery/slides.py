@@ -31,7 +31,7 @@ requires a fresh random token.
 
 Usage::
 
-    python -m delivery.slides serve notebooks/07_alternative_timelines.ipynb [--port N]
+    python -m delivery.slides serve notebooks/06_alternative_timelines.ipynb [--port N]
     python -m delivery.slides check [notebook ...]     # exit 1 if slide metadata differs from the rules
     python -m delivery.slides apply notebook ...       # write the rules' slide metadata into notebooks
 """

@@ -22,8 +22,10 @@ import servers
 from playwright.sync_api import Browser, Page
 from playwright.sync_api import Error as PlaywrightError
 
+from utils import course
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOKS = sorted((PROJECT_ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+NOTEBOOKS = sorted((PROJECT_ROOT / "notebooks").glob(course.NOTEBOOK_GLOB))
 SERVED_DIR = "notebooks"  # the copy sits at <served root>/notebooks, as in the repository
 RUN_TIMEOUT_S = 300.0  # per notebook, like nbval's cell timeout in pyproject.toml
 VIEWPORT = {"width": 1366, "height": 900}

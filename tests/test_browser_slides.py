@@ -1,6 +1,6 @@
-"""Real-browser test of the live slides: notebook 07 as reveal.js slides in Voila, offline.
+"""Real-browser test of the live slides: notebook 06 as reveal.js slides in Voila, offline.
 
-A temporary copy of notebook 07 gets the slide metadata of :mod:`delivery.slides` and is served
+A temporary copy of notebook 06 gets the slide metadata of :mod:`delivery.slides` and is served
 by Voila with the ``bmm-reveal`` template (prepared into a temporary ``JUPYTER_PATH`` folder),
 on a free loopback port with a token. Playwright drives Debian's Chromium; every request to a
 host other than 127.0.0.1 is recorded and aborted, as it would fail in a room without internet.
@@ -29,7 +29,7 @@ from playwright.sync_api import Page, Route
 from delivery import slides
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOK = "07_alternative_timelines.ipynb"
+NOTEBOOK = "06_alternative_timelines.ipynb"
 LOAD_TIMEOUT_MS = 120_000
 
 #: [horizontal, vertical] index of the slide now shown (reveal.js marks it ``present``).
@@ -68,7 +68,7 @@ class Traffic:
 
 @pytest.fixture(scope="module")
 def notebook_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Notebook 07 alone in a temporary folder, with the rules' slide metadata (utils finds casedata itself)."""
+    """Notebook 06 alone in a temporary folder, with the rules' slide metadata (utils finds casedata itself)."""
     folder = tmp_path_factory.mktemp("slides-nb")
     copy = folder / NOTEBOOK
     shutil.copy(PROJECT_ROOT / "notebooks" / NOTEBOOK, copy)
@@ -152,7 +152,7 @@ def test_arrow_keys_move_between_slides(page: Page, traffic: Traffic) -> None:
     page.wait_for_function(f"({_CURRENT})()[0] === 0", timeout=10_000)
     stacked = page.evaluate("""() => [...document.querySelectorAll(".reveal .slides > section")]
         .findIndex(s => s.querySelectorAll(":scope > section").length > 1)""")
-    assert stacked > 0, "notebook 07 should have a slide with subslides"
+    assert stacked > 0, "notebook 06 should have a slide with subslides"
     go_to(page, [stacked, 0])
     page.keyboard.press("ArrowDown")
     page.wait_for_function(f"({_CURRENT})().join() === '{stacked},1'", timeout=10_000)

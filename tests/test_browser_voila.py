@@ -1,4 +1,4 @@
-"""Real-browser test of notebook 07 served by Voila: a slider changes the reading, reset restores it.
+"""Real-browser test of notebook 06 served by Voila: a slider changes the reading, reset restores it.
 
 Voila runs on a free loopback port with a token and serves a temporary copy of the
 notebook; Playwright drives Debian's Chromium. The survival-scenario explorer is used:
@@ -18,7 +18,7 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOK = "07_alternative_timelines.ipynb"
+NOTEBOOK = "06_alternative_timelines.ipynb"
 
 
 @pytest.fixture(scope="module")

@@ -39,8 +39,8 @@ def test_guides_have_their_sections(name, headings):
 
 def test_timings_are_the_course_maps(tutor):
     rows = table_rows(section(tutor, "Timings"))
-    listed = {int(row[0]): (int(row[2]), int(row[3])) for row in rows}
-    assert listed == {lesson.number: (lesson.reading_minutes, lesson.exercise_minutes) for lesson in course.LESSONS}
+    listed = {row[0]: (int(row[2]), int(row[3])) for row in rows}
+    assert listed == {lesson.code: (lesson.reading_minutes, lesson.exercise_minutes) for lesson in course.LESSONS}
 
 
 def test_the_seminar_plan_fills_ninety_minutes(tutor):
@@ -52,10 +52,10 @@ def test_the_seminar_plan_fills_ninety_minutes(tutor):
 def test_every_notebook_has_discussion_prompts_with_expected_points(tutor):
     prompts = section(tutor, "Discussion prompts")
     for lesson in course.LESSONS:
-        match = re.search(rf"^### {lesson.number:02d} .*?$(.*?)(?=^### |\Z)", prompts, re.MULTILINE | re.DOTALL)
-        assert match, f"no prompts for notebook {lesson.number:02d}"
+        match = re.search(rf"^### {lesson.code} .*?$(.*?)(?=^### |\Z)", prompts, re.MULTILINE | re.DOTALL)
+        assert match, f"no prompts for notebook {lesson.code}"
         expected = match.group(1).count("Expected points")
-        assert 2 <= expected <= 4, f"notebook {lesson.number:02d}: {expected} prompts with expected points"
+        assert 2 <= expected <= 4, f"notebook {lesson.code}: {expected} prompts with expected points"
 
 
 def test_helpers_read_the_tables_they_are_given():

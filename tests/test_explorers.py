@@ -1,4 +1,4 @@
-"""Notebook 07's explorers: origins, scenarios and the three views, tested without a kernel."""
+"""Notebook 06's explorers: origins, scenarios and the three views, tested without a kernel."""
 
 import matplotlib
 

@@ -13,7 +13,9 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+from utils import course
+
+NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob(course.NOTEBOOK_GLOB))
 TOLERANCE_IN = 0.02
 MIN_FONT_PT = 11
 

@@ -16,7 +16,7 @@ def test_every_notebook_has_current_navigation_and_no_broken_link():
 
 def test_navigation_follows_the_course_order():
     for at, lesson in enumerate(course.LESSONS):
-        top = navigation.top_markdown(lesson.number)
+        top = navigation.top_markdown(lesson.code)
         assert f"[Index]({course.INDEX_FILENAME})" in top
         assert f"{lesson.reading_minutes} min reading + {lesson.exercise_minutes} min exercises" in top
         if at > 0:
@@ -26,8 +26,8 @@ def test_navigation_follows_the_course_order():
         if at + 1 < len(course.LESSONS):
             assert f"Next: [{course.LESSONS[at + 1].short_title}]({course.LESSONS[at + 1].filename})" in top
         else:
-            assert "Next" not in top and "last notebook" in navigation.bottom_markdown(lesson.number)
-    assert course.LESSONS[0].filename in navigation.top_markdown(0)
+            assert "Next" not in top and "last notebook" in navigation.bottom_markdown(lesson.code)
+    assert course.LESSONS[0].filename in navigation.top_markdown(navigation.INDEX_CODE)
 
 
 @pytest.fixture
@@ -83,9 +83,9 @@ def test_a_broken_link_names_notebook_cell_and_target(course_copy):
 
 
 def test_a_notebook_outside_the_course_map_is_reported(course_copy):
-    shutil.copy(course_copy / course.LESSONS[0].filename, course_copy / "08_extra.ipynb")
+    shutil.copy(course_copy / course.LESSONS[0].filename, course_copy / "07_extra.ipynb")
     problems = navigation.stale_navigation(course_copy)
-    assert [p.path.name for p in problems] == ["08_extra.ipynb"]
+    assert [p.path.name for p in problems] == ["07_extra.ipynb"]
 
 
 def test_links_are_found_in_markdown_and_html():

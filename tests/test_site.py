@@ -97,7 +97,7 @@ def test_pages_link_to_each_other_as_html(built: Path):
     assert 'href="04_lab_recovery.html"' in index and 'href="00_index.html"' in index
     assert ".ipynb\"" not in index.replace('href="https://', "")
     guide = (built / "tutor-guide.html").read_text(encoding="utf-8")
-    assert 'href="07_alternative_timelines.html"' in guide
+    assert 'href="06_alternative_timelines.html"' in guide
 
 
 def test_every_stored_figure_has_its_caption_as_alternative_text(built: Path):
@@ -215,7 +215,7 @@ def test_notebook_pages_render_offline(offline_page, served: str, path: str):
 
 def test_mathjax_typesets_offline(offline_page, served: str):
     page, external, errors = fresh(offline_page)
-    page.goto(served + "06_survival_comparison.html", wait_until="load")  # holds the formula of the constant-hazard model
+    page.goto(served + "05b_survival_comparison.html", wait_until="load")  # holds the formula of the constant-hazard model
     page.wait_for_function("() => window.MathJax && MathJax.Hub && MathJax.Hub.queue.pending === 0 && "
                            "document.querySelectorAll('.MathJax, .MathJax_CHTML, .MathJax_SVG').length > 0", timeout=30_000)
     assert external == [] and errors == []

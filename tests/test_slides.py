@@ -24,7 +24,8 @@ import pytest
 import requests
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from delivery import PROJECT_ROOT, slides
+from delivery import PROJECT_ROOT, navigation, slides
+from utils import course as course_map
 
 WIDGET = {slides.WIDGET_MIME: {"model_id": "0" * 32, "version_major": 2, "version_minor": 0}, "text/plain": "Box()"}
 FIGURE = {"image/png": "iVBORw0KGgo=", "text/plain": "<Figure>"}
@@ -154,7 +155,8 @@ def test_a_bad_notebook_gives_a_clear_error(nb: object, message: str) -> None:
 @pytest.fixture(scope="module")
 def course() -> dict[str, nbformat.NotebookNode]:
     paths = slides.course_notebooks()
-    assert [p.name[:2] for p in paths] == [f"{n:02d}" for n in range(len(paths))] and len(paths) >= 7
+    assert [navigation.notebook_code(p) for p in paths] == ["00", *(lesson.code for lesson in course_map.LESSONS)]
+    assert len(paths) >= 8
     return {p.name: nbformat.read(p, as_version=4) for p in paths}
 
 
@@ -177,7 +179,7 @@ def test_every_explorer_of_the_course_is_on_a_screen_it_opens(course: dict) -> N
                 explorers += 1
                 opened = kinds[i] == "subslide" or kinds[i - 1] in ("slide", "subslide")
                 assert opened and kinds[i] != "skip", f"{name} cell {i}: {kinds[i - 1]!r}, {kinds[i]!r}"
-    assert explorers >= 3  # notebook 07 alone has three
+    assert explorers >= 3  # notebook 06 alone has three
 
 
 def test_the_self_check_and_references_stay_in_the_slides(course: dict) -> None:
@@ -254,8 +256,8 @@ def test_voila_command_binds_loopback_and_never_runs_without_a_token() -> None:
 
 # Command line -------------------------------------------------------------------------------
 def test_check_and_apply_commands_on_a_copy(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
-    copy = tmp_path / "07.ipynb"
-    shutil.copy(PROJECT_ROOT / "notebooks" / "07_alternative_timelines.ipynb", copy)
+    copy = tmp_path / "06.ipynb"
+    shutil.copy(PROJECT_ROOT / "notebooks" / "06_alternative_timelines.ipynb", copy)
     nb = nbformat.read(copy, as_version=4)
     for cell in nb.cells:
         cell.metadata.pop("slideshow", None)

@@ -51,7 +51,8 @@ def test_lesson_has_every_template_section_in_order(path):
     nb = nbformat.read(path, as_version=4)
     assert missing_sections(nb) == [], f"{path.name} lacks (in this order) {SECTIONS}"
     title = nb.cells[0].source.splitlines()[0]
-    assert title.startswith(f"# {path.name[:2]} "), f"{path.name}: the first cell starts with '# NN ' and the title"
+    code = path.name.split("_", 1)[0]
+    assert title.startswith(f"# {code} "), f"{path.name}: the first cell starts with '# {code} ' and the title"
     assert "For education only" in nb.cells[0].source
 
 

@@ -1,6 +1,7 @@
 """utils.timeline, utils.course and utils.plots."""
 
 import io
+import re
 
 import matplotlib
 import matplotlib.pyplot as plt
@@ -51,10 +52,24 @@ def test_course_map_links_written_notebooks_and_marks_the_others(tmp_path):
 
 
 def test_lessons_are_numbered_in_order_with_earlier_prerequisites():
-    numbers = [lesson.number for lesson in course.LESSONS]
-    assert numbers == list(range(1, len(numbers) + 1))
-    for lesson in course.LESSONS:
-        assert all(p < lesson.number for p in lesson.prerequisites), lesson
+    codes = [lesson.code for lesson in course.LESSONS]
+    assert codes == sorted(codes) and len(set(codes)) == len(codes)
+    # two digits counting up from 01; a letter only for the parts of one topic (05a, 05b)
+    topics = sorted({int(code[:2]) for code in codes})
+    assert topics == list(range(1, len(topics) + 1))
+    for code in codes:
+        assert re.fullmatch(r"\d\d[a-z]?", code), code
+        if code[2:]:
+            parts = [c for c in codes if c[:2] == code[:2]]
+            assert parts == [code[:2] + letter for letter in "abcdefgh"[:len(parts)]], parts
+    for at, lesson in enumerate(course.LESSONS):
+        assert set(lesson.prerequisites) <= set(codes[:at]), lesson
+
+
+def test_a_lesson_is_found_by_its_code():
+    assert course.lesson_by_code("03").slug == "treatment_lines"
+    with pytest.raises(KeyError, match="notebook 99 is not in utils.course.LESSONS"):
+        course.lesson_by_code("99")
 
 
 def render(linewidth=2.0):
@@ -136,3 +151,10 @@ def test_course_figures_stay_outside_pyplot_and_are_laid_out_once():
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png")
     assert buffer.getvalue().startswith(b"\x89PNG")
+
+
+def test_the_name_pattern_and_the_glob_find_exactly_the_course_notebooks():
+    names = [course.INDEX_FILENAME, *(lesson.filename for lesson in course.LESSONS)]
+    assert [course.NOTEBOOK_NAME.match(lesson.filename).group(1) for lesson in course.LESSONS] == [lesson.code for lesson in course.LESSONS]
+    assert sorted(path.name for path in course.NOTEBOOK_DIR.glob(course.NOTEBOOK_GLOB)) == sorted(names)
+    assert not course.NOTEBOOK_NAME.match("5_short.ipynb") and not course.NOTEBOOK_NAME.match("05ab_two_letters.ipynb")

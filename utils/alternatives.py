@@ -1,6 +1,6 @@
 """Alternative treatment timelines: edit a copy of the reported lines and recompute what changes.
 
-The "what if?" explorer of notebook 07 calls these functions. Each takes the curated tables
+The "what if?" explorer of notebook 06 calls these functions. Each takes the curated tables
 and a :class:`LineEdit`, and returns **new** DataFrames: the loaded tables and ``casedata/``
 are never changed, so "back to as reported" is simply the original tables again.
 

@@ -1,4 +1,4 @@
-"""The three "what if?" explorers of notebook 07: time origin, treatment timeline, survival scenario.
+"""The three "what if?" explorers of notebook 06: time origin, treatment timeline, survival scenario.
 
 Each explorer is a *view* built once from the curated data. Its :meth:`callback` takes the
 control values and returns a :class:`Rendering` (a one-line readout, a PNG, tables); the

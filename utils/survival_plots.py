@@ -1,4 +1,4 @@
-"""Figures of notebooks 05 and 06: published survival as a forest plot, Kaplan-Meier curves, constant-hazard models.
+"""Figures of notebooks 05a and 05b: published survival as a forest plot, Kaplan-Meier curves, constant-hazard models.
 
 Each function takes the tables of :mod:`utils.survival` and returns a figure of fixed size
 (no random jitter), drawn in the course style of :mod:`utils.plots`. A case that died is a

@@ -17,7 +17,7 @@ How the chart shows what the data know:
 
 Anticancer lines (adjuvant, metastatic, radiotherapy) get one lane each, in time order;
 supportive care and bone-modifying agents share lanes by agent, below them.
-The functions work on any copy of ``therapy_lines``, so an edited timeline (notebook 07) is
+The functions work on any copy of ``therapy_lines``, so an edited timeline (notebook 06) is
 drawn the same way as the reported one.
 """
 
