@@ -185,11 +185,6 @@ def test_duplicate_key(copy):
     assert any(p.startswith(f"labs.csv, line {len(rows)}, column 'case_id+day+analyte': duplicate key") and p.endswith("first used on line 2") for p in found), found
 
 
-def test_unknown_case_id(copy):
-    edit(copy, "events", lambda rows: set_cell(rows, 2, "case_id", "smith2019"))
-    assert "events.csv, line 2, column 'case_id': 'smith2019' is not a case_id in cases.csv" in problems(copy)
-
-
 def test_impossible_value(copy):
     line = lab_line(copy, "hemoglobin")
     def change(rows):
@@ -199,39 +194,14 @@ def test_impossible_value(copy):
     assert f"labs.csv, line {line}, column 'value_std': 68 g/dL is impossible for hemoglobin (possible: 0 to 25)" in problems(copy)
 
 
-def test_missing_locator(copy):
-    edit(copy, "ihc", lambda rows: set_cell(rows, 3, "source_locator", ""))
-    assert "ihc.csv, line 3, column 'source_locator': is empty; a value is required" in problems(copy)
-
-
 def test_blank_line_is_not_dropped_silently(copy):
     edit(copy, "events", lambda rows: rows.insert(3, []))
     assert any(p.startswith("events.csv, line 4") and "blank" in p.lower() for p in problems(copy))
 
 
-def test_day_without_precision(copy):
-    edit(copy, "therapy_lines", lambda rows: set_cell(rows, 2, "end_precision", ""))
-    assert "therapy_lines.csv, line 2, column 'end_precision': end_precision must be given exactly when end_day is given" in problems(copy)
-
-
-def test_treatment_that_ends_before_it_starts(copy):
-    edit(copy, "therapy_lines", lambda rows: set_cell(rows, 2, "end_day", "-3000"))
-    assert any(p.startswith("therapy_lines.csv, line 2, column 'end_day': end_day -3000 is before start_day") for p in problems(copy))
-
-
 def test_dead_patient_needs_a_death_event(copy):
     edit(copy, "events", lambda rows: rows.__setitem__(slice(None), [r for r in rows if "death" not in r]))
     assert any("needs exactly one 'death' milestone in events.csv, found 0" in p for p in problems(copy))
-
-
-def test_followup_must_match_the_last_event(copy):
-    edit(copy, "cases", lambda rows: set_cell(rows, 2, "followup_months", "30"))
-    assert any(p.startswith("cases.csv, line 2, column 'followup_months': 30 months disagrees") for p in problems(copy))
-
-
-def test_literature_median_outside_its_confidence_interval(copy):
-    edit(copy, "literature_survival", lambda rows: set_cell(rows, 3, "median_os_months", "12"))
-    assert any(p.startswith("literature_survival.csv, line 3, column 'median_os_months': median 12 lies outside ci_low-ci_high") for p in problems(copy))
 
 
 def test_error_message_names_file_line_and_column(copy):
@@ -241,66 +211,51 @@ def test_error_message_names_file_line_and_column(copy):
         casedata.validate(copy)
 
 
-def test_milestone_marked_twice(copy):
-    edit(copy, "events", lambda rows: set_cell(rows, 3, "milestone", "primary_diagnosis"))
-    assert any(p.startswith("events.csv, line 3, column 'milestone': 'primary_diagnosis' is marked 2 times for akagi2021") for p in problems(copy))
+# One cell changed, one error naming file, line and column ---------------------------------------
+#: (table, the row to change: a line number or the values that find it, column, new value,
+#:  the start of the expected error; "{line}" stands for the row's line number)
+ONE_CELL_ERRORS = {
+    "unknown case_id": ("events", 2, "case_id", "smith2019",
+                        "events.csv, line {line}, column 'case_id': 'smith2019' is not a case_id in cases.csv"),
+    "missing locator": ("ihc", 3, "source_locator", "",
+                        "ihc.csv, line {line}, column 'source_locator': is empty; a value is required"),
+    "day without precision": ("therapy_lines", 2, "end_precision", "",
+                              "therapy_lines.csv, line {line}, column 'end_precision': end_precision must be given exactly when end_day is given"),
+    "treatment ends before it starts": ("therapy_lines", 2, "end_day", "-3000",
+                                        "therapy_lines.csv, line {line}, column 'end_day': end_day -3000 is before start_day"),
+    "follow-up disagrees with the last event": ("cases", 2, "followup_months", "30",
+                                                "cases.csv, line {line}, column 'followup_months': 30 months disagrees"),
+    "median outside its confidence interval": ("literature_survival", 3, "median_os_months", "12",
+                                               "literature_survival.csv, line {line}, column 'median_os_months': median 12 lies outside ci_low-ci_high"),
+    "milestone marked twice": ("events", 3, "milestone", "primary_diagnosis",
+                               "events.csv, line {line}, column 'milestone': 'primary_diagnosis' is marked 2 times for akagi2021"),
+    "bmm diagnosis is not day 0": ("events", {"milestone": "bmm_diagnosis"}, "day", "4",
+                                   "events.csv, line {line}, column 'day': the bmm_diagnosis milestone defines day 0, found day 4"),
+    "metastatic treatment without a response": ("therapy_lines", {"setting": "metastatic"}, "response", "",
+                                                "therapy_lines.csv, line {line}, column 'response': a metastatic-setting treatment needs a response"),
+    "dose for a line that does not exist": ("doses", {"agent": "docetaxel"}, "therapy_id", "AK-T99",
+                                            "doses.csv, line {line}, column 'case_id+therapy_id': (case_id, therapy_id) = ('akagi2021', 'AK-T99') matches no row of therapy_lines.csv"),
+    "dose of an agent the line does not list": ("doses", {"agent": "docetaxel"}, "agent", "paclitaxel",
+                                                "doses.csv, line {line}, column 'agent': 'paclitaxel' is not an agent of"),
+    "dose in an unknown unit": ("doses", {"agent": "eribulin"}, "dose_unit", "mcg",
+                                "doses.csv, line {line}, column 'dose_unit': 'mcg' is not an allowed value; expected one of: mg/m2, mg"),
+    "negative dose": ("doses", {"agent": "eribulin"}, "dose", "-1.9",
+                      "doses.csv, line {line}, column 'dose': '-1.9' breaks the rule"),
+    "threshold for an unknown case": ("transfusion_thresholds", {"threshold_id": "TT-01"}, "case_id", "smith2019",
+                                      "transfusion_thresholds.csv, line {line}, column 'case_id': 'smith2019' is not a case_id in cases.csv"),
+    "dose reference with an unknown source": ("dose_references", 2, "source_id", "nosuch",
+                                              "dose_references.csv, line {line}, column 'source_id': 'nosuch' is not a source_id in sources.csv"),
+    "hazard ratio outside its interval": ("hazard_ratios", 2, "hazard_ratio", "1.5",
+                                          "hazard_ratios.csv, line {line}, column 'hazard_ratio': 1.5 lies outside its confidence interval"),
+}
 
 
-def test_bmm_diagnosis_defines_day_zero(copy):
-    line = find_line(copy, "events", milestone="bmm_diagnosis")
-    edit(copy, "events", lambda rows: set_cell(rows, line, "day", "4"))
-    assert f"events.csv, line {line}, column 'day': the bmm_diagnosis milestone defines day 0, found day 4" in problems(copy)
-
-
-def test_metastatic_treatment_without_a_response(copy):
-    line = find_line(copy, "therapy_lines", setting="metastatic")
-    edit(copy, "therapy_lines", lambda rows: set_cell(rows, line, "response", ""))
-    assert any(p.startswith(f"therapy_lines.csv, line {line}, column 'response': a metastatic-setting treatment needs a response") for p in problems(copy))
-
-
-# Doses, transfusion thresholds and dose references --------------------------------------------
-def test_dose_for_a_line_that_does_not_exist(copy):
-    line = find_line(copy, "doses", agent="docetaxel")
-    edit(copy, "doses", lambda rows: set_cell(rows, line, "therapy_id", "AK-T99"))
-    assert (f"doses.csv, line {line}, column 'case_id+therapy_id': "
-            "(case_id, therapy_id) = ('akagi2021', 'AK-T99') matches no row of therapy_lines.csv") in problems(copy)
-
-
-def test_dose_of_an_agent_the_line_does_not_list(copy):
-    line = find_line(copy, "doses", agent="docetaxel")
-    edit(copy, "doses", lambda rows: set_cell(rows, line, "agent", "paclitaxel"))
+@pytest.mark.parametrize(("table", "row", "column", "value", "expected"), ONE_CELL_ERRORS.values(), ids=ONE_CELL_ERRORS.keys())
+def test_one_bad_cell_gets_an_error_naming_file_line_and_column(copy, table, row, column, value, expected):
+    line = row if isinstance(row, int) else find_line(copy, table, **row)
+    edit(copy, table, lambda rows: set_cell(rows, line, column, value))
     found = problems(copy)
-    assert any(p.startswith(f"doses.csv, line {line}, column 'agent': 'paclitaxel' is not an agent of") for p in found), found
-
-
-def test_dose_in_an_unknown_unit(copy):
-    line = find_line(copy, "doses", agent="eribulin")
-    edit(copy, "doses", lambda rows: set_cell(rows, line, "dose_unit", "mcg"))
-    assert f"doses.csv, line {line}, column 'dose_unit': 'mcg' is not an allowed value; expected one of: mg/m2, mg" in problems(copy)
-
-
-def test_negative_dose(copy):
-    line = find_line(copy, "doses", agent="eribulin")
-    edit(copy, "doses", lambda rows: set_cell(rows, line, "dose", "-1.9"))
-    found = problems(copy)
-    assert any(p.startswith(f"doses.csv, line {line}, column 'dose': '-1.9' breaks the rule") for p in found), found
-
-
-def test_threshold_for_an_unknown_case(copy):
-    line = find_line(copy, "transfusion_thresholds", threshold_id="TT-01")
-    edit(copy, "transfusion_thresholds", lambda rows: set_cell(rows, line, "case_id", "smith2019"))
-    assert f"transfusion_thresholds.csv, line {line}, column 'case_id': 'smith2019' is not a case_id in cases.csv" in problems(copy)
-
-
-def test_dose_reference_with_an_unknown_source(copy):
-    edit(copy, "dose_references", lambda rows: set_cell(rows, 2, "source_id", "nosuch"))
-    assert "dose_references.csv, line 2, column 'source_id': 'nosuch' is not a source_id in sources.csv" in problems(copy)
-
-
-def test_hazard_ratio_outside_its_interval(copy):
-    edit(copy, "hazard_ratios", lambda rows: set_cell(rows, 2, "hazard_ratio", "1.5"))
-    found = problems(copy)
-    assert any(p.startswith("hazard_ratios.csv, line 2, column 'hazard_ratio': 1.5 lies outside its confidence interval") for p in found), found
+    assert any(p.startswith(expected.format(line=line)) for p in found), found
 
 
 # The cache of Frictionless verdicts ---------------------------------------------------------
