@@ -36,7 +36,7 @@ from nbconvert import HTMLExporter, SlidesExporter
 
 from delivery import PROJECT_ROOT, assets
 from delivery.navigation import EXTERNAL
-from utils import course
+from utils import casedata, course, evidence
 
 TEMPLATES = PROJECT_ROOT / "delivery" / "templates"
 STATIC = PROJECT_ROOT / "delivery" / "static"
@@ -191,6 +191,8 @@ Nothing here is advice about any patient.</p>
 <p>Start with the <a href="00_index.html">course introduction</a>. Tutors: the <a href="tutor-guide.html">tutor guide</a>.
 Studying alone: the <a href="self-study.html">self-study guide</a>. Where every number comes from:
 the <a href="casedata/README.html">data dictionary</a>.</p>
+<p><strong>{html.escape(evidence.checked_as_of_text(casedata.load("sources")))}</strong>: every guideline and trial
+the course cites was looked up in its latest version on that day (versions and dates: <code>casedata/sources.csv</code>).</p>
 <p>This site works offline: figures, stored explorer readings and self-checks need no Python.
 To change the explorers' settings, run the notebooks (<code>make lab</code>) or the live slides (<code>make slides</code>).</p>
 <table>

@@ -158,7 +158,7 @@ def test_missing_column(copy):
 
 BAD_LAB_CELLS = {
     "unknown analyte": ("ldh", "analyte", "ferritin",
-                        "column 'analyte': 'ferritin' is not an allowed value; expected one of: hemoglobin, platelets, wbc, ldh, cea, ca15_3, ca125"),
+                        "column 'analyte': 'ferritin' is not an allowed value; expected one of: hemoglobin, platelets, wbc, neutrophils, ldh, cea, ca15_3, ca125"),
     "unit that does not fit the analyte": ("hemoglobin", "unit", "/μl", "column 'unit': unit '/μl' measures 10^9/L, which does not fit hemoglobin"),
     "unknown unit": ("cea", "unit", "ng/furlong", "column 'unit': unknown unit 'ng/furlong'"),
     "non-numeric value": ("platelets", "value", "90,000", "column 'value': '90,000' is not a number"),

@@ -9,6 +9,8 @@ from utils import casedata, grading
 HEMOGLOBIN = [(12.0, 0), (11.99, 1), (10.0, 1), (9.99, 2), (8.0, 2), (7.99, 3), (3.0, 3)]
 PLATELETS = [(150, 0), (149.9, 1), (75, 1), (74.9, 2), (50, 2), (49.9, 3), (25, 3), (24.9, 4), (0, 4)]
 WBC = [(4.0, 0), (3.99, 1), (3.0, 1), (2.99, 2), (2.0, 2), (1.99, 3), (1.0, 3), (0.99, 4)]
+# Neutrophil count decreased, with an LLN of 2.0 x10^9/L: grade 1 down to 1.5, 2 to 1.0, 3 to 0.5, 4 below.
+NEUTROPHILS = [(2.0, 0), (1.99, 1), (1.5, 1), (1.49, 2), (1.0, 2), (0.99, 3), (0.5, 3), (0.49, 4), (0.0, 4)]
 
 
 @pytest.mark.parametrize(("value", "grade"), HEMOGLOBIN)
@@ -24,6 +26,42 @@ def test_platelet_grade(value, grade):
 @pytest.mark.parametrize(("value", "grade"), WBC)
 def test_white_cell_grade(value, grade):
     assert grading.ctcae_grade("wbc", value, lln=4.0) == grade
+
+
+@pytest.mark.parametrize(("value", "grade"), NEUTROPHILS)
+def test_neutrophil_grade(value, grade):
+    assert grading.ctcae_grade("neutrophils", value, lln=2.0) == grade
+
+
+# CTCAE v6.0 (July 2025): neutrophils graded from 1.5 regardless of the LLN, down to 0.1; platelet grade 4 below 10.
+NEUTROPHILS_V6 = [(2.0, 0), (1.5, 0), (1.49, 1), (1.0, 1), (0.99, 2), (0.5, 2), (0.49, 3), (0.1, 3), (0.09, 4)]
+PLATELETS_V6 = [(150, 0), (149.9, 1), (75, 1), (74.9, 2), (50, 2), (49.9, 3), (10, 3), (9.9, 4), (0, 4)]
+
+
+@pytest.mark.parametrize(("value", "grade"), NEUTROPHILS_V6)
+def test_neutrophil_grade_v6(value, grade):
+    assert grading.ctcae_grade("neutrophils", value, lln=2.0, version="6.0") == grade
+
+
+def test_v6_neutrophil_grade_1_does_not_start_at_the_lln():
+    assert grading.ctcae_grade("neutrophils", 1.45, lln=1.4, version="6.0") == 1
+    assert grading.ctcae_grade("neutrophils", 1.45, lln=1.4, version="5.0") == 0
+
+
+@pytest.mark.parametrize(("value", "grade"), PLATELETS_V6)
+def test_platelet_grade_v6(value, grade):
+    assert grading.ctcae_grade("platelets", value, lln=150, version="6.0") == grade
+
+
+@pytest.mark.parametrize(("analyte", "table"), [("hemoglobin", HEMOGLOBIN), ("wbc", WBC)])
+def test_v6_keeps_the_anaemia_and_white_cell_thresholds(analyte, table):
+    lln = table[0][0]
+    assert [grading.ctcae_grade(analyte, v, lln, version="6.0") for v, _ in table] == [g for _, g in table]
+
+
+def test_unknown_ctcae_version():
+    with pytest.raises(ValueError, match="unknown CTCAE version '4.03'"):
+        grading.ctcae_grade("platelets", 40, lln=150, version="4.03")
 
 
 def test_grade_depends_on_the_lln_only_at_grade_one():
@@ -95,3 +133,49 @@ def test_cytopenia_at_needs_all_three_counts():
     akagi = grading.flag_labs(labs[(labs["case_id"] == "akagi2021") & (labs["day"] == 0)], data.reference_ranges, "hoffbrand_eh")
     expected = grading.classify_cytopenia({a: f == "low" for a, f in zip(akagi["analyte"], akagi["flag"]) if a in grading.CYTOPENIA_NAMES})
     assert grading.cytopenia_at(akagi) == expected
+
+
+# Febrile neutropenia: IDSA 2010 (management) and CTCAE v5.0 (reporting) differ at 38.3 °C and in the ANC limit.
+@pytest.mark.parametrize(("temperature", "sustained", "anc", "expected_fall", "rule", "verdict"), [
+    (38.3, False, 0.49, False, "IDSA 2010", "febrile neutropenia"),  # one reading of 38.3 is enough for IDSA
+    (38.3, False, 0.49, False, "CTCAE v5.0", "neutropenia without fever"),  # CTCAE needs more than 38.3
+    (38.31, False, 0.49, False, "CTCAE v5.0", "febrile neutropenia"),
+    (38.2, False, 0.3, False, "IDSA 2010", "neutropenia without fever"),
+    (38.0, True, 0.3, False, "IDSA 2010", "febrile neutropenia"),  # 38.0 sustained over an hour
+    (37.9, True, 0.3, False, "IDSA 2010", "neutropenia without fever"),
+    (38.0, True, 0.3, False, "CTCAE v5.0", "febrile neutropenia"),
+    (38.5, False, 0.5, False, "IDSA 2010", "fever without neutropenia"),  # IDSA: below 0.5, so 0.5 is not
+    (38.5, False, 0.5, True, "IDSA 2010", "febrile neutropenia"),  # expected to fall below 0.5 within 48 h
+    (38.5, False, 0.5, True, "CTCAE v5.0", "febrile neutropenia"),  # CTCAE: below 1.0
+    (38.5, False, 0.99, False, "CTCAE v5.0", "febrile neutropenia"),
+    (38.5, False, 1.0, True, "CTCAE v5.0", "fever without neutropenia"),  # CTCAE ignores an expected fall
+    (38.5, False, None, False, "IDSA 2010", "fever, ANC unknown"),
+    (37.0, False, None, False, "IDSA 2010", "no fever; ANC unknown"),
+    (37.0, False, 3.0, False, "IDSA 2010", "neither"),
+])
+def test_febrile_neutropenia_definitions_at_their_boundaries(temperature, sustained, anc, expected_fall, rule, verdict):
+    check = grading.febrile_neutropenia(temperature, anc, sustained_over_1_hour=sustained,
+                                        anc_expected_to_fall=expected_fall, rule=rule)
+    assert check.verdict == verdict
+    assert check.fever == verdict.startswith(("febrile", "fever"))
+
+
+def test_fever_with_unknown_anc_is_managed_as_febrile_neutropenia():
+    check = grading.febrile_neutropenia(38.5, None)
+    assert check.neutropenia is None and "manage as febrile neutropenia" in check.explanation
+    assert "within the hour" in check.explanation
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"temperature_c": 101.3, "anc": 0.4}, "not a body temperature; expected degrees Celsius"),
+    ({"temperature_c": 38.5, "anc": -0.1}, "ANC -0.1 is impossible"),
+    ({"temperature_c": 38.5, "anc": 0.4, "rule": "NCCN"}, "unknown febrile neutropenia rule 'NCCN'"),
+])
+def test_febrile_neutropenia_rejects_bad_input(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        grading.febrile_neutropenia(**kwargs)
+
+
+def test_every_febrile_neutropenia_rule_cites_a_listed_source():
+    sources = set(casedata.load("sources")["source_id"])
+    assert {rule.source_id for rule in grading.FEBRILE_NEUTROPENIA_RULES.values()} <= sources

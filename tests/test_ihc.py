@@ -114,8 +114,8 @@ def test_read_receptor_rejects_bad_input(marker, result, message):
 
 # HER2 -----------------------------------------------------------------------------------------
 @pytest.mark.parametrize(("score", "ish", "status", "her2_low", "category"), [
-    ("0", "not done", "negative", False, "HER2 0 (IHC 0)"),
-    ("0", "not amplified", "negative", False, "HER2 0 (IHC 0)"),
+    ("0 (null)", "not done", "negative", False, "HER2-null (IHC 0, no membrane staining)"),
+    ("0 (ultralow)", "not amplified", "negative", False, "HER2-ultralow (IHC 0, faint staining in <= 10 % of cells)"),
     ("1+", "not done", "negative", True, "HER2-low (IHC 1+)"),
     ("1+", "not amplified", "negative", True, "HER2-low (IHC 1+)"),
     ("2+", "not done", "equivocal", None, "HER2 equivocal (IHC 2+): ISH needed"),
@@ -129,6 +129,49 @@ def test_her2_category_for_every_score(score, ish, status, her2_low, category):
     call = ihc.her2_category(score, ish)
     assert (call.status, call.her2_low, call.category) == (status, her2_low, category)
     assert call.notes == ()
+
+
+@pytest.mark.parametrize(("score", "ultralow", "category"), [
+    ("0", None, "HER2 0 (IHC 0, null or ultralow not said)"),
+    (0, None, "HER2 0 (IHC 0, null or ultralow not said)"),
+    ("0 (null)", False, "HER2-null (IHC 0, no membrane staining)"),
+    ("null", False, "HER2-null (IHC 0, no membrane staining)"),
+    ("0 (ultralow)", True, "HER2-ultralow (IHC 0, faint staining in <= 10 % of cells)"),
+    (" 0  (Ultralow) ", True, "HER2-ultralow (IHC 0, faint staining in <= 10 % of cells)"),
+    ("ultralow", True, "HER2-ultralow (IHC 0, faint staining in <= 10 % of cells)"),
+    ("1+", None, "HER2-low (IHC 1+)"),
+])
+def test_ihc_0_splits_into_null_and_ultralow(score, ultralow, category):
+    call = ihc.her2_category(score)
+    assert (call.status, call.ultralow, call.category) == ("negative", ultralow, category)
+    assert bool(call.missing) == (ultralow is None and category.startswith("HER2 0"))
+
+
+def test_a_bare_ihc_0_says_what_is_missing_and_why():
+    call = ihc.her2_category("0")
+    assert "up to 10 %" in call.missing[0] and "DESTINY-Breast06" in call.missing[0]
+
+
+@pytest.mark.parametrize(("percent", "score"), [
+    (0, "0 (null)"), (0.1, "0 (ultralow)"), (1, "0 (ultralow)"), (10, "0 (ultralow)"), (10.01, "1+"), (60, "1+"),
+])
+def test_faint_incomplete_staining_at_the_0_and_10_percent_boundaries(percent, score):
+    assert ihc.her2_zero_reading(percent) == score
+
+
+@pytest.mark.parametrize("percent", [-0.1, 100.1, float("nan"), "5%"])
+def test_her2_zero_reading_rejects_impossible_percentages(percent):
+    with pytest.raises(ValueError, match="faint, incomplete membrane staining"):
+        ihc.her2_zero_reading(percent)
+
+
+@pytest.mark.parametrize(("result", "group"), [
+    ("0 (null)", "none (HER2-null)"), ("0 (ultralow)", "DESTINY-Breast06"), ("0", "not known: null or ultralow not said"),
+    ("1+", "DESTINY-Breast04 and -06"), ("negative", "not known: IHC score not reported"),
+    ("3+", "HER2-positive: HER2-directed therapy"), ("2+", "not yet known: ISH needed"), (None, "not known: HER2 not reported"),
+])
+def test_tdxd_evidence_group_of_every_her2_reading(result, group):
+    assert ihc.tdxd_evidence_group(ihc.read_her2(result)) == group
 
 
 def test_equivocal_her2_says_ish_is_missing():
@@ -148,7 +191,7 @@ def test_her2_scores_as_integers_or_padded_text(score, expected):
 
 
 @pytest.mark.parametrize(("score", "ish", "message"), [
-    ("4+", "not done", r"HER2 IHC score '4\+' is not understood; expected one of 0, 1\+, 2\+, 3\+"),
+    ("4+", "not done", r"HER2 IHC score '4\+' is not understood; expected one of 0, 0 \(null\), 0 \(ultralow\), 1\+, 2\+, 3\+"),
     ("1", "not done", r"HER2 IHC score '1' is not understood"),
     (2.5, "not done", r"HER2 IHC score 2\.5 is not understood"),
     (True, "not done", r"HER2 IHC score True is not understood"),
@@ -162,7 +205,8 @@ def test_her2_category_rejects_bad_input(score, ish, message):
 def test_a_bare_her2_negative_says_0_versus_1_plus_is_missing_and_why():
     call = ihc.read_her2("negative")
     assert call.status == "negative" and call.her2_low is None and call.score is None
-    assert "IHC 0, 1+ and 2+" in call.missing[0] and "DESTINY-Breast04" in call.missing[0]
+    assert "IHC 0 (null or ultralow), 1+ and 2+" in call.missing[0] and "DESTINY-Breast04" in call.missing[0]
+    assert "DESTINY-Breast06" in call.missing[0] and "only HER2-null is left out" in call.missing[0]
 
 
 def test_read_her2_other_printed_forms():
@@ -235,8 +279,11 @@ def test_rule_tables_apply_the_same_functions():
     assert list(receptors["counts as HR-positive"]) == ["no", "yes", "yes", "yes"]
     her2 = ihc.her2_rules_table().set_index(["IHC score", "ISH"])
     assert her2.loc[("2+", "not done"), "HER2 status"] == "equivocal"
-    assert her2.loc[("2+", "not done"), "HER2-low"] == "not yet known"
-    assert list(her2["HER2-low"]).count("yes") == 2
+    column = "T-DXd trial evidence (HR+ disease)"
+    assert her2.loc[("2+", "not done"), column] == "not yet known: ISH needed"
+    assert list(her2[column]).count("DESTINY-Breast04 and -06") == 2
+    assert her2.loc[("0 (ultralow)", "not done"), column] == "DESTINY-Breast06"
+    assert her2.loc[("0 (null)", "not done"), column] == "none (HER2-null)"
 
 
 # Panel interpretation -----------------------------------------------------------------------------------
@@ -252,7 +299,7 @@ def test_interpret_a_triple_negative_marrow_panel():
     assert any(m.startswith("TRPS1") for m in reading.next_markers)
     evidence = " ".join(reading.evidence)
     assert "KEYNOTE-355" in evidence and "OlympiAD" in evidence and "ASCENT" in evidence
-    assert "HER2-low status unknown" in evidence
+    assert "HER2-low and ultralow status unknown: whether DESTINY-Breast04 applies" in evidence
     assert any("HER2 IHC score not reported" in m for m in reading.missing)
     assert reading.as_dict()["her2"]["status"] == "negative"
 
@@ -530,3 +577,28 @@ def test_explorer_er_low_keeps_both_bodies_of_evidence(tnbc_explorer):
     assert "PALOMA" in shown[-1] and "KEYNOTE-355" in shown[-1]
     box.controls["PR"].value = 5.0  # PR positive: no longer an ER-low-only tumour
     assert "KEYNOTE-355" not in shown[-1] and "PR positive (5%)" in shown[-1]
+
+
+@pytest.mark.parametrize(("her2", "expected", "absent"), [
+    ("0 (ultralow)", "HER2-ultralow, HR+: DESTINY-Breast06", "DESTINY-Breast04"),
+    ("1+", "HER2-low, HR+: DESTINY-Breast06", "HER2-ultralow"),
+    ("0 (null)", "HER2-null (no membrane staining): outside", "DESTINY-Breast06"),
+    ("0", "whether DESTINY-Breast04 or DESTINY-Breast06 applies cannot be judged until whether IHC 0 was null or ultralow",
+     "HER2-null"),
+    ("negative", "whether DESTINY-Breast04 or DESTINY-Breast06 applies cannot be judged until the IHC score", "HER2-null"),
+])
+def test_hr_positive_evidence_follows_the_low_end_of_her2(her2, expected, absent):
+    evidence = " ".join(ihc.interpret_panel({**TNBC_LIKE, "ER": 60, "HER2": her2}).evidence)
+    assert expected in evidence and absent not in evidence
+
+
+def test_ultralow_in_hormone_receptor_negative_disease_has_no_trial():
+    evidence = " ".join(ihc.interpret_panel({**TNBC_LIKE, "HER2": "0 (ultralow)"}).evidence)
+    assert "DESTINY-Breast06 enrolled HR+ disease only" in evidence
+
+
+def test_hr_positive_evidence_names_the_biomarkers_and_right_choice():
+    evidence = " ".join(ihc.interpret_panel({**TNBC_LIKE, "ER": 60}).evidence)
+    for name in ("ESR1", "EMERALD", "PIK3CA", "AKT1", "PTEN", "SOLAR-1", "CAPItello-291", "INAVO120", "RIGHT Choice", "ABC 5"):
+        assert name in evidence
+    assert "ABC 4" not in evidence

@@ -347,6 +347,7 @@ def _rule_problems(frames: dict[str, pd.DataFrame], resources: dict[str, dict]) 
     problems += _milestone_problems(frames["cases"], frames["events"], resources["events"]["path"])
     problems += _literature_problems(frames["literature_survival"], resources["literature_survival"]["path"])
     problems += _hazard_ratio_problems(frames["hazard_ratios"], resources["hazard_ratios"]["path"])
+    problems += _source_problems(frames, resources)
     return problems
 
 
@@ -460,4 +461,38 @@ def _hazard_ratio_problems(ratios: pd.DataFrame, file: str) -> list[Problem]:
         if not row["ci_low"] <= row["hazard_ratio"] <= row["ci_high"]:
             problems.append(Problem(file, _line(i), "hazard_ratio",
                                     f"{row['hazard_ratio']:g} lies outside its confidence interval {row['ci_low']:g}-{row['ci_high']:g}"))
+    return problems
+
+
+#: Kinds of source whose currency must be recorded: a version and the day it was last checked.
+DATED_KINDS: tuple[str, ...] = ("guideline", "trial")
+
+
+def _source_problems(frames: dict[str, pd.DataFrame], resources: dict[str, dict]) -> list[Problem]:
+    """Guidelines and trials carry a version and a checked_on date; a superseded source names its
+    replacement and is cited by no other table."""
+    sources, file = frames["sources"], resources["sources"]["path"]
+    status = dict(zip(sources["source_id"], sources["status"]))
+    problems = []
+    for i, row in sources.iterrows():
+        if row["kind"] in DATED_KINDS:
+            for column in ("version", "checked_on"):
+                if pd.isna(row[column]):
+                    problems.append(Problem(file, _line(i), column, f"a {row['kind']} needs a {column} (see casedata/README.md)"))
+        replacement = row["superseded_by"]
+        if row["status"] == "superseded":
+            if pd.isna(replacement):
+                problems.append(Problem(file, _line(i), "superseded_by", "a superseded source must name the source that replaces it"))
+            elif status.get(replacement) != "current":
+                problems.append(Problem(file, _line(i), "superseded_by", f"{replacement!r} is not a current source in {file}"))
+        elif pd.notna(replacement):
+            problems.append(Problem(file, _line(i), "superseded_by", "only a superseded source names a replacement"))
+    superseded = {source for source, state in status.items() if state == "superseded"}
+    for name, frame in frames.items():
+        if name == "sources" or "source_id" not in frame:
+            continue
+        for i, source in frame["source_id"].items():
+            if source in superseded:
+                problems.append(Problem(resources[name]["path"], _line(i), "source_id",
+                                        f"{source!r} is superseded by {sources.set_index('source_id').at[source, 'superseded_by']!r}; cite the current source"))
     return problems

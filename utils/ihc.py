@@ -19,10 +19,18 @@ Rules encoded here (cite the sources, not this module)
   category for PR**; PR is used mainly for prognosis in ER-positive cancer.
 * **HER2** (ASCO/CAP 2018 focused update, affirmed in 2023; Wolff et al.): IHC 3+ is
   positive; IHC 2+ is equivocal until in situ hybridisation (ISH) decides (amplified:
-  positive; not amplified: negative); IHC 0 and 1+ are negative. IHC 1+ and 2+ with
-  non-amplified ISH are called **HER2-low**: a therapy concept taken from the entry
-  criteria of DESTINY-Breast04 (Modi et al., N Engl J Med 2022), not a guideline result
-  category. "ISH" here is the final ISH call after the 2018 work-up of ISH groups 1-5.
+  positive; not amplified: negative); IHC 0 and 1+ are negative. IHC 1+ means faint,
+  incomplete membrane staining in more than 10 % of invasive tumour cells. IHC 1+ and
+  2+ with non-amplified ISH are called **HER2-low**: a therapy concept taken from the
+  entry criteria of DESTINY-Breast04 (Modi et al., N Engl J Med 2022), not a guideline
+  result category. "ISH" here is the final ISH call after the 2018 work-up of ISH groups 1-5.
+* **HER2-ultralow and HER2-null** (DESTINY-Breast06; Bardia et al., N Engl J Med 2024):
+  IHC 0 splits in two. *Ultralow* is faint, incomplete membrane staining in more than 0 and
+  at most 10 % of tumour cells; *null* is no membrane staining at all. DESTINY-Breast06
+  showed a benefit of trastuzumab deruxtecan over chemotherapy in HR+ HER2-low *and*
+  HER2-ultralow metastatic disease after endocrine therapy and before any chemotherapy
+  for metastatic disease; only HER2-null falls outside its evidence. A report that prints
+  "IHC 0" without saying which cannot be placed (:func:`her2_zero_reading` encodes the cut-offs).
 * **Subtype**: hormone-receptor positive (HR+) when ER or PR is positive (>= 1 %); HER2
   as above. The labels are those of ``casedata/cases.csv``.
 * **PD-L1**: the combined positive score (CPS) is grouped at 1 and 10, the cut-offs of
@@ -75,6 +83,12 @@ NEGATIVE, LOW_POSITIVE, POSITIVE, NOT_REPORTED = "negative", "low positive", "po
 #: Accepted as input for a marker without a result; read as :data:`NOT_REPORTED`.
 NO_RESULT_WORDS: tuple[str, ...] = (NOT_REPORTED, "not tested")
 HER2_SCORES: tuple[str, ...] = ("0", "1+", "2+", "3+")
+#: IHC 0 split by the staining seen (DESTINY-Breast06): no membrane staining, or faint incomplete staining in <= 10 %.
+HER2_NULL, HER2_ULTRALOW = "0 (null)", "0 (ultralow)"
+#: Every IHC score text accepted and returned: "0" alone leaves null versus ultralow unknown.
+HER2_SCORE_TEXTS: tuple[str, ...] = ("0", HER2_NULL, HER2_ULTRALOW, "1+", "2+", "3+")
+#: Faint, incomplete membrane staining above 0 % and up to this percentage of tumour cells is HER2-ultralow; above it, IHC 1+.
+ULTRALOW_UP_TO: float = 10.0
 ISH_RESULTS: tuple[str, ...] = ("not done", "not amplified", "amplified")
 EQUIVOCAL = "equivocal"
 UNDETERMINED = "undetermined"
@@ -215,6 +229,7 @@ class Her2Call:
     her2_low: bool | None = None
     missing: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    ultralow: bool | None = None  # IHC 0 only: True ultralow, False null, None not said (or not IHC 0)
 
     @property
     def positive(self) -> bool | None:
@@ -222,21 +237,49 @@ class Her2Call:
         return {POSITIVE: True, NEGATIVE: False}.get(self.status)
 
 
-_MISSING_SCORE = ("HER2 IHC score not reported: 'negative' covers IHC 0, 1+ and 2+ with non-amplified ISH."
-                  " Since DESTINY-Breast04 (published 2022), 1+ and 2+/ISH-not-amplified (HER2-low) bring"
-                  " trastuzumab deruxtecan evidence into play and 0 does not, so the ASCO/CAP 2023 update asks"
-                  " laboratories to separate 0 from 1+ carefully.")
+_MISSING_SCORE = ("HER2 IHC score not reported: 'negative' covers IHC 0 (null or ultralow), 1+ and 2+ with"
+                  " non-amplified ISH. Trastuzumab deruxtecan evidence now reaches HER2-low (DESTINY-Breast04,"
+                  " 2022) and, in HR+ disease before chemotherapy for metastatic disease, HER2-ultralow"
+                  " (DESTINY-Breast06, 2024): only HER2-null is left out. The score is needed and, for IHC 0,"
+                  " whether any faint, incomplete membrane staining was seen (ASCO/CAP 2023 asks for a careful"
+                  " call at the low end).")
+_MISSING_ZERO = ("IHC 0 reported without saying whether faint, incomplete membrane staining was seen in up to 10 %"
+                 " of tumour cells (HER2-ultralow) or none at all (HER2-null): since DESTINY-Breast06 (2024)"
+                 " this decides whether trastuzumab deruxtecan evidence applies in HR+ disease.")
 _DISCORDANT = "IHC and ISH disagree: review both tests as the ASCO/CAP 2018 work-up describes."
 
 
+#: Other ways of writing the split IHC 0 that are read as :data:`HER2_NULL` or :data:`HER2_ULTRALOW`.
+_ZERO_ALIASES: dict[str, str] = {"null": HER2_NULL, "ultralow": HER2_ULTRALOW, "0 null": HER2_NULL,
+                                 "0 ultralow": HER2_ULTRALOW, "0+": HER2_ULTRALOW}
+
+
 def _score(score: object) -> str:
+    expected = f"expected one of {', '.join(HER2_SCORE_TEXTS)}"
     if isinstance(score, bool):
-        raise ValueError(f"HER2 IHC score {score!r} is not understood; expected one of {', '.join(HER2_SCORES)}")
+        raise ValueError(f"HER2 IHC score {score!r} is not understood; {expected}")
     if isinstance(score, numbers.Integral) and 0 <= int(score) <= 3:
         return HER2_SCORES[int(score)]
-    if isinstance(score, str) and score.strip() in HER2_SCORES:
-        return score.strip()
-    raise ValueError(f"HER2 IHC score {score!r} is not understood; expected one of {', '.join(HER2_SCORES)}")
+    if isinstance(score, str):
+        text = " ".join(score.strip().lower().split())
+        if text in HER2_SCORE_TEXTS:
+            return text
+        if text in _ZERO_ALIASES:
+            return _ZERO_ALIASES[text]
+    raise ValueError(f"HER2 IHC score {score!r} is not understood; {expected}")
+
+
+def her2_zero_reading(faint_incomplete_percent: float) -> str:
+    """The IHC score for faint, incomplete membrane staining in ``faint_incomplete_percent`` of tumour cells
+    (no stronger staining): ``"0 (null)"`` at 0 %, ``"0 (ultralow)"`` above 0 and up to 10 %, ``"1+"`` above 10 %.
+
+    >>> [her2_zero_reading(p) for p in (0, 0.5, 10, 10.1)]
+    ['0 (null)', '0 (ultralow)', '0 (ultralow)', '1+']
+    """
+    value = _percent(faint_incomplete_percent, "percentage of tumour cells with faint, incomplete membrane staining")
+    if value == 0:
+        return HER2_NULL
+    return HER2_ULTRALOW if value <= ULTRALOW_UP_TO else "1+"
 
 
 def _ish(ish: object) -> str:
@@ -248,18 +291,21 @@ def _ish(ish: object) -> str:
 
 
 def her2_category(score: object, ish: object = "not done") -> Her2Call:
-    """HER2 from the IHC score (``"0"``, ``"1+"``, ``"2+"``, ``"3+"``) and the final ISH call.
+    """HER2 from the IHC score (one of :data:`HER2_SCORE_TEXTS`) and the final ISH call.
 
     3+ is positive; 2+ needs ISH (amplified: positive, not amplified: negative and HER2-low);
-    1+ is negative and HER2-low; 0 is negative and not HER2-low. An amplified ISH makes the
-    tumour positive whatever the score, with a note that the two tests disagree.
+    1+ is negative and HER2-low; 0 is negative and not HER2-low, and splits into
+    ``"0 (ultralow)"`` and ``"0 (null)"`` (``ultralow`` True or False); a bare ``"0"`` leaves
+    ``ultralow`` unknown and says so in ``missing``. An amplified ISH makes the tumour
+    positive whatever the score, with a note that the two tests disagree.
     """
     score, ish = _score(score), _ish(ish)
+    zero = score in ("0", HER2_NULL, HER2_ULTRALOW)
     if score == "3+":
         notes = (_DISCORDANT,) if ish == "not amplified" else ()
         return Her2Call(POSITIVE, "HER2-positive (IHC 3+)", score, ish, False, (), notes)
     if ish == "amplified":
-        category = "HER2-positive (IHC 2+, ISH amplified)" if score == "2+" else f"HER2-positive (IHC {score}, ISH amplified)"
+        category = f"HER2-positive (IHC {'0' if zero else score}, ISH amplified)"
         notes = () if score == "2+" else (_DISCORDANT,)
         return Her2Call(POSITIVE, category, score, ish, False, (), notes)
     if score == "2+":
@@ -269,7 +315,12 @@ def her2_category(score: object, ish: object = "not done") -> Her2Call:
                         ("HER2 ISH result: IHC 2+ is equivocal until in situ hybridisation decides (ASCO/CAP 2018).",))
     if score == "1+":
         return Her2Call(NEGATIVE, "HER2-low (IHC 1+)", score, ish, True)
-    return Her2Call(NEGATIVE, "HER2 0 (IHC 0)", score, ish, False)
+    if score == HER2_ULTRALOW:
+        return Her2Call(NEGATIVE, "HER2-ultralow (IHC 0, faint staining in <= 10 % of cells)", score, ish, False,
+                        ultralow=True)
+    if score == HER2_NULL:
+        return Her2Call(NEGATIVE, "HER2-null (IHC 0, no membrane staining)", score, ish, False, ultralow=False)
+    return Her2Call(NEGATIVE, "HER2 0 (IHC 0, null or ultralow not said)", score, ish, False, (_MISSING_ZERO,))
 
 
 def read_her2(result: object, ish: object = "not done") -> Her2Call:
@@ -360,18 +411,42 @@ def receptor_rules_table(percentages: Sequence[float] = (0, 0.9, 1, 5, 10, 10.1,
 
 #: IHC score and ISH combinations shown in the HER2 rules table.
 HER2_RULE_CASES: tuple[tuple[str, str], ...] = (
-    ("0", "not done"), ("1+", "not done"), ("2+", "not done"), ("2+", "not amplified"), ("2+", "amplified"), ("3+", "not done"),
+    ("0", "not done"), (HER2_NULL, "not done"), (HER2_ULTRALOW, "not done"), ("1+", "not done"), ("2+", "not done"), ("2+", "not amplified"), ("2+", "amplified"), ("3+", "not done"),
 )
 
 
 def her2_rules_table(cases: Sequence[tuple[str, str]] = HER2_RULE_CASES) -> pd.DataFrame:
-    """Status, category and HER2-low flag for each (IHC score, ISH) pair."""
+    """Status, category and trastuzumab deruxtecan evidence group for each (IHC score, ISH) pair."""
     rows = []
     for score, ish in cases:
         call = her2_category(score, ish)
-        low = {True: "yes", False: "no", None: "not yet known"}[call.her2_low]
-        rows.append({"IHC score": score, "ISH": ish, "HER2 status": call.status, "category": call.category, "HER2-low": low})
+        rows.append({"IHC score": score, "ISH": ish, "HER2 status": call.status, "category": call.category,
+                     "T-DXd trial evidence (HR+ disease)": tdxd_evidence_group(call)})
     return pd.DataFrame(rows)
+
+
+def tdxd_evidence_group(her2: Her2Call) -> str:
+    """Which trastuzumab deruxtecan trial covers a HER2 call in HR+ metastatic disease (short label).
+
+    HER2-low: DESTINY-Breast04 (after 1-2 chemotherapy lines) and DESTINY-Breast06 (after endocrine therapy,
+    before chemotherapy); HER2-ultralow: DESTINY-Breast06 only; HER2-null: neither; positive: HER2-directed
+    evidence (outside this notebook); otherwise what is still needed.
+    """
+    if her2.status == POSITIVE:
+        return "HER2-positive: HER2-directed therapy"
+    if her2.status == EQUIVOCAL:
+        return "not yet known: ISH needed"
+    if her2.status == NOT_REPORTED:
+        return "not known: HER2 not reported"
+    if her2.her2_low:
+        return "DESTINY-Breast04 and -06"
+    if her2.ultralow:
+        return "DESTINY-Breast06"
+    if her2.ultralow is False:
+        return "none (HER2-null)"
+    if her2.score is None:
+        return "not known: IHC score not reported"
+    return "not known: null or ultralow not said"
 
 
 # Panel interpretation ----------------------------------------------------------------------------------
@@ -542,17 +617,38 @@ def _evidence(kind: str, er: ReceptorCall, pr: ReceptorCall, her2: Her2Call, cps
     if kind == "HR+/HER2-":
         lines.append("HR+/HER2-: a CDK4/6 inhibitor with endocrine therapy was tested first line, excluding relapse on or"
                      " soon after an adjuvant aromatase inhibitor (PALOMA-2), and after progression on endocrine therapy"
-                     " (PALOMA-3); marrow failure may be a visceral crisis, for which ESO-ESMO ABC 4 reserves the"
-                     " fastest-acting treatment.")
+                     " (PALOMA-3). Marrow failure may be a visceral crisis, for which the ESO-ESMO consensus (ABC 5) and"
+                     " the ESMO living guideline reserve the fastest-acting treatment; in aggressive disease RIGHT Choice"
+                     " found ribociclib with endocrine therapy no worse than combination chemotherapy, but it enrolled"
+                     " patients with adequate marrow function.")
+        lines.append("HR+/HER2- after endocrine therapy: test for ESR1 mutations (ctDNA at progression; elacestrant in"
+                     " EMERALD) and for PIK3CA, AKT1 and PTEN alterations (alpelisib in SOLAR-1, capivasertib in"
+                     " CAPItello-291, inavolisib in INAVO120) before choosing the next endocrine-based line.")
     if kind.endswith("HER2+"):
         lines.append("HER2-positive: HER2-directed treatment evidence applies (outside this notebook).")
+    hormone_positive = kind == "HR+/HER2-"
     if her2.her2_low:
         cohort = (" Its hormone-receptor-negative cohort was small (58 patients) and exploratory."
                   if kind == "triple-negative" or er_low else "")
         lines.append("HER2-low: DESTINY-Breast04 (published 2022) tested trastuzumab deruxtecan after 1-2 chemotherapy"
                      f" lines for metastatic disease.{cohort}")
-    elif her2.status == NEGATIVE and her2.her2_low is None:
-        lines.append("HER2-low status unknown: whether DESTINY-Breast04 applies cannot be judged until the IHC score is known.")
+        if hormone_positive:
+            lines.append("HER2-low, HR+: DESTINY-Breast06 (published 2024) tested trastuzumab deruxtecan earlier, after"
+                         " endocrine therapy and before any chemotherapy for metastatic disease.")
+    elif her2.ultralow:
+        lines.append("HER2-ultralow, HR+: DESTINY-Breast06 (published 2024) included IHC 0 with faint, incomplete"
+                     " staining in up to 10 % of cells and tested trastuzumab deruxtecan after endocrine therapy and"
+                     " before any chemotherapy for metastatic disease." if hormone_positive else
+                     "HER2-ultralow, HR-negative: DESTINY-Breast06 enrolled HR+ disease only, so no trial of"
+                     " trastuzumab deruxtecan covers this tumour.")
+    elif her2.ultralow is False and her2.status == NEGATIVE:
+        lines.append("HER2-null (no membrane staining): outside the trastuzumab deruxtecan trials for HER2-low and"
+                     " HER2-ultralow disease.")
+    elif her2.status == NEGATIVE:
+        needed = "the IHC score" if her2.score is None else "whether IHC 0 was null or ultralow"
+        trials = ("DESTINY-Breast04 or DESTINY-Breast06" if hormone_positive else "DESTINY-Breast04")
+        lines.append(f"HER2-low and ultralow status unknown: whether {trials} applies cannot be judged until {needed}"
+                     " is known.")
     if kind == "triple-negative" or er_low:
         flag = ("Trial definition excluded ER-low: triple-negative trials such as ASCENT required ER and PR below 1 %,"
                 " so the next lines are borrowed evidence for this tumour. " if er_low else "")

@@ -246,7 +246,8 @@ RECEPTOR_CHOICES: tuple[tuple[str, object], ...] = (
     ("95%", 95.0), ("not reported", NOT_REPORTED),
 )
 HER2_CHOICES: tuple[tuple[str, object], ...] = (
-    ("negative (score not given)", NEGATIVE), ("IHC 0", "0"), ("IHC 1+", "1+"), ("IHC 2+", "2+"), ("IHC 3+", "3+"),
+    ("negative (score not given)", NEGATIVE), ("IHC 0 (null or ultralow not said)", "0"), ("IHC 0, null", "0 (null)"),
+    ("IHC 0, ultralow", "0 (ultralow)"), ("IHC 1+", "1+"), ("IHC 2+", "2+"), ("IHC 3+", "3+"),
     ("positive (score not given)", POSITIVE), ("not reported", NOT_REPORTED),
 )
 ISH_CHOICES: tuple[tuple[str, object], ...] = tuple((v, v) for v in ISH_RESULTS)

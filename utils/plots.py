@@ -181,7 +181,8 @@ def milestone_chart(milestones: pd.DataFrame, ax: Axes | None = None) -> Figure:
 
 #: Background of the CTCAE grade bands, lightest (grade 0) to darkest (grade 4).
 GRADE_SHADES: tuple[str, ...] = ("#ffffff", "#eeeeee", "#d4d4d4", "#b3b3b3", "#8c8c8c")
-ANALYTE_LABELS: dict[str, str] = {"hemoglobin": "haemoglobin (g/dL)", "platelets": "platelets (10$^9$/L)", "wbc": "white cells (10$^9$/L)"}
+ANALYTE_LABELS: dict[str, str] = {"hemoglobin": "haemoglobin (g/dL)", "platelets": "platelets (10$^9$/L)",
+                                  "wbc": "white cells (10$^9$/L)", "neutrophils": "neutrophils, ANC (10$^9$/L)"}
 
 
 def grade_ladder(values: pd.DataFrame, lln: dict[str, float], title: str) -> Figure:
@@ -189,7 +190,7 @@ def grade_ladder(values: pd.DataFrame, lln: dict[str, float], title: str) -> Fig
 
     ``values`` has ``case_id, day, analyte, value_std`` (standard units); ``lln`` gives the
     lower limit of normal per analyte. Points of one case on several days are joined by an
-    arrow in day order, so a fall is visible.
+    arrow in day order, so a fall is visible. A panel with no value says so ("no value printed").
     """
     from utils.grading import CTCAE_V5
 
@@ -213,6 +214,9 @@ def grade_ladder(values: pd.DataFrame, lln: dict[str, float], title: str) -> Fig
             for (_, a), (_, b) in zip(points.iloc[:-1].iterrows(), points.iloc[1:].iterrows()):
                 ax.annotate("", xy=(position, b["value_std"]), xytext=(position, a["value_std"]),
                             arrowprops={"arrowstyle": "->", "color": colour, "lw": 2.5}, zorder=2)
+        if own.empty:
+            ax.text(0.5, 0.5, "no value printed", transform=ax.transAxes, ha="center", va="center", fontsize=14,
+                    bbox={"facecolor": "white", "edgecolor": OKABE_ITO[7]})
         ax.set_xticks(range(len(cases)), cases)
         ax.set_xlim(-0.6, len(cases) - 0.4)
         ax.set_ylim(0, top)

@@ -24,6 +24,7 @@ STANDARD_UNITS: dict[str, str] = {
     "hemoglobin": "g/dL",
     "platelets": "10^9/L",
     "wbc": "10^9/L",
+    "neutrophils": "10^9/L",  # absolute neutrophil count (ANC)
     "ldh": "U/L",
     "cea": "ng/mL",
     "ca15_3": "U/mL",
@@ -56,6 +57,7 @@ POSSIBLE_RANGE: dict[str, tuple[float, float]] = {
     "hemoglobin": (0.0, 25.0),
     "platelets": (0.0, 5000.0),
     "wbc": (0.0, 1000.0),
+    "neutrophils": (0.0, 1000.0),
     "ldh": (0.0, 100_000.0),
     "cea": (0.0, 1_000_000.0),
     "ca15_3": (0.0, 1_000_000.0),
