@@ -616,8 +616,9 @@ def _evidence(kind: str, er: ReceptorCall, pr: ReceptorCall, her2: Her2Call, cps
                      " cleanly: weigh both.")
     if kind == "HR+/HER2-":
         lines.append("HR+/HER2-: a CDK4/6 inhibitor with endocrine therapy was tested first line, excluding relapse on or"
-                     " soon after an adjuvant aromatase inhibitor (PALOMA-2), and after progression on endocrine therapy"
-                     " (PALOMA-3). Marrow failure may be a visceral crisis, for which the ESO-ESMO consensus (ABC 5) and"
+                     " soon after an adjuvant aromatase inhibitor (PALOMA-2: longer progression-free survival, but no"
+                     " significant overall-survival gain in its final analysis), and after progression on endocrine"
+                     " therapy (PALOMA-3). Marrow failure may be a visceral crisis, for which the ESO-ESMO consensus (ABC 5) and"
                      " the ESMO living guideline reserve the fastest-acting treatment; in aggressive disease RIGHT Choice"
                      " found ribociclib with endocrine therapy no worse than combination chemotherapy, but it enrolled"
                      " patients with adequate marrow function.")
@@ -657,8 +658,8 @@ def _evidence(kind: str, er: ReceptorCall, pr: ReceptorCall, her2: Her2Call, cps
                      f" antibody-drug conjugate) {ASCENT_ENTRY}.")
     if kind in ("HR+/HER2-", "triple-negative"):
         if brca == "mutation detected":
-            lines.append("BRCA1/2 mutation: OlympiAD (olaparib) enrolled carriers of a germline mutation; confirm the"
-                         " test was germline.")
+            lines.append("BRCA1/2 mutation: OlympiAD (olaparib) enrolled carriers of a germline mutation and lengthened"
+                         " progression-free, not overall, survival; confirm the test was germline.")
         elif brca == "no mutation detected":
             lines.append("No BRCA1/2 mutation found: OlympiAD (olaparib) enrolled germline carriers, so its evidence does"
                          " not apply if the test was germline; a tumour-only test would need a germline test.")
