@@ -1,6 +1,7 @@
 """Evidence currency: guidelines and trials carry a version and a check date, superseded sources are cited nowhere,
 and the index, the site and the tutor guide state the same "evidence checked as of" date."""
 
+import json
 import re
 import shutil
 from pathlib import Path
@@ -83,10 +84,16 @@ def test_checked_as_of_is_the_earliest_check_of_a_current_source():
 
 # Where the course states it and where it cites sources ------------------------------------------------
 def course_texts():
-    """Every notebook (without outputs), self-check, guide and module the course is read from."""
-    paths = [*sorted((ROOT / "notebooks").glob("*.ipynb")), *sorted((ROOT / "notebooks" / "selfcheck").glob("*.json")),
-             *sorted((ROOT / "docs").glob("*.md")), ROOT / "README.md", *sorted((ROOT / "utils").glob("*.py"))]
-    return {path.relative_to(ROOT).as_posix(): path.read_text(encoding="utf-8") for path in paths}
+    """What the course is read from: every notebook's cells (the text a tutor writes, not its stored outputs,
+    which nbval keeps equal to a fresh run over the validated data), self-checks, guides and modules."""
+    texts = {}
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        texts[path.relative_to(ROOT).as_posix()] = "\n".join("".join(cell["source"]) for cell in cells)
+    for path in [*sorted((ROOT / "notebooks" / "selfcheck").glob("*.json")), *sorted((ROOT / "docs").glob("*.md")),
+                 ROOT / "README.md", *sorted((ROOT / "utils").glob("*.py"))]:
+        texts[path.relative_to(ROOT).as_posix()] = path.read_text(encoding="utf-8")
+    return texts
 
 
 def test_no_superseded_source_is_cited_anywhere(sources):
@@ -98,11 +105,12 @@ def test_no_superseded_source_is_cited_anywhere(sources):
     assert not cited, f"superseded sources still cited (by id or DOI): {cited}"
 
 
-def test_the_index_the_site_and_the_tutor_guide_state_the_same_date(sources, tmp_path):
+def test_the_index_the_site_the_guide_and_the_readme_state_the_same_date(sources):
     statement = evidence.checked_as_of_text(sources)
     index = (ROOT / "notebooks" / "00_index.ipynb").read_text(encoding="utf-8")
     assert statement in index, "re-run notebooks/00_index.ipynb: its stored evidence date is not the current one"
     assert statement in (ROOT / "docs" / "tutor-guide.md").read_text(encoding="utf-8")
+    assert statement in (ROOT / "README.md").read_text(encoding="utf-8")
     from delivery import site
     _, page = site.index_page()
     assert statement in page
