@@ -51,3 +51,54 @@ def test_bad_input(args, message):
 
 def test_the_score_cites_a_listed_source():
     assert "isth_dic_2001" in set(casedata.load("sources")["source_id"])
+
+
+def test_score_table_scores_each_scenario_like_the_function():
+    scenarios = {"a": (200, "no increase", 0, 3.0), "b": (49, "moderate increase", 3, 2.0), "c": (40, "strong increase", 7, 0.5)}
+    table = coagulation.score_table(scenarios)
+    assert list(table.index) == ["a", "b", "c"]
+    for name, args in scenarios.items():
+        score = coagulation.isth_overt_dic_score(*args)
+        row = table.loc[name]
+        assert (row["points: platelets"], row["points: fibrin marker"], row["points: PT"], row["points: fibrinogen"]) == (
+            score.platelets, score.fibrin_marker, score.prothrombin_time, score.fibrinogen)
+        assert (row["total"], row["overt DIC"], row["reading"]) == (score.total, score.overt, score.reading)
+    with pytest.raises(ValueError, match="fibrin-related marker"):
+        coagulation.score_table({"bad": (100, "high", 0, 3.0)})
+
+
+def components(*args):
+    return [component for component, _ in coagulation.bleeding_support(*args)]
+
+
+@pytest.mark.parametrize(("platelets", "given"), [(0, True), (49.9, True), (50, False), (50.1, False), (300, False)])
+def test_bleeding_platelets_below_50(platelets, given):
+    assert ("platelets" in components(True, platelets, False, 3.0)) is given
+
+
+@pytest.mark.parametrize(("fibrinogen", "given"), [(0.5, True), (0.99, True), (1.0, True), (1.49, True), (1.5, False), (3.0, False)])
+def test_bleeding_fibrinogen_below_1_5(fibrinogen, given):
+    assert ("fibrinogen" in components(True, 200, False, fibrinogen)) is given
+
+
+@pytest.mark.parametrize(("prolonged", "given"), [(True, True), (False, False)])
+def test_bleeding_plasma_for_a_prolonged_clotting_time(prolonged, given):
+    assert ("plasma" in components(True, 200, prolonged, 3.0)) is given
+
+
+def test_all_three_in_order_and_none_without_bleeding():
+    assert components(True, 20, True, 1.0) == ["platelets", "plasma", "fibrinogen"]
+    assert components(False, 5, True, 0.5) == ["none for the values alone"]  # the values alone never call for components
+    assert components(True, 200, False, 3.0) == ["none of these"]
+    assert "treat the cause" in coagulation.bleeding_support(False, 5, True, 0.5)[0][1]
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    ((True, -1, False, 3.0), "platelet count -1"),
+    ((True, 100, False, float("nan")), "fibrinogen"),
+    (("yes", 100, False, 3.0), "must be True or False"),
+    ((True, 100, 1, 3.0), "must be True or False"),
+])
+def test_bleeding_support_bad_input(args, message):
+    with pytest.raises(ValueError, match=message):
+        coagulation.bleeding_support(*args)

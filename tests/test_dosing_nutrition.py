@@ -220,3 +220,134 @@ def test_dose_charts_draw_what_they_are_given():
     line = fig.axes[0].get_lines()[0]
     assert list(line.get_ydata()) == pytest.approx([50.0])  # 100 mg over 2.0 m2
     assert "assumed heights" in fig.axes[0].get_title()
+
+
+def test_a_reading_needs_exactly_one_standard_dose():
+    refs = pd.concat([synthetic_references(), pd.DataFrame({
+        "reference_id": ["R5"], "agent": ["drug_a"], "kind": ["standard_dose"], "value": [20.0], "meaning": ["weekly a"]})])
+    with pytest.raises(dosing.DoseError, match=r"2 standard doses for 'drug_a' \(R5 \(20 mg/m2\), R1 \(50 mg/m2\)\)"):
+        dosing.anthracycline_readings(100, 20, 5, refs, agents=("drug_a", "drug_b"))
+
+
+# Schedules ----------------------------------------------------------------------------------------
+@pytest.mark.parametrize("text, days, cycle, short", [
+    ("weekly", (1,), 7, "weekly"),
+    (" Weekly ", (1,), 7, "weekly"),
+    ("every 21 days (AC)", (1,), 21, "every 21 days"),
+    ("every 14 days", (1,), 14, "every 14 days"),
+    ("days 1 and 8 of a 21-day cycle", (1, 8), 21, "days 1, 8 of 21"),
+    ("days 1, 8 and 15 of a 28-day cycle", (1, 8, 15), 28, "days 1, 8, 15 of 28"),
+    ("day 1 of a 21-day cycle", (1,), 21, "every 21 days"),
+])
+def test_schedules_are_read(text, days, cycle, short):
+    schedule = dosing.parse_schedule(text)
+    assert schedule == dosing.Schedule(days, cycle)
+    assert schedule.administrations_per_cycle == len(days)
+    assert schedule.short == short
+
+
+@pytest.mark.parametrize("text, message", [
+    ("lifetime", "is not one of"),
+    ("twice weekly", "is not one of"),
+    ("days 1, 8 and 29 of a 28-day cycle", "must rise from day 1 and fit in the cycle"),
+    ("days 8 and 1 of a 21-day cycle", "must rise from day 1"),
+    ("days 0 and 8 of a 21-day cycle", "must rise from day 1"),
+    ("every 0 days", "must rise from day 1 and fit in the cycle"),
+])
+def test_unreadable_schedules_are_named(text, message):
+    with pytest.raises(dosing.DoseError, match=message):
+        dosing.parse_schedule(text)
+
+
+def test_planned_dose_per_week_by_hand():
+    assert dosing.per_week(80, dosing.parse_schedule("weekly")) == pytest.approx(80)
+    assert dosing.per_week(90, dosing.parse_schedule("days 1, 8 and 15 of a 28-day cycle")) == pytest.approx(67.5)  # 270 / 4
+    assert dosing.per_week(60, dosing.parse_schedule("every 21 days")) == pytest.approx(20)
+
+
+def test_every_curated_standard_dose_has_a_readable_schedule(data):
+    standards = data.dose_references[data.dose_references["kind"] == "standard_dose"]
+    for _, row in standards.iterrows():
+        dosing.parse_schedule(row["schedule"])
+
+
+def test_weekly_paclitaxel_has_both_standard_schedules(data):
+    table = dosing.standards_table(data.dose_references, "paclitaxel")
+    assert list(table["reference"]) == ["DR-01", "DR-11"]
+    assert list(table["schedule"]) == ["weekly", "days 1, 8, 15 of 28"]
+    assert list(table["source"]) == ["seidman2008", "miller2007_e2100"]
+    for _, row in table.iterrows():  # planned per week = dose x doses per cycle x 7 / cycle days
+        expected = row["dose per administration (mg/m2)"] * row["doses per cycle"] * 7 / row["cycle (days)"]
+        assert row["planned dose per week (mg/m2)"] == pytest.approx(expected, abs=0.01)
+
+
+def scheduled_references():
+    return pd.DataFrame({"reference_id": ["S1", "S2"], "agent": ["drug_a", "drug_a"], "kind": ["standard_dose"] * 2,
+                         "value": [40.0, 60.0], "schedule": ["weekly", "days 1, 8 and 15 of a 28-day cycle"],
+                         "meaning": ["a weekly", "a three of four"], "source_id": ["x", "y"]})
+
+
+def test_standard_labels_name_dose_schedule_and_reference():
+    refs = scheduled_references()
+    assert dosing.standard_label(refs.iloc[1]) == "drug_a 60 mg/m2, days 1, 8, 15 of 28 (S2)"
+    assert dosing.standard_label(refs.iloc[1], schedule=False) == "drug_a 60 mg/m2 (S2)"
+    odd = refs.iloc[0].copy()
+    odd["schedule"] = "as tolerated"
+    assert dosing.standard_label(odd) == "drug_a 40 mg/m2, as tolerated (S1)"
+    assert dosing.standard_label(synthetic_references().iloc[0]) == "drug_a 50 mg/m2 (R1)"  # no schedule column
+
+
+def test_fixed_dose_against_standards_by_hand():
+    # 100 mg over 2.0 m2 (180 cm, 80 kg) = 50 mg/m2 per dose
+    table = dosing.fixed_dose_against_standards(100, [180], [80], scheduled_references())
+    assert table.loc["180 cm", "80 kg (mg/m2)"] == pytest.approx(50)
+    assert table.loc["180 cm", "80 kg, % of drug_a 40 (S1)"] == 125
+    assert table.loc["180 cm", "80 kg, % of drug_a 60 (S2)"] == 83
+    # per week: weekly 50 against 40 (weekly) and 45 (60 x 3 / 4)
+    weekly = dosing.fixed_dose_against_standards(100, [180], [80], scheduled_references(), per_week_of=(1, 7))
+    assert weekly.loc["180 cm", "80 kg, % of drug_a 40 (S1) per week"] == 125
+    assert weekly.loc["180 cm", "80 kg, % of drug_a 60 (S2) per week"] == 111
+
+
+# Count-based retreatment rule -------------------------------------------------------------------
+@pytest.mark.parametrize("counts, verdict, reasons", [
+    ({"neutrophils": 1.51, "platelets": 100.1}, dosing.RULE_MET, ()),
+    ({"neutrophils": 1.5, "platelets": 150}, dosing.RULE_WAIT, ("neutrophils 1.5 not above 1.5",)),
+    ({"neutrophils": 2.0, "platelets": 100}, dosing.RULE_WAIT, ("platelets 100 not above 100",)),
+    ({"neutrophils": 0.4, "platelets": 20}, dosing.RULE_WAIT, ("neutrophils 0.4 not above 1.5", "platelets 20 not above 100")),
+    ({"platelets": 150}, dosing.RULE_UNKNOWN, ("neutrophils not printed",)),
+    ({"neutrophils": None, "platelets": 150}, dosing.RULE_UNKNOWN, ("neutrophils not printed",)),
+    ({"neutrophils": float("nan"), "platelets": 150}, dosing.RULE_UNKNOWN, ("neutrophils not printed",)),
+    ({"platelets": 92}, dosing.RULE_WAIT, ("platelets 92 not above 100", "neutrophils not printed")),
+    ({}, dosing.RULE_UNKNOWN, ("neutrophils not printed", "platelets not printed")),
+])
+def test_the_paclitaxel_count_rule_at_its_boundaries(counts, verdict, reasons):
+    assert dosing.retreatment_verdict(counts) == dosing.RetreatmentVerdict(verdict, reasons)
+
+
+def test_negative_counts_are_refused():
+    with pytest.raises(dosing.DoseError, match="platelets count must be a number of 0 or more"):
+        dosing.retreatment_verdict({"neutrophils": 2.0, "platelets": -5})
+
+
+def test_retreatment_table_on_the_printed_counts(data):
+    tnbc = dosing.retreatment_table(data.labs, "tnbc2025")
+    assert set(tnbc["what the rule says"]) == {dosing.RULE_WAIT}
+    assert tnbc["neutrophils (10^9/L)"].isna().all()  # no ANC printed
+    akagi = dosing.retreatment_table(data.labs, "akagi2021").set_index("day")
+    assert akagi.loc[0, "what the rule says"] == dosing.RULE_WAIT
+    assert akagi.loc[274, "what the rule says"] == dosing.RULE_UNKNOWN  # platelets recovered, ANC never printed
+    assert akagi.loc[274, "why"] == "neutrophils not printed"
+    with pytest.raises(dosing.DoseError, match="'nobody' has no printed neutrophils or platelets count"):
+        dosing.retreatment_table(data.labs, "nobody")
+
+
+def test_fixed_dose_chart_tells_two_standards_of_one_drug_apart():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from utils import dose_charts
+
+    fig = dose_charts.fixed_dose_chart(100, [180], [80], scheduled_references(), "drug_a")
+    labels = fig.axes[0].get_legend_handles_labels()[1]
+    assert labels[1:] == ["standard: drug_a 40 mg/m2, weekly (S1)", "standard: drug_a 60 mg/m2, days 1, 8, 15 of 28 (S2)"]

@@ -179,3 +179,47 @@ def test_febrile_neutropenia_rejects_bad_input(kwargs, message):
 def test_every_febrile_neutropenia_rule_cites_a_listed_source():
     sources = set(casedata.load("sources")["source_id"])
     assert {rule.source_id for rule in grading.FEBRILE_NEUTROPENIA_RULES.values()} <= sources
+
+
+def test_grades_by_version_at_the_boundaries_that_moved():
+    values = pd.DataFrame({"analyte": ["platelets"] * 4 + ["neutrophils"] * 5 + ["hemoglobin", "ldh"],
+                           "value_std": [25.0, 24.9, 10.0, 9.9, 1.8, 1.5, 0.5, 0.1, 0.09, 7.9, 300.0],
+                           "day": range(11)})
+    table = grading.grades_by_version(values, {"platelets": 150.0, "neutrophils": 2.0, "hemoglobin": 12.0})
+    assert "ldh" not in set(table["analyte"]) and list(table["day"]) == list(range(10))  # other columns kept
+    assert table["CTCAE v5.0"].tolist() == [3, 4, 4, 4, 1, 1, 3, 4, 4, 3]
+    assert table["CTCAE v6.0"].tolist() == [3, 3, 3, 4, 0, 0, 2, 3, 4, 3]
+
+
+def test_grades_by_version_leaves_out_counts_without_an_lln_and_refuses_unknown_versions():
+    values = pd.DataFrame({"analyte": ["platelets", "wbc"], "value_std": [18.0, 2.5]})
+    table = grading.grades_by_version(values, {"platelets": 150.0}, versions=("6.0",))
+    assert table["analyte"].tolist() == ["platelets"] and table.columns[-1] == "CTCAE v6.0" and "CTCAE v5.0" not in table
+    with pytest.raises(ValueError, match=r"unknown CTCAE version\(s\) \['4.03'\]"):
+        grading.grades_by_version(values, {"platelets": 150.0}, versions=("4.03",))
+
+
+def test_febrile_neutropenia_by_rule_shows_where_the_definitions_disagree():
+    table = grading.febrile_neutropenia_by_rule([
+        {"temperature_c": 38.3, "anc": 0.4},  # IDSA: 38.3 or more; CTCAE: above 38.3
+        {"temperature_c": 38.1, "anc": 0.8, "sustained_over_1_hour": True},  # CTCAE: ANC below 1.0
+        {"temperature_c": 38.5, "anc": None},
+        {"temperature_c": 38.4, "anc": 0.8, "anc_expected_to_fall": True},
+    ])
+    assert table["IDSA 2010"].tolist() == ["febrile neutropenia", "fever without neutropenia", "fever, ANC unknown",
+                                           "febrile neutropenia"]
+    assert table["CTCAE v5.0"].tolist() == ["neutropenia without fever", "febrile neutropenia", "fever, ANC unknown",
+                                            "febrile neutropenia"]
+    assert table["ANC (10^9/L)"].tolist() == [0.4, 0.8, "not measured", 0.8]
+    assert table["sustained over 1 h"].tolist() == [False, True, False, False]
+    only_idsa = grading.febrile_neutropenia_by_rule([{"temperature_c": 38.3, "anc": 0.4}], rules=("IDSA 2010",))
+    assert "CTCAE v5.0" not in only_idsa
+
+
+@pytest.mark.parametrize(("scenario", "message"), [
+    ({"temperature_c": 38.5}, r"scenario 1: unknown keys \[\], missing keys \['anc'\]"),
+    ({"temperature_c": 38.5, "anc": 0.4, "fever": True}, r"scenario 1: unknown keys \['fever'\]"),
+])
+def test_febrile_neutropenia_by_rule_names_a_malformed_scenario(scenario, message):
+    with pytest.raises(ValueError, match=message):
+        grading.febrile_neutropenia_by_rule([scenario])

@@ -299,7 +299,7 @@ def test_interpret_a_triple_negative_marrow_panel():
     assert any(m.startswith("TRPS1") for m in reading.next_markers)
     evidence = " ".join(reading.evidence)
     assert "KEYNOTE-355" in evidence and "OlympiAD" in evidence and "ASCENT" in evidence
-    assert "HER2-low and ultralow status unknown: whether DESTINY-Breast04 applies" in evidence
+    assert "HER2-low status unknown: whether DESTINY-Breast04 applies" in evidence and "ultralow" not in evidence
     assert any("HER2 IHC score not reported" in m for m in reading.missing)
     assert reading.as_dict()["her2"]["status"] == "negative"
 
@@ -548,6 +548,28 @@ def test_explorer_redraws_on_change_and_resets(tnbc_explorer):
     assert box.values() == box.reported and shown[-1] == shown[0]
 
 
+def test_explorer_offers_ihc_0_null_and_ultralow_and_starts_from_the_reported_word(tnbc_explorer):
+    box, shown = tnbc_explorer
+    values = [value for _, value in ihc_views.HER2_CHOICES]
+    assert {"0", "0 (null)", "0 (ultralow)", "1+"} <= set(values) and box.values()["HER2"] == "negative"
+    assert box.controls["HER2"].options[0] == ("negative (score not given)", "negative")  # no '(as reported)' entry added
+    box.controls["ER"].value = 50.0
+    box.controls["HER2"].value = "0 (ultralow)"
+    assert "HER2-ultralow, HR+: DESTINY-Breast06" in shown[-1] and "exploratory" in shown[-1]
+    box.controls["HER2"].value = "0 (null)"
+    assert "HER2-null (no membrane staining): outside" in shown[-1]
+    box.controls["ER"].value = "negative"
+    box.controls["HER2"].value = "0 (ultralow)"
+    assert shown[-1].startswith("**Subtype: triple-negative**") and "enrolled HR+ disease only" in shown[-1]
+
+
+@pytest.mark.parametrize("label_value", ihc_views.HER2_CHOICES, ids=lambda choice: choice[0])
+def test_every_her2_choice_gives_a_reading(tnbc_explorer, label_value):
+    box, shown = tnbc_explorer
+    box.controls["HER2"].value = label_value[1]
+    assert shown[-1].startswith("**Subtype:") and "contradict" not in shown[-1]
+
+
 def test_explorer_is_built_on_the_shared_wiring_layer(tnbc_explorer):
     from utils.widgets import Explorer
 
@@ -599,6 +621,92 @@ def test_ultralow_in_hormone_receptor_negative_disease_has_no_trial():
 
 def test_hr_positive_evidence_names_the_biomarkers_and_right_choice():
     evidence = " ".join(ihc.interpret_panel({**TNBC_LIKE, "ER": 60}).evidence)
-    for name in ("ESR1", "EMERALD", "PIK3CA", "AKT1", "PTEN", "SOLAR-1", "CAPItello-291", "INAVO120", "RIGHT Choice", "ABC 5"):
+    for name in ("ESR1", "EMERALD", "PIK3CA", "AKT1", "PTEN", "SOLAR-1", "CAPItello-291", "INAVO120", "RIGHT Choice",
+                 "ABC 6 and 7", "ESMO living guideline", "PALOMA-2"):
         assert name in evidence
-    assert "ABC 4" not in evidence
+    assert "ABC 4" not in evidence and "ABC 5" not in evidence
+    # RIGHT Choice: longer PFS than combination chemotherapy; its blood-count entry criteria are not claimed
+    assert "longer progression-free survival than combination chemotherapy" in evidence
+    assert "could not be confirmed" in evidence and "adequate marrow function" not in evidence
+    assert "no significant overall-survival gain" in evidence  # PALOMA-2 final analysis
+
+
+def test_the_missing_her2_score_asks_for_a_recent_sample_of_the_metastasis():
+    assert "recent sample of the metastasis" in ihc.read_her2("negative").missing[0]
+
+
+def test_ultralow_evidence_is_called_exploratory():
+    evidence = " ".join(ihc.interpret_panel({**TNBC_LIKE, "ER": 60, "HER2": "0 (ultralow)"}).evidence)
+    assert "exploratory" in evidence and "before any chemotherapy for metastatic disease" in evidence
+
+
+# DESTINY-Breast06 line of therapy: no chemotherapy for metastatic disease, and two endocrine lines (or early
+# progression on first-line endocrine therapy with a CDK4/6 inhibitor; an early adjuvant relapse counts as a line).
+@pytest.mark.parametrize(("endocrine", "chemo", "flags", "fits"), [
+    (0, 0, {}, False), (1, 0, {}, False), (2, 0, {}, True), (3, 0, {}, True),
+    (2, 1, {}, False), (5, 1, {}, False), (0, 1, {}, False),
+    (1, 0, {"early_progression_on_first_line_cdk46": True}, True),
+    (1, 1, {"early_progression_on_first_line_cdk46": True}, False),
+    (1, 0, {"adjuvant_relapse_within_24_months": True}, True),
+    (0, 0, {"adjuvant_relapse_within_24_months": True}, False),
+    (1, 1, {"adjuvant_relapse_within_24_months": True}, False),
+])
+def test_destiny_breast06_line_check_at_every_boundary(endocrine, chemo, flags, fits):
+    check = ihc.destiny_breast06_line_check(endocrine, chemo, **flags)
+    assert (check.fits, check.endocrine_lines, check.chemotherapy_lines) == (fits, endocrine, chemo)
+    assert check.reason.startswith(f"{endocrine} endocrine and {chemo} chemotherapy line(s)")
+    assert ("inside DESTINY-Breast06" in check.reason) is fits
+    assert check.reason.endswith(ihc.DB06_OTHER_CRITERIA) and "bone marrow function" in check.reason
+
+
+def test_destiny_breast06_line_check_names_chemotherapy_as_the_reason_it_is_outside():
+    assert "before any chemotherapy for metastatic disease" in ihc.destiny_breast06_line_check(3, 1).reason
+
+
+@pytest.mark.parametrize(("endocrine", "chemo", "message"), [
+    (-1, 0, r"endocrine_lines -1 is not understood; expected a whole number"),
+    (1.5, 0, r"endocrine_lines 1\.5 is not understood"),
+    (True, 0, r"endocrine_lines True is not understood"),
+    (2, "0", r"chemotherapy_lines '0' is not understood"),
+])
+def test_destiny_breast06_line_check_rejects_bad_counts(endocrine, chemo, message):
+    with pytest.raises(ValueError, match=message):
+        ihc.destiny_breast06_line_check(endocrine, chemo)
+
+
+def test_early_progression_needs_a_first_endocrine_line():
+    with pytest.raises(ValueError, match=r"early_progression_on_first_line_cdk46 is True but endocrine_lines is 0"):
+        ihc.destiny_breast06_line_check(0, 0, early_progression_on_first_line_cdk46=True)
+
+
+def test_akagi2021_sits_in_destiny_breast06_line_of_therapy_at_her_marrow_relapse(data):
+    before = ihc_views.metastatic_lines_before(data.therapy_lines, "akagi2021", 0)
+    assert list(before["therapy_id"]) == ["AK-T04", "AK-T05"] and set(before["category"]) == {"endocrine"}
+    assert (before["start_day"] < 0).all() and before["source_locator"].str.len().min() > 10
+    at_relapse = ihc_views.destiny_breast06_position(data.therapy_lines, "akagi2021", 0)
+    assert (at_relapse.fits, at_relapse.endocrine_lines, at_relapse.chemotherapy_lines) == (True, 2, 0)
+    after_ac = ihc_views.destiny_breast06_position(data.therapy_lines, "akagi2021", 1)  # doxorubicin-cyclophosphamide began on day 0
+    assert (after_ac.fits, after_ac.chemotherapy_lines) == (False, 1)
+
+
+def test_tnbc2025_has_no_metastatic_line_before_day_0(data):
+    assert ihc_views.metastatic_lines_before(data.therapy_lines, "tnbc2025", 0).empty
+    assert ihc_views.destiny_breast06_position(data.therapy_lines, "tnbc2025", 0).fits is False
+
+
+@pytest.mark.parametrize(("case_id", "columns", "message"), [
+    ("nobody", None, r"case_id 'nobody' is not in the therapy_lines table"),
+    ("akagi2021", ["case_id", "line"], r"the therapy_lines table lacks column\(s\) category"),
+])
+def test_metastatic_lines_before_rejects_bad_input(data, case_id, columns, message):
+    table = data.therapy_lines if columns is None else data.therapy_lines[columns]
+    with pytest.raises(ValueError, match=message):
+        ihc_views.metastatic_lines_before(table, case_id, 0)
+
+
+def test_the_unknown_low_end_names_ultralow_only_where_destiny_breast06_could_apply():
+    hr_positive = " ".join(ihc.interpret_panel({**TNBC_LIKE, "ER": 60}).evidence)
+    triple_negative = " ".join(ihc.interpret_panel({**TNBC_LIKE, "HER2": "0"}).evidence)
+    assert "HER2-low and ultralow status unknown: whether DESTINY-Breast04 or DESTINY-Breast06" in hr_positive
+    assert "HER2 IHC 0: outside DESTINY-Breast04" in triple_negative and "enrolled HR+ disease only" in triple_negative
+    assert "status unknown" not in triple_negative

@@ -536,6 +536,46 @@ def test_chart_marks_each_relapse_and_names_its_event(data, lln):
     plt.close(fig)
 
 
+def test_a_relapse_diagnosed_clinically_is_labelled_so(data, lln):
+    import matplotlib.pyplot as plt
+
+    events = pd.DataFrame({"case_id": ["x", "x"], "event_id": ["E1", "E2"], "day": [10, 20], "kind": ["relapse"] * 2,
+                           "description": ["relapse shown by a marrow biopsy", "relapse (a Clinical Diagnosis): no biopsy"]})
+    assert lab_charts.clinical_diagnoses(events, ["E1", "E2"]) == ("E2",)
+    assert lab_charts.clinical_diagnoses(events, ["E1"]) == ()
+    assert lab_charts.clinical_diagnoses(events.drop(columns="description"), ["E2"]) == ()
+    shown = lab_charts.lab_view(data.labs, data.therapy_lines, data.transfusion_thresholds, "akagi2021", ["hemoglobin"],
+                                events=data.events)
+    curated = data.events[data.events["event_id"].isin([e for _, e in shown.breaks])]
+    said = curated["description"].str.lower().str.contains("clinical diagnosis")
+    assert set(shown.clinical_breaks) == set(curated.loc[said, "event_id"]) and shown.clinical_breaks  # AK-E16
+    for day, event_id in shown.breaks:
+        if event_id in shown.clinical_breaks:
+            assert f"the relapse on day {day} ({event_id}) was a clinical diagnosis, not shown by a biopsy" in shown.notes
+    fig = lab_charts.lab_chart(shown, lln)
+    texts = " ".join(t.get_text() for ax in fig.axes for t in ax.texts)
+    for event_id in shown.clinical_breaks:
+        assert f"clinically diagnosed relapse ({event_id})" in texts
+    plt.close(fig)
+
+
+def test_the_legend_names_each_guideline_by_version(data, lln):
+    import matplotlib.pyplot as plt
+
+    assert lab_charts.guideline_legend_label(["metcalf2025_aabb_ictmg"]) == "guideline transfusion threshold (AABB/ICTMG 2025)"
+    assert lab_charts.guideline_legend_label(["carson2023_aabb", "metcalf2025_aabb_ictmg", "carson2023_aabb"]) == (
+        "guideline transfusion threshold (AABB 2023, AABB/ICTMG 2025)")
+    assert lab_charts.guideline_legend_label(["new_guideline"]) == "guideline transfusion threshold (new_guideline)"
+    assert lab_charts.guideline_legend_label([]) == "guideline transfusion threshold"
+    for source_id in data.transfusion_thresholds.loc[data.transfusion_thresholds["case_id"].isna(), "source_id"]:
+        assert source_id in lab_charts.GUIDELINE_SHORT_NAMES, f"{source_id} has no short name for the legend"
+    shown = view(data, "tnbc2025")
+    fig = lab_charts.lab_chart(shown, lln)
+    labels = [t.get_text() for legend in fig.legends for t in legend.get_texts()]
+    assert "guideline transfusion threshold (AABB/ICTMG 2025)" in labels
+    plt.close(fig)
+
+
 # Therapy track: labels, assumed days, edges ---------------------------------------------------------------
 
 

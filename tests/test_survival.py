@@ -331,6 +331,114 @@ def test_curated_factor_is_applied_from_its_data_row(data):
         survival.prognostic_factor(data.prognostic_factors, "PF-00")
 
 
+# Prognosis in words: scenarios from a median (MODELS) -------------------------------------
+def test_kiely_multiples_and_shares_alive_are_the_published_ones():
+    # Kiely et al. 2011: worst case 0.25 x median (90% still alive), lower typical 0.5 (75%),
+    # upper typical 2 (25%), best case 3 (10%).
+    expected = {"worst case": (0.90, 0.25), "lower typical": (0.75, 0.5), "upper typical": (0.25, 2.0), "best case": (0.10, 3.0)}
+    assert list(survival.PROGNOSIS_SCENARIOS) == list(expected)
+    for name, (alive, multiple) in expected.items():
+        assert survival.PROGNOSIS_SCENARIOS[name] == {"alive": alive, "kiely_multiple": multiple}
+        assert survival.scenario_multiple(name) == multiple
+
+
+@pytest.mark.parametrize(("scenario", "expected"), [
+    ("worst case", math.log2(1 / 0.9)), ("lower typical", math.log2(4 / 3)), ("upper typical", 2.0), ("best case", math.log2(10)),
+])
+def test_constant_hazard_multiple_is_where_the_curve_reaches_the_share_alive(scenario, expected):
+    multiple = survival.scenario_multiple(scenario, "constant_hazard")
+    assert multiple == pytest.approx(expected)
+    share = survival.PROGNOSIS_SCENARIOS[scenario]["alive"]
+    assert survival.exponential_survival(multiple * 7.0, 7.0) == pytest.approx(share)
+
+
+def test_the_two_models_agree_on_the_upper_typical_case_and_differ_most_on_the_worst():
+    table = survival.scenario_multiples().set_index("scenario")
+    kiely, model = table["multiple of the median (Kiely 2011)"], table["multiple of the median (constant-hazard model)"]
+    assert kiely["upper typical"] == model["upper typical"] == 2.0
+    assert model["worst case"] == 0.15 and kiely["worst case"] == 0.25
+    assert (model / kiely)["worst case"] == min(model / kiely)
+    assert table["share still alive"].tolist() == [0.9, 0.75, 0.25, 0.1]
+
+
+def test_prognosis_scenarios_by_hand_with_and_without_a_ci():
+    plain = survival.prognosis_scenarios(8)
+    assert plain["scenario"].tolist() == list(survival.PROGNOSIS_SCENARIOS)
+    assert plain["months"].tolist() == [2.0, 4.0, 16.0, 24.0]
+    assert "months at CI low" not in plain
+    with_ci = survival.prognosis_scenarios(8, 4, 12).set_index("scenario")
+    assert with_ci["months at CI low"].tolist() == [1.0, 2.0, 8.0, 12.0]
+    assert with_ci["months at CI high"].tolist() == [3.0, 6.0, 24.0, 36.0]
+    model = survival.prognosis_scenarios(10, method="constant_hazard").set_index("scenario")["months"]
+    assert model.tolist() == [1.5, 4.2, 20.0, 33.2]
+
+
+def test_prognosis_scenarios_of_the_curated_ci_bracket_the_median(data):
+    forest = survival.forest_table(data.literature_survival).set_index("label")
+    niu = forest.loc["niu2023"]
+    table = survival.prognosis_scenarios(niu["median"], niu["low"], niu["high"])
+    assert (table["months at CI low"] <= table["months"]).all() and (table["months"] <= table["months at CI high"]).all()
+    assert table.set_index("scenario").at["upper typical", "months"] == pytest.approx(round(2 * niu["median"], 1))
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    ((8, 4, None), "both 95% confidence limits"),
+    ((8, None, 12), "both 95% confidence limits"),
+    ((8, 9, 12), "must lie within its confidence limits"),
+    ((8, 4, 7), "must lie within its confidence limits"),
+    ((0,), "positive, finite"),
+    ((8, 0, 12), "positive, finite"),
+])
+def test_prognosis_scenarios_reject_bad_limits(args, message):
+    with pytest.raises(ValueError, match=message):
+        survival.prognosis_scenarios(*args)
+
+
+def test_bad_scenario_or_method_is_named():
+    with pytest.raises(ValueError, match="unknown scenario 'median'"):
+        survival.scenario_multiple("median")
+    with pytest.raises(ValueError, match="method must be one of kiely2011, constant_hazard"):
+        survival.prognosis_scenarios(8, method="weibull")
+
+
+def test_prognosis_table_has_one_row_per_series_from_the_curated_medians(data):
+    forest = survival.forest_table(data.literature_survival)
+    whole = forest[forest["subgroup"] == "all"]
+    table = survival.prognosis_table(whole)
+    assert table["series"].tolist() == whole["label"].tolist()
+    columns = ["worst case", "typical from", "typical to", "best case"]
+    for (_, row), median in zip(table.iterrows(), whole["median"]):
+        assert row[columns].tolist() == [round(m * median, 1) for m in (0.25, 0.5, 2, 3)]
+    with pytest.raises(ValueError, match="no published series"):
+        survival.prognosis_table(whole.iloc[0:0])
+
+
+@pytest.mark.parametrize(("months", "expected"), [
+    (0.1, "about 1 week"), (0.5, "about 2 weeks"), (0.99, "about 4 weeks"),
+    (1.0, "about 1 month"), (1.49, "about 1 month"), (1.5, "about 2 months"), (2.5, "about 3 months"),
+    (23.49, "about 23 months"), (23.5, "about 2 years"), (24, "about 2 years"), (26.99, "about 2 years"),
+    (27, "about 2.5 years"), (57, "about 5 years"),
+])
+def test_time_in_words_at_every_threshold(months, expected):
+    assert survival.time_in_words(months) == expected
+
+
+@pytest.mark.parametrize("months", [0, -1, float("nan"), float("inf"), True, "3"])
+def test_time_in_words_rejects_what_is_not_a_time(months):
+    with pytest.raises(ValueError, match="positive, finite"):
+        survival.time_in_words(months)
+
+
+def test_prognosis_words_by_hand():
+    assert survival.prognosis_words(8) == (
+        "Of ten people in a situation like yours, about one lives less than about 2 months; "
+        "about half live between about 4 months and about 16 months; about one lives longer than about 2 years.")
+    assert survival.prognosis_words(3).startswith("Of ten people in a situation like yours, about one lives less than about 3 weeks;")
+    assert survival.prognosis_words(10, "constant_hazard").endswith(  # 1.5, 4.2, 20.0 and 33.2 months
+        "less than about 2 months; about half live between about 4 months and about 20 months; "
+        "about one lives longer than about 3 years.")
+
+
 # Figures: fixed size, deterministic --------------------------------------------------
 def _png(fig) -> bytes:
     import io

@@ -21,19 +21,35 @@ A total of 5 or more is *compatible with overt DIC* (repeat the score daily); be
 paper writes the platelet and fibrinogen cut-offs as "> 100 / < 100" and "> 1 / < 1"; this
 module gives the boundary value itself the lower score, the usual reading in calculators.
 
-None of the two reports prints a coagulation result, so the course applies the score only to
-illustrative values.
+Neither report prints a coagulation result, so the course applies the score only to
+illustrative values (:func:`score_table` scores several at once).
+
+When a patient with DIC **bleeds**, :func:`bleeding_support` names the components the guidance
+suggests, at these cut-offs: platelets when the count is below 50 x10^9/L (BCSH 2009, Levi et al.,
+Br J Haematol 2009; ISTH guidance on cancer-associated DIC, Thachil et al., J Thromb Haemost 2015);
+plasma when the prothrombin time or APTT is prolonged (both); fibrinogen (cryoprecipitate or a
+concentrate) when fibrinogen stays below 1.5 g/L despite plasma (ISTH 2015; the 2009 BCSH
+guideline used 1.0 g/L). Without bleeding, no component is given for the laboratory values
+alone unless the bleeding risk is high (an invasive procedure, say). Treating the cause comes
+first in every guideline. This is teaching logic on illustrative values, not advice for a patient.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
+
+import pandas as pd
 
 #: Points for the fibrin-related marker, by the size of its rise (the laboratory decides what is moderate or strong).
 FIBRIN_MARKER_POINTS: dict[str, int] = {"no increase": 0, "moderate increase": 2, "strong increase": 3}
 #: A total at or above this is compatible with overt DIC.
 OVERT_DIC_FROM: int = 5
+#: With bleeding, platelets are given below this count (x10^9/L): the count is kept above it.
+BLEEDING_PLATELETS_BELOW: float = 50.0
+#: With bleeding, fibrinogen is replaced when it stays below this level (g/L) despite plasma (ISTH 2015; BCSH 2009: 1.0).
+BLEEDING_FIBRINOGEN_BELOW: float = 1.5
 
 
 @dataclass(frozen=True)
@@ -84,3 +100,48 @@ def isth_overt_dic_score(platelets: float, fibrin_marker: str, pt_prolonged_by_s
         prothrombin_time=0 if pt < 3 else 1 if pt <= 6 else 2,
         fibrinogen=0 if fibrinogen >= 1.0 else 1,
     )
+
+
+def score_table(scenarios: Mapping[str, tuple[float, str, float, float]]) -> pd.DataFrame:
+    """Score several sets of values at once: one row per named scenario, the four inputs, their points and the reading.
+
+    Each value of ``scenarios`` is the argument tuple of :func:`isth_overt_dic_score`
+    (platelets, fibrin-related marker, PT prolongation in s, fibrinogen in g/L).
+    """
+    rows = []
+    for name, values in scenarios.items():
+        platelets, marker, pt, fibrinogen = values
+        score = isth_overt_dic_score(platelets, marker, pt, fibrinogen)
+        rows.append({"scenario": name, "platelets (10^9/L)": platelets, "fibrin marker": marker, "PT prolonged by (s)": pt,
+                     "fibrinogen (g/L)": fibrinogen, "points: platelets": score.platelets,
+                     "points: fibrin marker": score.fibrin_marker, "points: PT": score.prothrombin_time,
+                     "points: fibrinogen": score.fibrinogen, "total": score.total, "overt DIC": score.overt,
+                     "reading": score.reading})
+    return pd.DataFrame(rows).set_index("scenario")
+
+
+def bleeding_support(bleeding: bool, platelets: float, pt_or_aptt_prolonged: bool, fibrinogen_g_l: float) -> list[tuple[str, str]]:
+    """The components DIC guidance suggests for these values, as (component, why) pairs (see the module text).
+
+    >>> [c for c, _ in bleeding_support(True, 20, True, 1.0)]
+    ['platelets', 'plasma', 'fibrinogen']
+    >>> bleeding_support(False, 20, True, 1.0)[0][0]
+    'none for the values alone'
+    """
+    platelets = _measured(platelets, "platelet count", 0, 5000)
+    fibrinogen = _measured(fibrinogen_g_l, "fibrinogen (g/L)", 0, 20)
+    if not isinstance(bleeding, bool) or not isinstance(pt_or_aptt_prolonged, bool):
+        raise ValueError(f"bleeding and pt_or_aptt_prolonged must be True or False, got {bleeding!r}, {pt_or_aptt_prolonged!r}")
+    if not bleeding:
+        return [("none for the values alone", "no bleeding: treat the cause and repeat the tests; components only if the"
+                 " bleeding risk is high (an invasive procedure, say)")]
+    support = []
+    if platelets < BLEEDING_PLATELETS_BELOW:
+        support.append(("platelets", f"bleeding with platelets below {BLEEDING_PLATELETS_BELOW:g} x10^9/L: keep the count above it"))
+    if pt_or_aptt_prolonged:
+        support.append(("plasma", "bleeding with a prolonged PT or APTT"))
+    if fibrinogen < BLEEDING_FIBRINOGEN_BELOW:
+        support.append(("fibrinogen", f"bleeding with fibrinogen below {BLEEDING_FIBRINOGEN_BELOW:g} g/L: cryoprecipitate or"
+                        " concentrate if it stays low despite plasma"))
+    return support or [("none of these", "bleeding, but platelets, clotting times and fibrinogen are above the cut-offs:"
+                        " look for a local cause")]

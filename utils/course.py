@@ -51,17 +51,17 @@ INDEX_MINUTES = 10
 
 LESSONS: tuple[Lesson, ...] = (
     Lesson("01", "presentation", "Presentation: marrow failure in a patient with breast cancer",
-           "classify and grade the cytopenias (CTCAE v5.0), the differential diagnosis, why a marrow biopsy", 30, 20),
+           "classify and grade the cytopenias (CTCAE v5.0, v6.0 beside it), neutrophils and febrile neutropenia, the differential diagnosis, when and how to biopsy", 40, 25),
     Lesson("02", "ihc_interpretation", "Immunohistochemistry: where do the cells in the marrow come from?",
-           "read the marker panel, receptor subtype by ASCO/CAP, HER2-low and ultralow, receptor conversion", 35, 25, ("01",)),
+           "read the marker panel, receptor subtype by ASCO/CAP, HER2-low and ultralow, receptor conversion", 45, 25, ("01",)),
     Lesson("03", "treatment_lines", "Treatment lines: what was given, when, and at what dose",
-           "swimmer charts, dosing in marrow failure, the anthracycline question, choosing intensity and schedule", 35, 20, ("01", "02")),
+           "swimmer charts, dosing in marrow failure, the anthracycline question, choosing intensity and schedule", 45, 25, ("01", "02")),
     Lesson("04", "lab_recovery", "Lab recovery curves: how the marrow answered",
-           "blood counts and tumour markers over time, read honestly from sparse data; a febrile second episode questioned", 30, 15, ("03",)),
+           "blood counts and tumour markers over time, read honestly from sparse data; a febrile second episode questioned", 50, 25, ("03",)),
     Lesson("05a", "survival_methods", "Survival methods: censoring, Kaplan-Meier and the clock",
            "censoring, Kaplan-Meier and the log-rank test with lifelines, time origins and the bias of a mismatched one", 20, 10, ("01",)),
     Lesson("05b", "survival_comparison", "Survival against published series: where do these patients sit?",
-           "medians and their intervals, single case reports, constant-hazard models, prognostic factors, prognosis in words", 25, 10, ("03", "05a")),
+           "medians and their intervals, single case reports, constant-hazard models, prognostic factors, prognosis in words", 35, 20, ("03", "05a")),
     Lesson("06", "alternative_timelines", "Alternative timelines: what if?",
            "widgets to change the time origin, the treatment timeline and the reference cohort", 30, 25, ("03", "05a", "05b")),
 )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 from matplotlib.figure import Figure
 
-from utils.dosing import BSA_FORMULAS, dose_per_m2
+from utils.dosing import BSA_FORMULAS, dose_per_m2, standard_label
 from utils.plots import OKABE_ITO, lay_out, subplots
 
 #: Colour of each anthracycline's threshold lines.
@@ -49,7 +49,8 @@ def fixed_dose_chart(dose_mg: float, heights_cm: list[float], weights_kg: list[f
     """CALCULATION ON ASSUMED HEIGHTS: a fixed dose in mg/m2 against height, one line per weight.
 
     ``standards`` are rows of ``dose_references`` (kind ``standard_dose``) drawn as horizontal
-    reference lines.
+    reference lines, each labelled with its dose, schedule (when the row has one) and reference,
+    so two standards of one drug (weekly paclitaxel) can be told apart.
     """
     if ax is None:
         _, ax = subplots(figsize=(11, 6))
@@ -62,8 +63,7 @@ def fixed_dose_chart(dose_mg: float, heights_cm: list[float], weights_kg: list[f
     span = max(drawn) - min(drawn)
     ax.set_ylim(min(drawn) - 0.08 * span, max(drawn) + 0.08 * span)
     for style, (_, s) in zip(("--", ":", "-."), standards.iterrows()):
-        ax.axhline(s["value"], color=OKABE_ITO[7], linestyle=style, linewidth=2,
-                   label=f"standard: {s['agent']} {s['value']:g} mg/m2 ({s['reference_id']})")
+        ax.axhline(s["value"], color=OKABE_ITO[7], linestyle=style, linewidth=2, label=f"standard: {standard_label(s)}")
     ax.set_xlabel("assumed height (cm): not reported")
     ax.set_ylabel("dose (mg/m$^2$)")
     ax.set_title(f"{agent_label} {dose_mg:g} mg as mg/m$^2$ ({formula} BSA)\nMODEL: calculation on assumed heights")

@@ -35,7 +35,8 @@ the total white count, sets the risk of infection and the decisions on chemother
 and G-CSF: a marrow full of tumour can put nucleated red cells and immature cells into a
 normal-looking total. :func:`febrile_neutropenia` applies the two definitions of febrile
 neutropenia in use (IDSA 2010 for management, CTCAE v5.0 for reporting; ``sources.csv``
-idsa2010_fn and ctcae_v5).
+idsa2010_fn and ctcae_v5); :func:`febrile_neutropenia_by_rule` sets them side by side, and
+:func:`grades_by_version` grades counts by v5.0 and v6.0 at once.
 """
 
 from __future__ import annotations
@@ -165,6 +166,34 @@ def febrile_neutropenia(temperature_c: float, anc: float | None, *, sustained_ov
                                    f" {r.single_reading_c:g} °C once, or {r.sustained_c:g} °C or more for over an hour)")
 
 
+def febrile_neutropenia_by_rule(scenarios: list[dict], rules: tuple[str, ...] = tuple(FEBRILE_NEUTROPENIA_RULES)) -> pd.DataFrame:
+    """Each scenario judged by each definition of febrile neutropenia, to compare the definitions side by side.
+
+    A scenario is a dict of the arguments of :func:`febrile_neutropenia` (``temperature_c`` and ``anc``,
+    optionally ``sustained_over_1_hour`` and ``anc_expected_to_fall``). One row per scenario with
+    its inputs, then one verdict column per rule. An ANC of ``None`` is shown as "not measured".
+
+    >>> febrile_neutropenia_by_rule([{"temperature_c": 38.3, "anc": 0.4}]).iloc[0]["CTCAE v5.0"]
+    'neutropenia without fever'
+    """
+    allowed = {"temperature_c", "anc", "sustained_over_1_hour", "anc_expected_to_fall"}
+    rows = []
+    for number, scenario in enumerate(scenarios, start=1):
+        unknown = sorted(set(scenario) - allowed)
+        missing = sorted({"temperature_c", "anc"} - set(scenario))
+        if unknown or missing:
+            raise ValueError(f"scenario {number}: unknown keys {unknown}, missing keys {missing}; "
+                             f"expected temperature_c and anc, optionally sustained_over_1_hour and anc_expected_to_fall")
+        options = {k: bool(scenario.get(k, False)) for k in ("sustained_over_1_hour", "anc_expected_to_fall")}
+        row = {"temperature (°C)": scenario["temperature_c"], "sustained over 1 h": options["sustained_over_1_hour"],
+               "ANC (10^9/L)": "not measured" if scenario["anc"] is None else scenario["anc"],
+               "ANC expected to fall within 48 h": options["anc_expected_to_fall"]}
+        for rule in rules:
+            row[rule] = febrile_neutropenia(scenario["temperature_c"], scenario["anc"], rule=rule, **options).verdict
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
 def flag(value: float, lower: float | None, upper: float | None) -> str:
     """``low``, ``normal`` or ``high`` against a reference range (either limit may be missing)."""
     if lower is not None and not pd.isna(lower) and value < lower:
@@ -226,6 +255,25 @@ def flag_labs(labs: pd.DataFrame, ranges: pd.DataFrame, source_id: str, populati
     table = pd.DataFrame(rows)
     table["ctcae_v5_grade"] = table["ctcae_v5_grade"].astype("Int64")
     return table
+
+
+def grades_by_version(values: pd.DataFrame, lln: dict[str, float],
+                      versions: tuple[str, ...] = CTCAE_VERSIONS) -> pd.DataFrame:
+    """The counts of ``values`` that CTCAE grades, with their grade in each version (``CTCAE v5.0``, ``CTCAE v6.0``).
+
+    ``values`` has at least ``analyte`` and ``value_std`` (standard units), for example the
+    ``labs`` table or the output of :func:`flag_labs`; its other columns are kept. ``lln``
+    gives the lower limit of normal per analyte. Rows of analytes CTCAE does not grade, or
+    with no LLN in ``lln``, are left out (they have no grade in any version).
+    """
+    unknown = [v for v in versions if v not in CTCAE_VERSIONS]
+    if unknown:
+        raise ValueError(f"unknown CTCAE version(s) {unknown}; expected any of {', '.join(CTCAE_VERSIONS)}")
+    graded = values[values["analyte"].isin([a for a in CTCAE_V5 if a in lln])].copy()
+    for version in versions:
+        graded[f"CTCAE v{version}"] = [ctcae_grade(analyte, value, lln[analyte], version=version)
+                                       for analyte, value in zip(graded["analyte"], graded["value_std"])]
+    return graded.reset_index(drop=True)
 
 
 def cytopenia_at(flagged: pd.DataFrame) -> CytopeniaLabel | None:

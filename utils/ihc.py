@@ -27,10 +27,14 @@ Rules encoded here (cite the sources, not this module)
 * **HER2-ultralow and HER2-null** (DESTINY-Breast06; Bardia et al., N Engl J Med 2024):
   IHC 0 splits in two. *Ultralow* is faint, incomplete membrane staining in more than 0 and
   at most 10 % of tumour cells; *null* is no membrane staining at all. DESTINY-Breast06
-  showed a benefit of trastuzumab deruxtecan over chemotherapy in HR+ HER2-low *and*
-  HER2-ultralow metastatic disease after endocrine therapy and before any chemotherapy
-  for metastatic disease; only HER2-null falls outside its evidence. A report that prints
-  "IHC 0" without saying which cannot be placed (:func:`her2_zero_reading` encodes the cut-offs).
+  showed longer progression-free survival with trastuzumab deruxtecan than with
+  chemotherapy in HR+ HER2-low metastatic disease after endocrine therapy and before any
+  chemotherapy for metastatic disease, and a consistent result in its smaller, exploratory
+  HER2-ultralow group; only HER2-null falls outside its evidence. ASCO/CAP 2023 created no
+  new result categories (it asks for a careful call at the low end), so the split is a
+  therapy concept like HER2-low. A report that prints "IHC 0" without saying which cannot be
+  placed (:func:`her2_zero_reading` encodes the cut-offs; :func:`destiny_breast06_line_check`
+  the trial's line-of-therapy position).
 * **Subtype**: hormone-receptor positive (HR+) when ER or PR is positive (>= 1 %); HER2
   as above. The labels are those of ``casedata/cases.csv``.
 * **PD-L1**: the combined positive score (CPS) is grouped at 1 and 10, the cut-offs of
@@ -52,6 +56,9 @@ pdl1_group(cps)                     the KEYNOTE-355 CPS group
 receptor_rules_table, her2_rules_table
                                     the rules applied to illustrative values (for teaching)
 er_low_only(er, pr)                 ER Low Positive is the only positive receptor (evidence from both sides)
+her2_zero_reading(percent)          IHC 0 (null), 0 (ultralow) or 1+ from the share of faintly stained cells
+tdxd_evidence_group(her2)           which trastuzumab deruxtecan trial covers a HER2 call (HR+ disease)
+destiny_breast06_line_check(...)    whether a line-of-therapy history sits where DESTINY-Breast06 enrolled
 interpret_panel(results)            subtype, what is missing, origin reading, evidence to weigh
 explain_markdown(interpretation)    the same as Markdown, for notebooks and the widget
 
@@ -242,7 +249,7 @@ _MISSING_SCORE = ("HER2 IHC score not reported: 'negative' covers IHC 0 (null or
                   " 2022) and, in HR+ disease before chemotherapy for metastatic disease, HER2-ultralow"
                   " (DESTINY-Breast06, 2024): only HER2-null is left out. The score is needed and, for IHC 0,"
                   " whether any faint, incomplete membrane staining was seen (ASCO/CAP 2023 asks for a careful"
-                  " call at the low end).")
+                  " call at the low end), ideally on a recent sample of the metastasis.")
 _MISSING_ZERO = ("IHC 0 reported without saying whether faint, incomplete membrane staining was seen in up to 10 %"
                  " of tumour cells (HER2-ultralow) or none at all (HER2-null): since DESTINY-Breast06 (2024)"
                  " this decides whether trastuzumab deruxtecan evidence applies in HR+ disease.")
@@ -449,6 +456,66 @@ def tdxd_evidence_group(her2: Her2Call) -> str:
     return "not known: null or ultralow not said"
 
 
+@dataclass(frozen=True)
+class LineCheck:
+    """Whether a treatment history sits in a trial's line-of-therapy position, and why (see :func:`destiny_breast06_line_check`)."""
+
+    fits: bool
+    endocrine_lines: int
+    chemotherapy_lines: int
+    reason: str
+
+
+def _count(value: object, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or int(value) < 0:
+        raise ValueError(f"{what} {value!r} is not understood; expected a whole number of lines, 0 or more")
+    return int(value)
+
+
+#: What :func:`destiny_breast06_line_check` does not check, appended to every reason.
+DB06_OTHER_CRITERIA = ("The other entry criteria are separate: HR+ disease, HER2-low or HER2-ultralow on central testing of"
+                       " a sample from the metastatic setting, and adequate organ and bone marrow function as the protocol"
+                       " defined it.")
+
+
+def destiny_breast06_line_check(endocrine_lines: int, chemotherapy_lines: int, *,
+                                early_progression_on_first_line_cdk46: bool = False,
+                                adjuvant_relapse_within_24_months: bool = False) -> LineCheck:
+    """Whether a metastatic-setting treatment history matches DESTINY-Breast06's line-of-therapy criterion.
+
+    The trial (Bardia et al., N Engl J Med 2024; NCT04494425) enrolled HR+ metastatic disease with **no
+    chemotherapy for metastatic disease** and **either** progression on at least two endocrine-based lines in the
+    metastatic setting, **or** progression within 6 months of starting first-line endocrine therapy with a CDK4/6
+    inhibitor. A relapse within the first 24 months of adjuvant endocrine therapy counted as one endocrine line.
+    ``endocrine_lines`` and ``chemotherapy_lines`` count lines given for metastatic disease before the decision.
+    Only this criterion is checked; see :data:`DB06_OTHER_CRITERIA`.
+
+    >>> [destiny_breast06_line_check(e, c).fits for e, c in ((1, 0), (2, 0), (2, 1))]
+    [False, True, False]
+    """
+    endocrine = _count(endocrine_lines, "endocrine_lines")
+    chemotherapy = _count(chemotherapy_lines, "chemotherapy_lines")
+    if early_progression_on_first_line_cdk46 and endocrine == 0:
+        raise ValueError("early_progression_on_first_line_cdk46 is True but endocrine_lines is 0; expected the"
+                         " first-line endocrine therapy with a CDK4/6 inhibitor to be counted as a line")
+    counted = endocrine + (1 if adjuvant_relapse_within_24_months else 0)
+    if chemotherapy > 0:
+        fits, why = False, "it enrolled patients before any chemotherapy for metastatic disease"
+    elif counted >= 2:
+        extra = ", the early adjuvant relapse counted as one" if adjuvant_relapse_within_24_months else ""
+        fits, why = True, f"at least two endocrine lines{extra}, and no chemotherapy for metastatic disease"
+    elif early_progression_on_first_line_cdk46:
+        fits, why = True, ("progression within 6 months of first-line endocrine therapy with a CDK4/6 inhibitor,"
+                           " and no chemotherapy for metastatic disease")
+    else:
+        fits, why = False, ("fewer than two endocrine lines, and no early progression on first-line endocrine therapy"
+                            " with a CDK4/6 inhibitor")
+    place = "inside" if fits else "outside"
+    reason = (f"{endocrine} endocrine and {chemotherapy} chemotherapy line(s) for metastatic disease: {place}"
+              f" DESTINY-Breast06's line of therapy ({why}). {DB06_OTHER_CRITERIA}")
+    return LineCheck(fits, endocrine, chemotherapy, reason)
+
+
 # Panel interpretation ----------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class PanelInterpretation:
@@ -618,10 +685,11 @@ def _evidence(kind: str, er: ReceptorCall, pr: ReceptorCall, her2: Her2Call, cps
         lines.append("HR+/HER2-: a CDK4/6 inhibitor with endocrine therapy was tested first line, excluding relapse on or"
                      " soon after an adjuvant aromatase inhibitor (PALOMA-2: longer progression-free survival, but no"
                      " significant overall-survival gain in its final analysis), and after progression on endocrine"
-                     " therapy (PALOMA-3). Marrow failure may be a visceral crisis, for which the ESO-ESMO consensus (ABC 5) and"
-                     " the ESMO living guideline reserve the fastest-acting treatment; in aggressive disease RIGHT Choice"
-                     " found ribociclib with endocrine therapy no worse than combination chemotherapy, but it enrolled"
-                     " patients with adequate marrow function.")
+                     " therapy (PALOMA-3). Marrow failure may be a visceral crisis, for which the ABC consensus calls"
+                     " for the fastest-acting effective treatment (current references: ABC 6 and 7, and the ESMO living"
+                     " guideline). That need not be chemotherapy: in RIGHT Choice (premenopausal women, first line, clinically aggressive disease)"
+                     " ribociclib with endocrine therapy gave longer progression-free survival than combination"
+                     " chemotherapy, but whether it admitted patients with marrow failure could not be confirmed.")
         lines.append("HR+/HER2- after endocrine therapy: test for ESR1 mutations (ctDNA at progression; elacestrant in"
                      " EMERALD) and for PIK3CA, AKT1 and PTEN alterations (alpelisib in SOLAR-1, capivasertib in"
                      " CAPItello-291, inavolisib in INAVO120) before choosing the next endocrine-based line.")
@@ -638,18 +706,21 @@ def _evidence(kind: str, er: ReceptorCall, pr: ReceptorCall, her2: Her2Call, cps
                          " endocrine therapy and before any chemotherapy for metastatic disease.")
     elif her2.ultralow:
         lines.append("HER2-ultralow, HR+: DESTINY-Breast06 (published 2024) included IHC 0 with faint, incomplete"
-                     " staining in up to 10 % of cells and tested trastuzumab deruxtecan after endocrine therapy and"
-                     " before any chemotherapy for metastatic disease." if hormone_positive else
+                     " staining in up to 10 % of cells, an exploratory group, and tested trastuzumab deruxtecan after"
+                     " endocrine therapy and before any chemotherapy for metastatic disease." if hormone_positive else
                      "HER2-ultralow, HR-negative: DESTINY-Breast06 enrolled HR+ disease only, so no trial of"
                      " trastuzumab deruxtecan covers this tumour.")
     elif her2.ultralow is False and her2.status == NEGATIVE:
         lines.append("HER2-null (no membrane staining): outside the trastuzumab deruxtecan trials for HER2-low and"
                      " HER2-ultralow disease.")
+    elif her2.status == NEGATIVE and her2.score is not None and not hormone_positive:
+        lines.append("HER2 IHC 0: outside DESTINY-Breast04, which required HER2-low; whether it was null or ultralow"
+                     " does not change that here, since DESTINY-Breast06 enrolled HR+ disease only.")
     elif her2.status == NEGATIVE:
         needed = "the IHC score" if her2.score is None else "whether IHC 0 was null or ultralow"
         trials = ("DESTINY-Breast04 or DESTINY-Breast06" if hormone_positive else "DESTINY-Breast04")
-        lines.append(f"HER2-low and ultralow status unknown: whether {trials} applies cannot be judged until {needed}"
-                     " is known.")
+        unknown = "HER2-low and ultralow status unknown" if hormone_positive else "HER2-low status unknown"
+        lines.append(f"{unknown}: whether {trials} applies cannot be judged until {needed} is known.")
     if kind == "triple-negative" or er_low:
         flag = ("Trial definition excluded ER-low: triple-negative trials such as ASCENT required ER and PR below 1 %,"
                 " so the next lines are borrowed evidence for this tumour. " if er_low else "")

@@ -5,7 +5,9 @@ specimen, receptor course) read the ``ihc`` table of :mod:`utils.casedata`;
 :func:`discrepancy_markdown` shows one row of ``discrepancies.csv``; :func:`case_panel` turns
 one case's rows into the mapping :func:`utils.ihc.interpret_panel` reads;
 :func:`panel_explorer` wires widget controls to that same tested function (through
-:mod:`utils.widgets`). The clinical rules live in :mod:`utils.ihc`.
+:mod:`utils.widgets`). :func:`metastatic_lines_before` and :func:`destiny_breast06_position` read
+``casedata/therapy_lines.csv`` to place a case in DESTINY-Breast06's line of therapy. The
+clinical rules live in :mod:`utils.ihc`.
 
 A marker a report does not mention is shown as *not reported*: the reports tell only what
 they report, and a stain may have been run and left out.
@@ -27,9 +29,11 @@ from utils.ihc import (
     POSITIVE,
     ISH_RESULTS,
     RECEPTORS,
+    LineCheck,
+    check_panel_keys,
+    destiny_breast06_line_check,
     explain_markdown,
     interpret_panel,
-    check_panel_keys,
 )
 
 #: Order of specimens and markers in tables and figures.
@@ -237,6 +241,41 @@ def receptor_course(ihc: pd.DataFrame) -> pd.DataFrame:
             records.append({"case_id": case_id, "marker": marker,
                             **{SPECIMEN_LABELS[s]: result[s] for s in sites}, "primary vs marrow": reading})
     return pd.DataFrame(records)
+
+
+# Line of therapy (casedata/therapy_lines.csv) -----------------------------------------------------------
+def metastatic_lines_before(therapy_lines: pd.DataFrame, case_id: str, day: float) -> pd.DataFrame:
+    """The numbered lines given for metastatic disease that started before ``day`` (days from the case's day 0).
+
+    Supportive treatment, radiotherapy and adjuvant therapy carry no line number and are left out. Columns:
+    therapy_id, line, category, regimen, start_day, start_precision, source_locator.
+    """
+    needed = {"case_id", "therapy_id", "line", "setting", "category", "regimen", "start_day", "start_precision",
+              "source_locator"}
+    absent = sorted(needed - set(therapy_lines.columns))
+    if absent:
+        raise ValueError(f"the therapy_lines table lacks column(s) {', '.join(absent)}; pass casedata.load_all().therapy_lines")
+    cases = set(therapy_lines["case_id"].astype(str))
+    if case_id not in cases:
+        raise ValueError(f"case_id {case_id!r} is not in the therapy_lines table; expected one of {', '.join(sorted(cases))}")
+    own = therapy_lines[(therapy_lines["case_id"].astype(str) == case_id)
+                        & (therapy_lines["setting"].astype(str) == "metastatic")
+                        & therapy_lines["line"].notna()
+                        & (therapy_lines["start_day"].astype(float) < float(day))]
+    columns = ["therapy_id", "line", "category", "regimen", "start_day", "start_precision", "source_locator"]
+    return own.sort_values(["start_day", "line"])[columns].reset_index(drop=True)
+
+
+def destiny_breast06_position(therapy_lines: pd.DataFrame, case_id: str, day: float, **flags: bool) -> LineCheck:
+    """:func:`utils.ihc.destiny_breast06_line_check` for the lines of :func:`metastatic_lines_before`.
+
+    Endocrine and chemotherapy lines are counted by their distinct line numbers; ``flags`` are passed on
+    (``early_progression_on_first_line_cdk46``, ``adjuvant_relapse_within_24_months``).
+    """
+    before = metastatic_lines_before(therapy_lines, case_id, day)
+    counts = {kind: before.loc[before["category"].astype(str) == kind, "line"].nunique()
+              for kind in ("endocrine", "chemotherapy")}
+    return destiny_breast06_line_check(counts["endocrine"], counts["chemotherapy"], **flags)
 
 
 # The widget ---------------------------------------------------------------------------------------------

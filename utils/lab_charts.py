@@ -15,14 +15,18 @@ How the figure stays honest about sparse data:
 * connectors are **not drawn across a relapse** (an event of a kind in
   :data:`BREAK_KINDS`, taken from ``events.csv`` when :func:`lab_view` is given the events):
   values before and after a relapse belong to different episodes, and a line between them
-  would draw a decline the report does not describe (:func:`connector_segments`);
+  would draw a decline the report does not describe (:func:`connector_segments`). A relapse
+  whose ``description`` calls it a clinical diagnosis (:data:`CLINICAL_DIAGNOSIS_MARKER`: taken
+  for a relapse without a biopsy) is labelled "clinically diagnosed relapse";
 * a therapy line whose start or end is approximate has a dashed edge, an exact edge a
   solid one; the edge sits on the curated day and no width of uncertainty is drawn, since
   the reports give none. A line whose day was placed by assumption (its ``timing_basis``
   says so) is marked with an asterisk;
 * regimens known by a short name are labelled with it (:data:`REGIMEN_SHORT_NAMES`);
 * blood counts sit on the CTCAE v5.0 grade bands (``sources.csv`` ctcae_v5), tumour
-  markers on a log scale, where equal ratios look equally large.
+  markers on a log scale, where equal ratios look equally large;
+* the legend names the guidelines behind the dashed threshold lines, by version
+  (:data:`GUIDELINE_SHORT_NAMES`).
 """
 
 from __future__ import annotations
@@ -57,6 +61,10 @@ PAD_SHARE: float = 0.04
 WASH_ALPHA: float = 0.10
 #: Event kinds (``events.csv`` ``kind``) across which no connector is drawn.
 BREAK_KINDS: tuple[str, ...] = ("relapse",)
+#: Words in an event's ``description`` that mark a relapse diagnosed on clinical grounds only (no biopsy).
+CLINICAL_DIAGNOSIS_MARKER: str = "clinical diagnosis"
+#: Short names, with version, of the guidelines a threshold line may come from (``sources.csv`` source_id).
+GUIDELINE_SHORT_NAMES: dict[str, str] = {"carson2023_aabb": "AABB 2023", "metcalf2025_aabb_ictmg": "AABB/ICTMG 2025"}
 #: Colour of the line that marks a relapse in the data panels.
 BREAK_COLOUR: str = "#333333"
 #: Words in a therapy line's ``timing_basis`` that mark a day placed by assumption.
@@ -82,6 +90,7 @@ class LabView:
     day_range: tuple[int, int]
     notes: tuple[str, ...]
     breaks: tuple[tuple[int, str], ...] = ()  # (day, event_id) of relapses: no connector is drawn across them
+    clinical_breaks: tuple[str, ...] = ()  # event ids of the relapses that were a clinical diagnosis (no biopsy)
 
 
 def connector_breaks(events: pd.DataFrame, case_id: str, kinds: Sequence[str] = BREAK_KINDS) -> tuple[tuple[int, str], ...]:
@@ -116,6 +125,25 @@ def connector_segments(days: Sequence[float], breaks: Sequence[float]) -> list[l
         else:
             runs[-1].append(i)
     return runs
+
+
+def clinical_diagnoses(events: pd.DataFrame, event_ids: Sequence[str]) -> tuple[str, ...]:
+    """The ids among ``event_ids`` whose ``description`` calls the event a clinical diagnosis.
+
+    Matched case-insensitively on :data:`CLINICAL_DIAGNOSIS_MARKER`; an events table without a
+    ``description`` column marks none.
+    """
+    if "description" not in events.columns:
+        return ()
+    wanted = events[events["event_id"].isin(list(event_ids))]
+    said = wanted["description"].fillna("").astype(str).str.lower().str.contains(CLINICAL_DIAGNOSIS_MARKER, regex=False)
+    return tuple(str(e) for e in wanted.loc[said, "event_id"])
+
+
+def guideline_legend_label(source_ids: Sequence[str]) -> str:
+    """The legend text of the dashed guideline lines, naming each guideline by version (unknown ids as given)."""
+    names = list(dict.fromkeys(GUIDELINE_SHORT_NAMES.get(s, s) for s in source_ids))
+    return "guideline transfusion threshold" + (f" ({', '.join(names)})" if names else "")
 
 
 def applicable_thresholds(labs: pd.DataFrame, thresholds: pd.DataFrame, case_id: str) -> list[str]:
@@ -191,18 +219,22 @@ def lab_view(labs: pd.DataFrame, therapy_lines: pd.DataFrame, thresholds: pd.Dat
     case_rows = thresholds["case_id"] == case_id
     if not case_rows.fillna(False).any():
         notes.append(f"the {case_id} report states no transfusion threshold")
+    clinical: tuple[str, ...] = ()
     if events is None:
         breaks: tuple[tuple[int, str], ...] = ()
         notes.append("no events table given, so connectors are not broken at relapses")
     else:
         breaks = tuple(b for b in connector_breaks(events, case_id) if first <= b[0] <= last)
+        clinical = clinical_diagnoses(events, [event_id for _, event_id in breaks])
         notes += [f"no connector is drawn across the relapse on day {day} ({event_id})" for day, event_id in breaks]
+        notes += [f"the relapse on day {day} ({event_id}) was a clinical diagnosis, not shown by a biopsy"
+                  for day, event_id in breaks if event_id in clinical]
     if lines["assumed"].any():
         notes.append("a day of " + ", ".join(lines.loc[lines["assumed"], "therapy_id"].astype(str))
                      + " was placed by assumption (therapy_lines.csv, timing_basis)")
     return LabView(case_id=case_id, analytes=analytes, points=points, missing=missing, thresholds=chosen_thresholds,
                    lines=lines.sort_values(["start_day", "therapy_id"]).reset_index(drop=True), day_range=(first, last),
-                   notes=tuple(notes), breaks=breaks)
+                   notes=tuple(notes), breaks=breaks, clinical_breaks=clinical)
 
 
 def count_lines(lines: pd.DataFrame) -> tuple[int, int]:
@@ -406,7 +438,8 @@ def lab_chart(view: LabView, lln: dict[str, float], title: str | None = None) ->
         _marker_panel(axes[1 + len(counts)], view, markers)
     if view.breaks and (counts or markers):
         for day, event_id in view.breaks:
-            axes[1].text(day - 0.008 * span, 0.04, f"relapse ({event_id})", transform=axes[1].get_xaxis_transform(),
+            name = "clinically diagnosed relapse" if event_id in view.clinical_breaks else "relapse"
+            axes[1].text(day - 0.008 * span, 0.04, f"{name} ({event_id})", transform=axes[1].get_xaxis_transform(),
                          ha="right", va="bottom", fontsize=12, zorder=5,
                          bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none", "pad": 1})
     elif not counts:
@@ -432,7 +465,8 @@ def lab_chart(view: LabView, lln: dict[str, float], title: str | None = None) ->
     if "case" in kinds:
         handles.append(Line2D([], [], color=OKABE_ITO[1], lw=2, label="transfusion threshold stated in the report"))
     if "guideline" in kinds:
-        handles.append(Line2D([], [], color=OKABE_ITO[7], lw=2, linestyle="--", label="guideline transfusion threshold (AABB)"))
+        guideline_ids = view.thresholds.loc[view.thresholds["kind"] == "guideline"].sort_values("threshold_id")["source_id"]
+        handles.append(Line2D([], [], color=OKABE_ITO[7], lw=2, linestyle="--", label=guideline_legend_label(list(guideline_ids))))
     fig.legend(handles=handles, loc="lower center", ncol=2, fontsize=12, bbox_to_anchor=(0.5, 0.0))
     heading = title or f"{view.case_id}: stated laboratory values over time"
     fig.suptitle(heading, fontsize=18, fontweight="bold")

@@ -1,7 +1,9 @@
 """Laboratory series of one case: values over time, how fast they change, how they recover.
 
 Functions take the ``labs`` table of :mod:`utils.casedata` and return plain values or
-DataFrames; they never fill gaps between measured days (no interpolation). Every
+DataFrames; they never fill gaps between measured days (no interpolation).
+:func:`printed_counts` says how many values of each count a report prints (0 included:
+neither report prints a neutrophil count). Every
 recovery measure below is read off the stated values only:
 
 * :func:`lowest_stated` - the lowest stated value in a window of days. It is *not* the
@@ -16,7 +18,13 @@ recovery measure below is read off the stated values only:
   each CTCAE v5.0 grade floor and the LLN;
 * :func:`below_thresholds` - every stated value against the transfusion thresholds that apply;
 * :func:`unit_check` - printed values converted again by :mod:`utils.units`, beside the
-  stored standard values.
+  stored standard values;
+* :func:`stated_on_day` - what a report prints on one day, and which expected analytes it
+  leaves out (no ANC, say);
+* :func:`count_if_production_stopped` and :func:`days_to_fall_if_production_stopped` - MODELS
+  of how fast a count can fall if the marrow stops making the cells altogether;
+* :func:`cycle_position` - where in a chemotherapy cycle a day falls (which cycle, which day
+  of it, how long after the last dose).
 
 Unknown cases, unknown analytes, a window without values and a threshold that is not a
 positive number raise :class:`ValueError` naming what was wrong and what was expected.
@@ -25,6 +33,7 @@ positive number raise :class:`ValueError` naming what was wrong and what was exp
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -34,6 +43,8 @@ from utils import units
 #: Blood counts graded by CTCAE v5.0 and tumour markers, in the order notebooks show them.
 COUNTS: tuple[str, ...] = ("hemoglobin", "platelets", "wbc")
 MARKERS: tuple[str, ...] = ("cea", "ca15_3", "ca125")
+#: The counts CTCAE grades: the three lineages and the absolute neutrophil count (ANC).
+GRADED_COUNTS: tuple[str, ...] = COUNTS + ("neutrophils",)
 
 
 def check_case_and_analyte(labs: pd.DataFrame, case_id: str, analyte: str) -> None:
@@ -59,6 +70,33 @@ def series(labs: pd.DataFrame, case_id: str, analyte: str) -> pd.DataFrame:
     return own.sort_values("day")[columns].reset_index(drop=True)
 
 
+def printed_counts(labs: pd.DataFrame, analytes: tuple[str, ...] | list[str] = GRADED_COUNTS,
+                   day_from: int | None = None, day_to: int | None = None,
+                   cases: list[str] | pd.Series | None = None) -> pd.DataFrame:
+    """How many values of each analyte each report prints between two days (both included; ``None`` = open).
+
+    One row per case (``cases``, default: every case with laboratory values), one column per
+    analyte, 0 included: a 0 says that the report prints no such value in the window. It cannot
+    say whether the test was not done or done and not reported.
+    """
+    for analyte in analytes:
+        if analyte not in units.STANDARD_UNITS:
+            raise ValueError(f"unknown analyte {analyte!r}; expected one of: {', '.join(units.STANDARD_UNITS)}")
+    if day_from is not None and day_to is not None and day_to < day_from:
+        raise ValueError(f"day_to ({day_to}) is before day_from ({day_from})")
+    keep = labs["analyte"].isin(list(analytes))
+    if day_from is not None:
+        keep &= labs["day"] >= day_from
+    if day_to is not None:
+        keep &= labs["day"] <= day_to
+    rows = [str(c) for c in (labs["case_id"].dropna().unique() if cases is None else cases)]
+    table = pd.DataFrame(0, index=pd.Index(rows, name="case_id"), columns=pd.Index(list(analytes), name="analyte"))
+    for (case_id, analyte), count in labs[keep].groupby(["case_id", "analyte"], observed=True).size().items():
+        if str(case_id) in table.index:
+            table.at[str(case_id), str(analyte)] = int(count)
+    return table
+
+
 def change_per_day(labs: pd.DataFrame, case_id: str, analyte: str, day_from: int, day_to: int) -> float:
     """Average change per day between two measured days (negative for a fall).
 
@@ -75,10 +113,12 @@ def change_per_day(labs: pd.DataFrame, case_id: str, analyte: str, day_from: int
 
 #: Platelets survive about 9 to 10 days in the circulation (Harker 1977, PMID 912957; sources.csv harker1977).
 PLATELET_SURVIVAL_DAYS: tuple[float, float] = (9.0, 10.0)
+#: Red cells survive about 115 to 120 days (Franco 2012, PMID 23801920; Hoffbrand, sources.csv hoffbrand_eh).
+RED_CELL_SURVIVAL_DAYS: tuple[float, float] = (115.0, 120.0)
 
 
 def count_if_production_stopped(start_value: float, days: float, survival_days: float) -> float:
-    """MODEL: the platelet count ``days`` later if production stopped completely at the start.
+    """MODEL: the count (platelets, or red cells as haemoglobin) ``days`` later if production stopped completely at the start.
 
     Assumes platelets of all ages are evenly represented and each is removed only when it
     reaches ``survival_days`` (pure senescence, no consumption or destruction), so the count
@@ -88,6 +128,58 @@ def count_if_production_stopped(start_value: float, days: float, survival_days: 
     if survival_days <= 0 or days < 0:
         raise ValueError(f"survival_days must be positive and days not negative, got {survival_days}, {days}")
     return start_value * max(0.0, 1.0 - days / survival_days)
+
+
+def days_to_fall_if_production_stopped(start_value: float, end_value: float, survival_days: float) -> float:
+    """MODEL: the fewest days a count needs to fall from ``start_value`` to ``end_value`` by senescence alone.
+
+    The inverse of :func:`count_if_production_stopped`: production stops completely and each
+    cell is removed only at the end of its lifespan, so the count falls by
+    ``start_value / survival_days`` per day. A fall in fewer days means cells were also lost
+    (bleeding), destroyed (haemolysis) or consumed; a fall over more days fits production
+    that was reduced rather than stopped. :class:`ValueError` unless
+    ``0 <= end_value <= start_value``, ``start_value > 0`` and ``survival_days > 0``.
+    """
+    if survival_days <= 0 or start_value <= 0 or not 0 <= end_value <= start_value:
+        raise ValueError(f"need survival_days > 0 and 0 <= end_value <= start_value (> 0), got survival_days={survival_days},"
+                         f" start_value={start_value}, end_value={end_value}")
+    return survival_days * (1.0 - end_value / start_value)
+
+
+@dataclass(frozen=True)
+class CyclePosition:
+    """Where a day falls in a course of chemotherapy given in cycles of equal length."""
+
+    cycle: int  # the cycle whose dose was the last one on or before the day (1 = the first)
+    day_of_cycle: int  # day 1 is the dosing day of that cycle
+    days_after_last_dose: int
+    after_last_cycle: bool  # the planned cycles are all given and the day lies past the end of the last one
+
+
+def cycle_position(day: int, start_day: int, cycle_days: int, cycles: int | None = None) -> CyclePosition:
+    """Place ``day`` in a course that started on ``start_day`` with one dose every ``cycle_days`` days.
+
+    With ``cycles`` (the number given), the last dose is that of cycle ``cycles`` even for a day
+    long after it, and ``after_last_cycle`` says whether the day lies past the end of that
+    cycle. Assumes every cycle ran on schedule: a delayed cycle moves every later dose.
+
+    >>> cycle_position(8, 1, 21)
+    CyclePosition(cycle=1, day_of_cycle=8, days_after_last_dose=7, after_last_cycle=False)
+
+    :class:`ValueError` for a day before the first dose, a cycle length below 1 or fewer than one cycle.
+    """
+    if cycle_days < 1:
+        raise ValueError(f"cycle_days must be at least 1, got {cycle_days}")
+    if cycles is not None and cycles < 1:
+        raise ValueError(f"cycles must be at least 1 when given, got {cycles}")
+    if day < start_day:
+        raise ValueError(f"day {day} is before the first dose on day {start_day}")
+    cycle = (day - start_day) // cycle_days + 1
+    if cycles is not None:
+        cycle = min(cycle, cycles)
+    since = day - (start_day + (cycle - 1) * cycle_days)
+    return CyclePosition(cycle=int(cycle), day_of_cycle=int(since + 1), days_after_last_dose=int(since),
+                         after_last_cycle=bool(since >= cycle_days))
 
 
 # Recovery measures ---------------------------------------------------------------------------------
@@ -317,6 +409,29 @@ def time_to_thresholds(labs: pd.DataFrame, case_id: str, analyte: str, threshold
         table[column] = table[column].astype("Int64")
     table["day_precision"] = table["day_precision"].astype("string")
     return table
+
+
+def stated_on_day(labs: pd.DataFrame, case_id: str, day: int, expected: Sequence[str] = (*COUNTS, "neutrophils", "cea", "ca15_3")
+                  ) -> pd.DataFrame:
+    """Every value ``case_id`` states on ``day``, and a row "not printed" for each ``expected`` analyte it leaves out.
+
+    Columns: analyte, printed, value_std, unit_std, status ("printed" or "not printed") and
+    source_locator; printed analytes first, in ``expected`` order, then any others. The
+    missing rows are what a reader would want on that day and the report does not give: an
+    absence, not a value. :class:`ValueError` for an unknown case or expected analyte.
+    """
+    check_case_and_analyte(labs, case_id, COUNTS[0])
+    for analyte in expected:
+        check_case_and_analyte(labs, case_id, analyte)
+    own = labs[(labs["case_id"] == case_id) & (labs["day"] == day)].copy()
+    own["analyte"] = own["analyte"].astype(str)
+    order = {a: i for i, a in enumerate(expected)}
+    own = own.assign(_order=own["analyte"].map(order).fillna(len(order))).sort_values(["_order", "analyte"])
+    rows = [{"analyte": r["analyte"], "printed": r["printed"], "value_std": r["value_std"], "unit_std": r["unit_std"],
+             "status": "printed", "source_locator": r["source_locator"]} for _, r in own.iterrows()]
+    rows += [{"analyte": a, "printed": pd.NA, "value_std": pd.NA, "unit_std": units.STANDARD_UNITS[a], "status": "not printed",
+              "source_locator": pd.NA} for a in expected if a not in set(own["analyte"])]
+    return pd.DataFrame(rows, columns=["analyte", "printed", "value_std", "unit_std", "status", "source_locator"])
 
 
 def below_thresholds(labs: pd.DataFrame, thresholds: pd.DataFrame, case_id: str) -> pd.DataFrame:

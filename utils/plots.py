@@ -195,7 +195,7 @@ def grade_ladder(values: pd.DataFrame, lln: dict[str, float], title: str) -> Fig
     from utils.grading import CTCAE_V5
 
     analytes = [a for a in CTCAE_V5 if a in lln]
-    fig, axes = subplots(1, len(analytes), figsize=(15, 5.5))
+    fig, axes = subplots(1, len(analytes), figsize=(4.5 * len(analytes), 5.5))  # wide enough for every case name
     for ax, analyte in zip(axes, analytes):
         _, bounds = CTCAE_V5[analyte]
         edges = [lln[analyte], *bounds, 0.0]
@@ -218,6 +218,7 @@ def grade_ladder(values: pd.DataFrame, lln: dict[str, float], title: str) -> Fig
             ax.text(0.5, 0.5, "no value printed", transform=ax.transAxes, ha="center", va="center", fontsize=14,
                     bbox={"facecolor": "white", "edgecolor": OKABE_ITO[7]})
         ax.set_xticks(range(len(cases)), cases)
+        ax.tick_params(axis="x", labelsize=13)
         ax.set_xlim(-0.6, len(cases) - 0.4)
         ax.set_ylim(0, top)
         ax.set_ylabel(ANALYTE_LABELS[analyte])

@@ -8,8 +8,18 @@ from utils.casedata import CaseData
 from utils.timeline import days_to_years, milestones
 
 
+#: What the presentation table says when a case has no ``symptom`` event on or before day 0. tnbc2025
+#: came with a breast lump (her presenting problem) but no recorded symptom of cytopenia such as fatigue,
+#: breathlessness or bleeding; "none recorded" would wrongly suggest that she had no symptoms at all.
+NO_SYMPTOMS = "no symptoms of cytopenia recorded"
+
+
 def presentation_table(data: CaseData) -> pd.DataFrame:
-    """The history of each case up to the diagnosis of marrow metastasis, one column per case."""
+    """The history of each case up to the diagnosis of marrow metastasis, one column per case.
+
+    The ``symptoms`` row lists the case's ``symptom`` events on or before day 0, or
+    :data:`NO_SYMPTOMS` when there are none.
+    """
     marks = milestones(data.events).pivot(index="case_id", columns="milestone", values="day")
     columns = {}
     for _, case in data.cases.iterrows():
@@ -28,7 +38,7 @@ def presentation_table(data: CaseData) -> pd.DataFrame:
             "years from first distant metastasis": _years(-marks.at[cid, "first_distant_metastasis"]),
             "metastatic lines before": _lines_text(lines),
             "presenting problem": case["presenting_problem"],
-            "symptoms": "; ".join(symptoms["description"]) or "none recorded",
+            "symptoms": "; ".join(symptoms["description"]) or NO_SYMPTOMS,
             "vital signs": "; ".join(f"{r['quantity'].replace('_', ' ')} {r['printed']}" for _, r in vitals.iterrows()) or "none reported",
         }
     return pd.DataFrame(columns)

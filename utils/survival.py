@@ -20,6 +20,11 @@ Three groups of functions:
 * **the constant-hazard (exponential) MODEL**, plain and fast so a widget can call it on
   every slider move: :func:`exponential_survival`, :func:`exponential_time_at_survival`,
   :func:`hazard_from_median`, :func:`median_with_hazard_ratio`.
+* **prognosis in words** (models again): :func:`prognosis_scenarios` turns a median into a
+  worst-case, typical and best-case time, by the simple multiples of Kiely et al. 2011 or by the
+  constant-hazard model (:data:`PROGNOSIS_SCENARIOS`, :func:`scenario_multiples`);
+  :func:`prognosis_table` does it for every published series, and :func:`prognosis_words` says
+  it the way one would to a patient (:func:`time_in_words`).
 
 Kaplan-Meier estimates are never computed here by hand: :func:`kaplan_meier` wraps
 ``lifelines.KaplanMeierFitter`` and :func:`km_summary` reads its median and confidence limits.
@@ -113,6 +118,145 @@ def median_with_hazard_ratio(median: float, hazard_ratio: float) -> float:
     if isinstance(hazard_ratio, bool) or not math.isfinite(hazard_ratio) or hazard_ratio <= 0:
         raise ValueError(f"hazard ratio must be a positive, finite number, got {hazard_ratio}")
     return median / hazard_ratio
+
+
+# Prognosis in words: worst, typical and best case from a median (MODELS) --------------------
+#: The four scenarios of Kiely et al. 2011 (J Clin Oncol 2011;29(4):456-463, doi:10.1200/JCO.2010.30.2174):
+#: ``alive`` is the share of patients still alive at that time (the point of the survival curve it
+#: stands for), ``kiely_multiple`` the simple multiple of the median overall survival that estimated
+#: it in the first-line chemotherapy trials of metastatic breast cancer they reviewed. The worst
+#: case is the time by which the shortest-lived tenth have died; the typical range (lower to upper
+#: typical) holds the middle half of patients; the best case is the time the longest-lived tenth outlive.
+PROGNOSIS_SCENARIOS: dict[str, dict[str, float]] = {
+    "worst case": {"alive": 0.90, "kiely_multiple": 0.25},
+    "lower typical": {"alive": 0.75, "kiely_multiple": 0.5},
+    "upper typical": {"alive": 0.25, "kiely_multiple": 2.0},
+    "best case": {"alive": 0.10, "kiely_multiple": 3.0},
+}
+
+#: How a median is turned into scenarios: Kiely's simple multiples, or the course's constant-hazard model.
+ScenarioMethod = Literal["kiely2011", "constant_hazard"]
+SCENARIO_METHODS: dict[str, str] = {
+    "kiely2011": "MODEL: simple multiples of the median (Kiely et al. 2011)",
+    "constant_hazard": "MODEL: constant hazard fitted to the median",
+}
+
+
+def scenario_multiple(scenario: str, method: ScenarioMethod = "kiely2011") -> float:
+    """MODEL: the multiple of the median that gives ``scenario`` under ``method``.
+
+    ``kiely2011``: the published simple multiple (0.25, 0.5, 2 or 3). ``constant_hazard``: the
+    time at which the exponential curve with median 1 falls to the scenario's share alive,
+    ``log2(1 / alive)`` (about 0.15, 0.42, 2 and 3.32).
+    """
+    if scenario not in PROGNOSIS_SCENARIOS:
+        raise ValueError(f"unknown scenario {scenario!r}; expected one of: {', '.join(PROGNOSIS_SCENARIOS)}")
+    if method == "kiely2011":
+        return PROGNOSIS_SCENARIOS[scenario]["kiely_multiple"]
+    if method == "constant_hazard":
+        return exponential_time_at_survival(PROGNOSIS_SCENARIOS[scenario]["alive"], 1.0)
+    raise ValueError(f"method must be one of {', '.join(SCENARIO_METHODS)}, got {method!r}")
+
+
+def scenario_multiples() -> pd.DataFrame:
+    """Both MODELS side by side: for each scenario, the share alive and the multiple of the median under each method."""
+    return pd.DataFrame([{
+        "scenario": name, "share still alive": spec["alive"],
+        "multiple of the median (Kiely 2011)": scenario_multiple(name, "kiely2011"),
+        "multiple of the median (constant-hazard model)": round(scenario_multiple(name, "constant_hazard"), 2),
+    } for name, spec in PROGNOSIS_SCENARIOS.items()])
+
+
+def _optional_limit(value: float | None) -> float | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return None
+    return _check_median(value)
+
+
+def prognosis_scenarios(median: float, ci_low: float | None = None, ci_high: float | None = None,
+                        method: ScenarioMethod = "kiely2011") -> pd.DataFrame:
+    """MODEL: worst-case, lower and upper typical and best-case times (months) from one median.
+
+    One row per scenario of :data:`PROGNOSIS_SCENARIOS`: ``scenario``, ``share alive`` (at that
+    time), ``multiple`` (of the median, see :func:`scenario_multiple`) and ``months``. When the
+    95% confidence limits of the median are given (both or neither), ``months at CI low`` and
+    ``months at CI high`` apply the same multiple to each limit: how far each scenario moves
+    within the precision of the median. A range of survival times is not a CI and must not be
+    passed here. Months are rounded to 0.1.
+    """
+    median = _check_median(median)
+    low, high = _optional_limit(ci_low), _optional_limit(ci_high)
+    if (low is None) != (high is None):
+        raise ValueError("give both 95% confidence limits of the median, or neither")
+    if low is not None and not low <= median <= high:
+        raise ValueError(f"the median {median} must lie within its confidence limits {low}-{high}")
+    rows = []
+    for name, spec in PROGNOSIS_SCENARIOS.items():
+        multiple = scenario_multiple(name, method)
+        row = {"scenario": name, "share alive": spec["alive"], "multiple": round(multiple, 2),
+               "months": round(multiple * median, 1)}
+        if low is not None:
+            row["months at CI low"], row["months at CI high"] = round(multiple * low, 1), round(multiple * high, 1)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def prognosis_table(forest: pd.DataFrame, method: ScenarioMethod = "kiely2011") -> pd.DataFrame:
+    """MODEL: :func:`prognosis_scenarios` for every row of :func:`forest_table`, one row per series.
+
+    Columns: ``series``, ``median``, ``worst case``, ``typical from``, ``typical to``, ``best
+    case`` (months, rounded to 0.1) and ``time_origin``. The CI of the median is left to
+    :func:`prognosis_scenarios`, which shows it for one series at a time.
+    """
+    if forest.empty:
+        raise ValueError("no published series to turn into scenarios")
+    rows = []
+    for row in forest.itertuples():
+        months = prognosis_scenarios(row.median, method=method).set_index("scenario")["months"]
+        rows.append({"series": row.label, "median": row.median, "worst case": months["worst case"],
+                     "typical from": months["lower typical"], "typical to": months["upper typical"],
+                     "best case": months["best case"], "time_origin": row.time_origin})
+    return pd.DataFrame(rows)
+
+
+def time_in_words(months: float) -> str:
+    """A time as one would say it to a patient: weeks under a month, months under two years, then years.
+
+    ``about 3 weeks`` (below 1 month, at least 1 week), ``about 4 months`` (from 1 month, rounded to
+    whole months, while that rounds below 24), ``about 3 years`` (from there on, rounded to half
+    years: ``about 2.5 years``), halves rounded up. Rounding is deliberate: a scenario is a model, not a date.
+    """
+    if isinstance(months, bool) or not isinstance(months, (int, float, np.integer, np.floating)) \
+            or not math.isfinite(months) or months <= 0:
+        raise ValueError(f"months must be a positive, finite number, got {months!r}")
+    if months < 1:
+        weeks = max(1, _round_half_up(months * DAYS_PER_MONTH / 7))
+        return f"about {weeks} week{'s' if weeks != 1 else ''}"
+    if _round_half_up(months) < 24:
+        whole = _round_half_up(months)
+        return f"about {whole} month{'s' if whole != 1 else ''}"
+    return f"about {_round_half_up(months / 6) / 2:g} years"
+
+
+def _round_half_up(value: float) -> int:
+    """Round to the nearest whole number, halves upward (2.5 -> 3), as one would say it aloud."""
+    return math.floor(value + 0.5)
+
+
+def prognosis_words(median: float, method: ScenarioMethod = "kiely2011") -> str:
+    """MODEL: the scenarios of one median as words for a patient, in natural frequencies.
+
+    "Of ten people in a situation like yours, about one lives less than <worst case>; about half
+    live between <lower typical> and <upper typical>; about one lives longer than <best case>."
+    The times come from :func:`prognosis_scenarios` and are said by :func:`time_in_words`. The
+    uncertainty (which series, the CI of its median, the patient's own course) is not in the
+    sentence: it is for the clinician to add, in words.
+    """
+    months = prognosis_scenarios(median, method=method).set_index("scenario")["months"]
+    say = {name: time_in_words(value) for name, value in months.items()}
+    return (f"Of ten people in a situation like yours, about one lives less than {say['worst case']}; "
+            f"about half live between {say['lower typical']} and {say['upper typical']}; "
+            f"about one lives longer than {say['best case']}.")
 
 
 # The cases as survival data ---------------------------------------------------------------
