@@ -192,7 +192,8 @@ Nothing here is advice about any patient.</p>
 Studying alone: the <a href="self-study.html">self-study guide</a>. Where every number comes from:
 the <a href="casedata/README.html">data dictionary</a>.</p>
 <p><strong>{html.escape(evidence.checked_as_of_text(casedata.load("sources")))}</strong>: every guideline and trial
-the course cites was looked up in its latest version on that day (versions and dates: <code>casedata/sources.csv</code>).</p>
+the course cites was looked up on that day (versions and dates: <code>casedata/sources.csv</code>); the
+<a href="00_index.html">course introduction</a> lists the few whose newest version could not be obtained.</p>
 <p>This site works offline: figures, stored explorer readings and self-checks need no Python.
 To change the explorers' settings, run the notebooks (<code>make lab</code>) or the live slides (<code>make slides</code>).</p>
 <table>

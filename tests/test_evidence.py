@@ -114,3 +114,27 @@ def test_the_index_the_site_the_guide_and_the_readme_state_the_same_date(sources
     from delivery import site
     _, page = site.index_page()
     assert statement in page
+
+
+def test_an_unresolved_source_must_say_what_could_not_be_obtained(copy):
+    line = find_line(copy, "sources", source_id="recist_1_1")
+
+    def change(rows):
+        set_cell(rows, line, "status", "unresolved")
+    edit(copy, "sources", change)
+    assert (f"sources.csv, line {line}, column 'note': an unresolved source must say what could not be obtained,"
+            " after 'UNRESOLVED'") in " ".join(problems(copy))
+
+
+def test_unresolved_sources_are_listed_with_what_is_missing(sources):
+    listed = evidence.unresolved(sources)
+    marked = sources.loc[sources["status"] == "unresolved", "source_id"]
+    assert list(listed["source_id"]) == list(marked) and len(listed) >= 1
+    assert listed["what could not be obtained"].str.len().gt(20).all()
+    assert not listed["what could not be obtained"].str.contains("UNRESOLVED").any()
+
+
+def test_the_index_lists_every_unresolved_source(sources):
+    index = (ROOT / "notebooks" / "00_index.ipynb").read_text(encoding="utf-8")
+    for source_id in evidence.unresolved(sources)["source_id"]:
+        assert source_id in index, f"re-run notebooks/00_index.ipynb: {source_id} is unresolved but not listed"

@@ -556,6 +556,8 @@ def test_a_relapse_diagnosed_clinically_is_labelled_so(data, lln):
     texts = " ".join(t.get_text() for ax in fig.axes for t in ax.texts)
     for event_id in shown.clinical_breaks:
         assert f"clinically diagnosed relapse ({event_id})" in texts
+    legend = [t.get_text() for legend in fig.legends for t in legend.get_texts()]
+    assert "relapse (clinically diagnosed, no biopsy): no connector across it" in legend
     plt.close(fig)
 
 

@@ -466,6 +466,8 @@ def _hazard_ratio_problems(ratios: pd.DataFrame, file: str) -> list[Problem]:
 
 #: Kinds of source whose currency must be recorded: a version and the day it was last checked.
 DATED_KINDS: tuple[str, ...] = ("guideline", "trial")
+#: In the note of an ``unresolved`` source, this word introduces what could not be obtained.
+UNRESOLVED_MARK = "UNRESOLVED"
 
 
 def _source_problems(frames: dict[str, pd.DataFrame], resources: dict[str, dict]) -> list[Problem]:
@@ -487,6 +489,8 @@ def _source_problems(frames: dict[str, pd.DataFrame], resources: dict[str, dict]
                 problems.append(Problem(file, _line(i), "superseded_by", f"{replacement!r} is not a current source in {file}"))
         elif pd.notna(replacement):
             problems.append(Problem(file, _line(i), "superseded_by", "only a superseded source names a replacement"))
+        if row["status"] == "unresolved" and UNRESOLVED_MARK not in str(row["note"]):
+            problems.append(Problem(file, _line(i), "note", f"an unresolved source must say what could not be obtained, after '{UNRESOLVED_MARK}'"))
     superseded = {source for source, state in status.items() if state == "superseded"}
     for name, frame in frames.items():
         if name == "sources" or "source_id" not in frame:

@@ -458,7 +458,9 @@ def lab_chart(view: LabView, lln: dict[str, float], title: str | None = None) ->
     if view.lines["assumed"].any():
         handles.append(Line2D([], [], linestyle="", label="* a start or end day placed by assumption"))
     if view.breaks:
-        handles.append(Line2D([], [], color=BREAK_COLOUR, lw=1.4, linestyle="-.", label="relapse: no connector across it"))
+        label = ("relapse (clinically diagnosed, no biopsy): no connector across it" if view.clinical_breaks
+                 else "relapse: no connector across it")
+        handles.append(Line2D([], [], color=BREAK_COLOUR, lw=1.4, linestyle="-.", label=label))
     if counts:
         handles.append(Patch(facecolor=GRADE_SHADES[3], label="CTCAE v5.0 grade bands G0-G4 (darker = worse)"))
     kinds = set(view.thresholds["kind"])
