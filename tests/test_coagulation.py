@@ -1,4 +1,4 @@
-"""utils.coagulation: the ISTH overt-DIC score at every cut-off."""
+"""utils.coagulation: the ISTH overt-DIC score and the blood components for DIC, at every cut-off."""
 
 import pytest
 
@@ -86,11 +86,56 @@ def test_bleeding_plasma_for_a_prolonged_clotting_time(prolonged, given):
     assert ("plasma" in components(True, 200, prolonged, 3.0)) is given
 
 
-def test_all_three_in_order_and_none_without_bleeding():
+NO_PLASMA_OR_FIBRINOGEN = "plasma and fibrinogen: none for the values alone"
+
+
+def test_all_three_in_order_with_bleeding_and_none_of_these_above_the_cut_offs():
     assert components(True, 20, True, 1.0) == ["platelets", "plasma", "fibrinogen"]
-    assert components(False, 5, True, 0.5) == ["none for the values alone"]  # the values alone never call for components
     assert components(True, 200, False, 3.0) == ["none of these"]
-    assert "treat the cause" in coagulation.bleeding_support(False, 5, True, 0.5)[0][1]
+
+
+@pytest.mark.parametrize(("platelets", "given"), [(0, True), (5, True), (9.9, True), (10, False), (10.1, False), (60, False)])
+def test_without_bleeding_platelets_below_the_prophylactic_threshold_are_given(platelets, given):
+    # A failing marrow below TT-02 (strict "below 10") gets platelets even without bleeding; plasma and
+    # fibrinogen are never given for the values alone.
+    support = dict(coagulation.bleeding_support(False, platelets, True, 0.5))
+    assert ("platelets" in support) is given
+    assert list(support)[-1] == NO_PLASMA_OR_FIBRINOGEN
+    assert "plasma" not in support and "fibrinogen" not in support
+    if given:
+        assert "below the prophylactic threshold for a failing marrow (below 10 x10^9/L" in support["platelets"]
+        assert "a higher threshold with fever, sepsis or DIC" in support["platelets"]
+
+
+def test_the_patient_count_of_the_notebook_not_bleeding():
+    assert components(False, 5.9, True, 0.8) == ["platelets", NO_PLASMA_OR_FIBRINOGEN]
+    assert components(False, 60, True, 0.8) == [NO_PLASMA_OR_FIBRINOGEN]
+    assert "treat the cause" in dict(coagulation.bleeding_support(False, 60, True, 0.5))[NO_PLASMA_OR_FIBRINOGEN]
+
+
+@pytest.mark.parametrize(("threshold", "platelets", "given"), [(20, 19.9, True), (20, 20, False), (20, 15, True), (10, 15, False)])
+def test_a_higher_prophylactic_threshold_can_be_passed(threshold, platelets, given):
+    support = dict(coagulation.bleeding_support(False, platelets, False, 3.0, prophylactic_platelets_below=threshold))
+    assert ("platelets" in support) is given
+    if given:
+        assert f"(below {threshold:g} x10^9/L" in support["platelets"]
+
+
+def test_the_default_prophylactic_threshold_is_the_tt02_row():
+    thresholds = casedata.load("transfusion_thresholds")
+    tt02 = coagulation.prophylactic_platelet_threshold(thresholds)
+    assert tt02 == coagulation.PROPHYLACTIC_PLATELETS_BELOW == 10
+    row = thresholds.set_index("threshold_id").loc["TT-02"]
+    assert row["source_id"] == "metcalf2025_aabb_ictmg"
+
+
+@pytest.mark.parametrize(("threshold_id", "message"), [
+    ("TT-99", "expected one row 'TT-99', found 0"),
+    ("TT-03", "expected a platelet threshold in 10\\^9/L, got 'hemoglobin'"),
+])
+def test_prophylactic_threshold_needs_a_platelet_row(threshold_id, message):
+    with pytest.raises(ValueError, match=message):
+        coagulation.prophylactic_platelet_threshold(casedata.load("transfusion_thresholds"), threshold_id)
 
 
 @pytest.mark.parametrize(("args", "message"), [
@@ -98,6 +143,8 @@ def test_all_three_in_order_and_none_without_bleeding():
     ((True, 100, False, float("nan")), "fibrinogen"),
     (("yes", 100, False, 3.0), "must be True or False"),
     ((True, 100, 1, 3.0), "must be True or False"),
+    ((False, 100, False, 3.0, 0), "prophylactic platelet threshold 0 is not a possible value"),
+    ((False, 100, False, 3.0, "10"), "prophylactic platelet threshold"),
 ])
 def test_bleeding_support_bad_input(args, message):
     with pytest.raises(ValueError, match=message):

@@ -206,7 +206,10 @@ def test_a_bare_her2_negative_says_0_versus_1_plus_is_missing_and_why():
     call = ihc.read_her2("negative")
     assert call.status == "negative" and call.her2_low is None and call.score is None
     assert "IHC 0 (null or ultralow), 1+ and 2+" in call.missing[0] and "DESTINY-Breast04" in call.missing[0]
-    assert "DESTINY-Breast06" in call.missing[0] and "only HER2-null is left out" in call.missing[0]
+    assert "DESTINY-Breast06" in call.missing[0] and "in that setting only HER2-null is left out" in call.missing[0]
+    # the setting is part of the claim: after chemotherapy, or in HR-negative disease, ultralow is outside as well
+    assert "after endocrine therapy and before any chemotherapy for metastatic disease" in call.missing[0]
+    assert "after chemotherapy for metastatic disease or in HR-negative disease HER2-ultralow is left out too" in call.missing[0]
 
 
 def test_read_her2_other_printed_forms():
@@ -602,7 +605,7 @@ def test_explorer_er_low_keeps_both_bodies_of_evidence(tnbc_explorer):
 
 
 @pytest.mark.parametrize(("her2", "expected", "absent"), [
-    ("0 (ultralow)", "HER2-ultralow, HR+: DESTINY-Breast06", "DESTINY-Breast04"),
+    ("0 (ultralow)", "HER2-ultralow, HR+: DESTINY-Breast06", "DESTINY-Breast04 (published 2022) tested"),
     ("1+", "HER2-low, HR+: DESTINY-Breast06", "HER2-ultralow"),
     ("0 (null)", "HER2-null (no membrane staining): outside", "DESTINY-Breast06"),
     ("0", "whether DESTINY-Breast04 or DESTINY-Breast06 applies cannot be judged until whether IHC 0 was null or ultralow",
@@ -638,6 +641,55 @@ def test_the_missing_her2_score_asks_for_a_recent_sample_of_the_metastasis():
 def test_ultralow_evidence_is_called_exploratory():
     evidence = " ".join(ihc.interpret_panel({**TNBC_LIKE, "ER": 60, "HER2": "0 (ultralow)"}).evidence)
     assert "exploratory" in evidence and "before any chemotherapy for metastatic disease" in evidence
+    assert "Once chemotherapy for metastatic disease has been given, no trial covers ultralow" in evidence
+
+
+# First-line TROP2 antibody-drug conjugates in triple-negative disease, sorted by the CPS -----------------------------
+CPS_BELOW_10 = ("ASCENT-03", "TROPION-Breast02", "below 10, so no PD-1/PD-L1 inhibitor", "longer progression-free and overall survival")
+
+
+@pytest.mark.parametrize("cps", [0, 0.9, 1, 3, 9.9])
+def test_untreated_triple_negative_below_cps_10_points_to_ascent03_and_tropion_breast02(cps):
+    evidence = ihc.interpret_panel({**TNBC_LIKE, "PD-L1": cps}).evidence
+    text = " ".join(evidence)
+    assert all(phrase in text for phrase in CPS_BELOW_10)
+    assert f"CPS {cps:g} (below 10" in text and "overall survival immature" in text
+    assert "ASCENT-04" not in text
+    assert "marrow failure was not checked" in text and "neutropenia and diarrhoea" in text
+    first_line = next(i for i, line in enumerate(evidence) if line.startswith("Untreated triple-negative disease"))
+    pretreated = next(i for i, line in enumerate(evidence) if line.startswith("Pretreated triple-negative disease: ASCENT"))
+    assert first_line == pretreated - 1  # the first-line evidence comes just before ASCENT's
+
+
+@pytest.mark.parametrize("cps", [10, 10.5, 50, 100])
+def test_untreated_triple_negative_at_cps_10_or_more_points_to_ascent04(cps):
+    text = " ".join(ihc.interpret_panel({**TNBC_LIKE, "PD-L1": cps}).evidence)
+    assert "Untreated triple-negative disease, CPS >= 10: in ASCENT-04 (published 2026)" in text
+    assert "with pembrolizumab gave longer progression-free survival than chemotherapy with pembrolizumab" in text
+    assert "ASCENT-03" not in text and "TROPION-Breast02" not in text
+    assert "marrow failure was not checked" in text
+
+
+def test_untreated_triple_negative_without_a_cps_names_both_routes():
+    text = " ".join(ihc.interpret_panel({**TNBC_LIKE, "PD-L1": None}).evidence)
+    assert "the CPS also decides which first-line trial" in text
+    assert "ASCENT-04 (with pembrolizumab, CPS >= 10)" in text and "ASCENT-03 and TROPION-Breast02" in text
+
+
+def test_first_line_conjugate_evidence_is_borrowed_for_er_low_and_absent_for_hr_positive():
+    er_low = " ".join(ihc.interpret_panel({**TNBC_LIKE, "ER": 5}).evidence)
+    assert "Trial definition excluded ER-low" in er_low and "ASCENT-03" in er_low
+    for er in (10.1, 60):
+        hr_positive = " ".join(ihc.interpret_panel({**TNBC_LIKE, "ER": er}).evidence)
+        assert "ASCENT-03" not in hr_positive and "TROPION-Breast02" not in hr_positive and "ASCENT-04" not in hr_positive
+
+
+def test_hr_positive_evidence_gives_both_sides_of_first_line_cdk46_survival_and_both_oral_serds():
+    evidence = " ".join(ihc.interpret_panel({**TNBC_LIKE, "ER": 60}).evidence)
+    assert "PALOMA-2, palbociclib, which excluded relapse on or soon after an adjuvant aromatase inhibitor" in evidence
+    assert "MONALEESA-2, ribociclib: longer overall survival" in evidence
+    assert "PALOMA-3, palbociclib with fulvestrant: longer progression-free survival, overall-survival gain not significant" in evidence
+    assert "elacestrant in EMERALD, imlunestrant in EMBER-3" in evidence
 
 
 # DESTINY-Breast06 line of therapy: no chemotherapy for metastatic disease, and two endocrine lines (or early
@@ -710,3 +762,18 @@ def test_the_unknown_low_end_names_ultralow_only_where_destiny_breast06_could_ap
     assert "HER2-low and ultralow status unknown: whether DESTINY-Breast04 or DESTINY-Breast06" in hr_positive
     assert "HER2 IHC 0: outside DESTINY-Breast04" in triple_negative and "enrolled HR+ disease only" in triple_negative
     assert "status unknown" not in triple_negative
+
+
+@pytest.mark.parametrize(("cps", "expected"), [
+    ("CPS 3", "CPS 3 (below 10, so no PD-1/PD-L1 inhibitor)"), (9.99, "CPS 9.99 (below 10"),
+    (10, "CPS >= 10: in ASCENT-04"), ("10", "CPS >= 10: in ASCENT-04"),
+    (None, "the CPS also decides"), ("not reported", "the CPS also decides"),
+])
+def test_first_line_adc_evidence_reads_a_printed_cps(cps, expected):
+    assert expected in ihc.first_line_adc_evidence(cps)
+
+
+@pytest.mark.parametrize(("cps", "message"), [(-1, "outside 0-100"), (101, "outside 0-100"), ("high", "not understood")])
+def test_first_line_adc_evidence_refuses_an_impossible_cps(cps, message):
+    with pytest.raises(ValueError, match=message):
+        ihc.first_line_adc_evidence(cps)

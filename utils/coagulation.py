@@ -26,12 +26,21 @@ illustrative values (:func:`score_table` scores several at once).
 
 When a patient with DIC **bleeds**, :func:`bleeding_support` names the components the guidance
 suggests, at these cut-offs: platelets when the count is below 50 x10^9/L (BCSH 2009, Levi et al.,
-Br J Haematol 2009; ISTH guidance on cancer-associated DIC, Thachil et al., J Thromb Haemost 2015);
-plasma when the prothrombin time or APTT is prolonged (both); fibrinogen (cryoprecipitate or a
-concentrate) when fibrinogen stays below 1.5 g/L despite plasma (ISTH 2015; the 2009 BCSH
-guideline used 1.0 g/L). Without bleeding, no component is given for the laboratory values
-alone unless the bleeding risk is high (an invasive procedure, say). Treating the cause comes
-first in every guideline. This is teaching logic on illustrative values, not advice for a patient.
+Br J Haematol 2009; ISTH harmonised guidance, Wada et al., J Thromb Haemost 2013; ISTH guidance on
+cancer-associated DIC, Thachil et al., J Thromb Haemost 2015); plasma when the prothrombin time or
+APTT is prolonged; fibrinogen (cryoprecipitate or a concentrate) when fibrinogen stays below
+1.5 g/L despite plasma (ISTH 2013 and 2015, the 2015 thresholds seen in secondary summaries only;
+the 2009 BCSH guideline used 1.0 g/L).
+
+When the patient is **not bleeding**, plasma and fibrinogen are not given for the laboratory values alone
+unless the bleeding risk is high (an invasive procedure, say). Platelets are different when the
+marrow is failing as well: below the prophylactic threshold for hypoproliferative thrombocytopenia
+(TT-02 in ``transfusion_thresholds.csv``, the 2025 AABB/ICTMG guideline: below 10 x10^9/L, strict)
+they are transfused even without bleeding, and with fever, sepsis or DIC many clinicians use a higher
+threshold or larger doses (Triulzi, Hematology Am Soc Hematol Educ Program 2020). The threshold is a
+parameter (:func:`prophylactic_platelet_threshold` reads it from the TT-02 row), so a caller can pass
+that higher one. Treating the cause comes first in every guideline. This is teaching logic on
+illustrative values, not advice for a patient.
 """
 
 from __future__ import annotations
@@ -48,8 +57,12 @@ FIBRIN_MARKER_POINTS: dict[str, int] = {"no increase": 0, "moderate increase": 2
 OVERT_DIC_FROM: int = 5
 #: With bleeding, platelets are given below this count (x10^9/L): the count is kept above it.
 BLEEDING_PLATELETS_BELOW: float = 50.0
-#: With bleeding, fibrinogen is replaced when it stays below this level (g/L) despite plasma (ISTH 2015; BCSH 2009: 1.0).
+#: With bleeding, fibrinogen is replaced when it stays below this level (g/L) despite plasma (ISTH 2013 and 2015; BCSH 2009: 1.0).
 BLEEDING_FIBRINOGEN_BELOW: float = 1.5
+#: The guideline row in ``transfusion_thresholds.csv`` that holds the prophylactic platelet threshold.
+PROPHYLACTIC_THRESHOLD_ID: str = "TT-02"
+#: Default prophylactic threshold (x10^9/L, strict "below") when no threshold is passed; a test keeps it equal to TT-02.
+PROPHYLACTIC_PLATELETS_BELOW: float = 10.0
 
 
 @dataclass(frozen=True)
@@ -120,21 +133,48 @@ def score_table(scenarios: Mapping[str, tuple[float, str, float, float]]) -> pd.
     return pd.DataFrame(rows).set_index("scenario")
 
 
-def bleeding_support(bleeding: bool, platelets: float, pt_or_aptt_prolonged: bool, fibrinogen_g_l: float) -> list[tuple[str, str]]:
-    """The components DIC guidance suggests for these values, as (component, why) pairs (see the module text).
+def prophylactic_platelet_threshold(thresholds: pd.DataFrame, threshold_id: str = PROPHYLACTIC_THRESHOLD_ID) -> float:
+    """The prophylactic platelet threshold (x10^9/L) of a guideline row of ``transfusion_thresholds``.
+
+    The row must be a platelet threshold in 10^9/L; its ``below`` is read as strict, as the table defines it.
+    """
+    rows = thresholds[thresholds["threshold_id"] == threshold_id]
+    if len(rows) != 1:
+        raise ValueError(f"transfusion_thresholds: expected one row {threshold_id!r}, found {len(rows)}")
+    row = rows.iloc[0]
+    if row["analyte"] != "platelets" or row["unit"] != "10^9/L":
+        raise ValueError(f"transfusion_thresholds, {threshold_id}: expected a platelet threshold in 10^9/L, "
+                         f"got {row['analyte']!r} in {row['unit']!r}")
+    return float(row["below"])
+
+
+def bleeding_support(bleeding: bool, platelets: float, pt_or_aptt_prolonged: bool, fibrinogen_g_l: float,
+                     prophylactic_platelets_below: float = PROPHYLACTIC_PLATELETS_BELOW) -> list[tuple[str, str]]:
+    """The components DIC and platelet guidance suggest for these values, as (component, why) pairs (see the module text).
+
+    ``prophylactic_platelets_below`` is the strict threshold (x10^9/L) below which a patient who is not bleeding,
+    with a failing marrow, gets platelets anyway: by default TT-02 (10); pass a higher one for fever, sepsis or DIC.
 
     >>> [c for c, _ in bleeding_support(True, 20, True, 1.0)]
     ['platelets', 'plasma', 'fibrinogen']
-    >>> bleeding_support(False, 20, True, 1.0)[0][0]
-    'none for the values alone'
+    >>> [c for c, _ in bleeding_support(False, 5, True, 1.0)]
+    ['platelets', 'plasma and fibrinogen: none for the values alone']
+    >>> [c for c, _ in bleeding_support(False, 60, True, 1.0)]
+    ['plasma and fibrinogen: none for the values alone']
     """
     platelets = _measured(platelets, "platelet count", 0, 5000)
     fibrinogen = _measured(fibrinogen_g_l, "fibrinogen (g/L)", 0, 20)
+    threshold = _measured(prophylactic_platelets_below, "prophylactic platelet threshold", 1, 100)
     if not isinstance(bleeding, bool) or not isinstance(pt_or_aptt_prolonged, bool):
         raise ValueError(f"bleeding and pt_or_aptt_prolonged must be True or False, got {bleeding!r}, {pt_or_aptt_prolonged!r}")
     if not bleeding:
-        return [("none for the values alone", "no bleeding: treat the cause and repeat the tests; components only if the"
-                 " bleeding risk is high (an invasive procedure, say)")]
+        support = []
+        if platelets < threshold:
+            support.append(("platelets", f"not bleeding, but below the prophylactic threshold for a failing marrow (below"
+                            f" {threshold:g} x10^9/L; a higher threshold with fever, sepsis or DIC): transfuse platelets"))
+        support.append(("plasma and fibrinogen: none for the values alone", "no bleeding: treat the cause and repeat the"
+                        " tests; plasma or fibrinogen only if the bleeding risk is high (an invasive procedure, say)"))
+        return support
     support = []
     if platelets < BLEEDING_PLATELETS_BELOW:
         support.append(("platelets", f"bleeding with platelets below {BLEEDING_PLATELETS_BELOW:g} x10^9/L: keep the count above it"))

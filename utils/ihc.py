@@ -30,7 +30,9 @@ Rules encoded here (cite the sources, not this module)
   showed longer progression-free survival with trastuzumab deruxtecan than with
   chemotherapy in HR+ HER2-low metastatic disease after endocrine therapy and before any
   chemotherapy for metastatic disease, and a consistent result in its smaller, exploratory
-  HER2-ultralow group; only HER2-null falls outside its evidence. ASCO/CAP 2023 created no
+  HER2-ultralow group. In that setting only HER2-null falls outside the trastuzumab deruxtecan
+  evidence; after chemotherapy for metastatic disease (DESTINY-Breast04 required HER2-low) or in
+  HR-negative disease, HER2-ultralow is outside it too. ASCO/CAP 2023 created no
   new result categories (it asks for a careful call at the low end), so the split is a
   therapy concept like HER2-low. A report that prints "IHC 0" without saying which cannot be
   placed (:func:`her2_zero_reading` encodes the cut-offs; :func:`destiny_breast06_line_check`
@@ -38,7 +40,12 @@ Rules encoded here (cite the sources, not this module)
 * **Subtype**: hormone-receptor positive (HR+) when ER or PR is positive (>= 1 %); HER2
   as above. The labels are those of ``casedata/cases.csv``.
 * **PD-L1**: the combined positive score (CPS) is grouped at 1 and 10, the cut-offs of
-  KEYNOTE-355 (Cortes et al., Lancet 2020; N Engl J Med 2022).
+  KEYNOTE-355 (Cortes et al., Lancet 2020; N Engl J Med 2022). In untreated triple-negative
+  disease the CPS also sorts the first-line trials of TROP2-directed antibody-drug conjugates:
+  ASCENT-04 (sacituzumab govitecan with pembrolizumab, CPS >= 10; N Engl J Med 2026), and
+  ASCENT-03 (sacituzumab govitecan; N Engl J Med 2025) and TROPION-Breast02 (datopotamab
+  deruxtecan; ESMO 2025) for patients who cannot have a PD-1/PD-L1 inhibitor, a CPS below 10
+  being the commonest reason.
 
 Reports often print only "positive" or "negative". The subtype can usually still be
 derived, but every call says what is missing (the percentage, the HER2 score) and why
@@ -53,6 +60,7 @@ her2_category(score, ish)           HER2 from the IHC score and the ISH call
 read_her2(result, ish)              the same from a printed result ("negative", "2+")
 subtype(er, pr, her2)               the receptor subtype
 pdl1_group(cps)                     the KEYNOTE-355 CPS group
+first_line_adc_evidence(cps)        the first-line TROP2 antibody-drug conjugate trials a CPS points to (TNBC)
 receptor_rules_table, her2_rules_table
                                     the rules applied to illustrative values (for teaching)
 er_low_only(er, pr)                 ER Low Positive is the only positive receptor (evidence from both sides)
@@ -246,8 +254,10 @@ class Her2Call:
 
 _MISSING_SCORE = ("HER2 IHC score not reported: 'negative' covers IHC 0 (null or ultralow), 1+ and 2+ with"
                   " non-amplified ISH. Trastuzumab deruxtecan evidence now reaches HER2-low (DESTINY-Breast04,"
-                  " 2022) and, in HR+ disease before chemotherapy for metastatic disease, HER2-ultralow"
-                  " (DESTINY-Breast06, 2024): only HER2-null is left out. The score is needed and, for IHC 0,"
+                  " 2022, after chemotherapy for metastatic disease) and, in HR+ disease after endocrine therapy"
+                  " and before any chemotherapy for metastatic disease, HER2-ultralow (DESTINY-Breast06, 2024):"
+                  " in that setting only HER2-null is left out, while after chemotherapy for metastatic disease or"
+                  " in HR-negative disease HER2-ultralow is left out too. The score is needed and, for IHC 0,"
                   " whether any faint, incomplete membrane staining was seen (ASCO/CAP 2023 asks for a careful"
                   " call at the low end), ideally on a recent sample of the metastasis.")
 _MISSING_ZERO = ("IHC 0 reported without saying whether faint, incomplete membrane staining was seen in up to 10 %"
@@ -661,6 +671,40 @@ def _pdl1_line(cps: float | None) -> str:
             " an overall-survival benefit.")
 
 
+def first_line_adc_evidence(cps: object) -> str:
+    """The first-line trials of TROP2-directed antibody-drug conjugates in triple-negative disease that a CPS points to.
+
+    ``cps`` is a PD-L1 combined positive score (a number, or text such as ``"CPS 3"``) or ``None`` when not
+    reported. CPS >= 10: ASCENT-04 (sacituzumab govitecan with pembrolizumab; Tolaney et al., N Engl J Med 2026);
+    below 10, which rules out a PD-1/PD-L1 inhibitor: ASCENT-03 (sacituzumab govitecan; Cortes et al., N Engl J
+    Med 2025) and TROPION-Breast02 (datopotamab deruxtecan; Dent et al., ESMO 2025); not reported: both routes.
+    Every line says that marrow-failure eligibility was not checked. Reasoning for teaching, not a recommendation.
+
+    >>> [first_line_adc_evidence(c).split(":")[0] for c in (9.9, 10)]
+    ['Untreated triple-negative disease, CPS 9.9 (below 10, so no PD-1/PD-L1 inhibitor)', 'Untreated triple-negative disease, CPS >= 10']
+    """
+    cps = None if _is_no_result(cps) else _cps(cps)
+    if cps is None:
+        return ("Untreated triple-negative disease: the CPS also decides which first-line trial of a TROP2-directed"
+                " antibody-drug conjugate applies, ASCENT-04 (with pembrolizumab, CPS >= 10) or ASCENT-03 and"
+                " TROPION-Breast02 (when a PD-1/PD-L1 inhibitor is not an option)." + FIRST_LINE_ADC_CAUTION)
+    if pdl1_group(cps) == "CPS >= 10":
+        return ("Untreated triple-negative disease, CPS >= 10: in ASCENT-04 (published 2026) sacituzumab govitecan"
+                " with pembrolizumab gave longer progression-free survival than chemotherapy with pembrolizumab;"
+                " overall survival was immature. Sacituzumab govitecan causes neutropenia and diarrhoea above all,"
+                " and whether the trial admitted patients with marrow failure was not checked.")
+    return (f"Untreated triple-negative disease, CPS {cps:g} (below 10, so no PD-1/PD-L1 inhibitor): two trials tested"
+            " TROP2-directed antibody-drug conjugates before any treatment for advanced disease. ASCENT-03"
+            " (sacituzumab govitecan, published 2025): longer progression-free survival than chemotherapy, overall"
+            " survival immature. TROPION-Breast02 (datopotamab deruxtecan, reported 2025): longer progression-free"
+            " and overall survival." + FIRST_LINE_ADC_CAUTION)
+
+
+#: The caution every first-line antibody-drug conjugate line ends with.
+FIRST_LINE_ADC_CAUTION = (" Both drugs have serious toxicity (sacituzumab govitecan above all neutropenia and diarrhoea),"
+                          " and whether either trial admitted patients with marrow failure was not checked.")
+
+
 #: ASCENT's entry criterion, in the words used by the evidence lines.
 ASCENT_ENTRY = ("after at least two chemotherapy regimens for advanced disease (one of them could be (neo)adjuvant"
                 " treatment if the cancer came back within 12 months of it)")
@@ -682,17 +726,20 @@ def _evidence(kind: str, er: ReceptorCall, pr: ReceptorCall, her2: Her2Call, cps
                      " ER-negative cancers in gene-expression studies. Neither body of trial evidence below fits"
                      " cleanly: weigh both.")
     if kind == "HR+/HER2-":
-        lines.append("HR+/HER2-: a CDK4/6 inhibitor with endocrine therapy was tested first line, excluding relapse on or"
-                     " soon after an adjuvant aromatase inhibitor (PALOMA-2: longer progression-free survival, but no"
-                     " significant overall-survival gain in its final analysis), and after progression on endocrine"
-                     " therapy (PALOMA-3). Marrow failure may be a visceral crisis, for which the ABC consensus calls"
+        lines.append("HR+/HER2-: a CDK4/6 inhibitor with an aromatase inhibitor was tested first line (PALOMA-2,"
+                     " palbociclib, which excluded relapse on or soon after an adjuvant aromatase inhibitor: longer"
+                     " progression-free survival, but no significant overall-survival gain in its final analysis;"
+                     " MONALEESA-2, ribociclib: longer overall survival), and after progression on endocrine therapy"
+                     " (PALOMA-3, palbociclib with fulvestrant: longer progression-free survival, overall-survival gain"
+                     " not significant). Marrow failure may be a visceral crisis, for which the ABC consensus calls"
                      " for the fastest-acting effective treatment (current references: ABC 6 and 7, and the ESMO living"
                      " guideline). That need not be chemotherapy: in RIGHT Choice (premenopausal women, first line, clinically aggressive disease)"
                      " ribociclib with endocrine therapy gave longer progression-free survival than combination"
                      " chemotherapy, but whether it admitted patients with marrow failure could not be confirmed.")
         lines.append("HR+/HER2- after endocrine therapy: test for ESR1 mutations (ctDNA at progression; elacestrant in"
-                     " EMERALD) and for PIK3CA, AKT1 and PTEN alterations (alpelisib in SOLAR-1, capivasertib in"
-                     " CAPItello-291, inavolisib in INAVO120) before choosing the next endocrine-based line.")
+                     " EMERALD, imlunestrant in EMBER-3) and for PIK3CA, AKT1 and PTEN alterations (alpelisib in"
+                     " SOLAR-1, capivasertib in CAPItello-291, inavolisib in INAVO120) before choosing the next"
+                     " endocrine-based line.")
     if kind.endswith("HER2+"):
         lines.append("HER2-positive: HER2-directed treatment evidence applies (outside this notebook).")
     hormone_positive = kind == "HR+/HER2-"
@@ -707,7 +754,9 @@ def _evidence(kind: str, er: ReceptorCall, pr: ReceptorCall, her2: Her2Call, cps
     elif her2.ultralow:
         lines.append("HER2-ultralow, HR+: DESTINY-Breast06 (published 2024) included IHC 0 with faint, incomplete"
                      " staining in up to 10 % of cells, an exploratory group, and tested trastuzumab deruxtecan after"
-                     " endocrine therapy and before any chemotherapy for metastatic disease." if hormone_positive else
+                     " endocrine therapy and before any chemotherapy for metastatic disease. Once chemotherapy for"
+                     " metastatic disease has been given, no trial covers ultralow: DESTINY-Breast04 required"
+                     " HER2-low." if hormone_positive else
                      "HER2-ultralow, HR-negative: DESTINY-Breast06 enrolled HR+ disease only, so no trial of"
                      " trastuzumab deruxtecan covers this tumour.")
     elif her2.ultralow is False and her2.status == NEGATIVE:
@@ -725,6 +774,7 @@ def _evidence(kind: str, er: ReceptorCall, pr: ReceptorCall, her2: Her2Call, cps
         flag = ("Trial definition excluded ER-low: triple-negative trials such as ASCENT required ER and PR below 1 %,"
                 " so the next lines are borrowed evidence for this tumour. " if er_low else "")
         lines.append(flag + _pdl1_line(cps))
+        lines.append(first_line_adc_evidence(cps))
         lines.append("Pretreated triple-negative disease: ASCENT tested sacituzumab govitecan (a TROP2-directed"
                      f" antibody-drug conjugate) {ASCENT_ENTRY}.")
     if kind in ("HR+/HER2-", "triple-negative"):
