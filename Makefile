@@ -43,8 +43,11 @@ navigation: setup
 	$(PY) -m delivery.navigation
 
 # Live seminar slides of one notebook: reveal.js in Voila with working widgets, on 127.0.0.1 with a
-# random token (the terminal prints the link). Nothing is fetched from the network once build/wheels
-# holds the pinned reveal.js wheel (the first run downloads it from PyPI). Ctrl+C stops it.
+# random token (the terminal prints the link; Voila reads it from a private file, never from its
+# command line). Nothing is fetched from the network once build/wheels holds the pinned reveal.js
+# wheel (the first run downloads it from PyPI). Each open page has a kernel; closing the page frees
+# it, a kernel no page uses is freed after 60 s idle, and at most 4 run at once
+# (python -m delivery.slides serve --help). Ctrl+C stops it.
 #   make slides                                          notebook 06
 #   make slides NB=notebooks/02_ihc_interpretation.ipynb PORT=8866
 NB ?= notebooks/06_alternative_timelines.ipynb

@@ -15,23 +15,35 @@ non-zero only if a measurement could not be taken. What it measures:
 * ``floor``: the same for a notebook that only imports the stack.
 * ``seminar``: 10 kernels running notebook 06 at the same time on this machine: total wall
   time and the sum of the kernels' peak memory, for sizing a JupyterHub.
+* ``loader``: loading and validating casedata/ with a labs.csv of 10,000 rows (utils.casedata):
+  wall time with the Frictionless verdict not yet cached (``cold_s``) and cached (``cached_s``),
+  peak memory of the load (``peak_mb``, tracemalloc) and where the cold time goes, stage by stage
+  (descriptor, files, typing, Frictionless, rules). No target: it shows where the time goes.
 
-Usage: ``python benchmarks/bench.py [--quick]`` (``--quick`` skips the browser and the seminar).
+Usage: ``python benchmarks/bench.py [--quick | --loader]`` (``--quick`` skips the browser and the
+seminar; ``--loader`` measures the loader only).
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
+import io
 import json
 import os
 import platform
 import random
+import shutil
 import statistics
 import sys
 import tempfile
 import time
+import tracemalloc
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
+from types import ModuleType
 
 import matplotlib
 
@@ -52,6 +64,11 @@ FLOOR_SOURCE = """import pandas, numpy, matplotlib.pyplot, seaborn, ipywidgets, 
 import utils"""
 SEMINAR_KERNELS = 10
 INPUTS_PER_CALLBACK = 60
+LOADER_ROWS = 10_000
+#: The stages of one load: functions of utils.casedata, called in this order, each timed.
+LOADER_STAGES = {"descriptor": "_read_descriptor", "files (read, decode, CSV checks)": "_read_tables",
+                 "typing (every cell)": "_typed_frames", "Frictionless (with its cache)": "_frictionless_check",
+                 "rules and vocabularies": "_rule_problems"}
 
 
 # Callbacks ----------------------------------------------------------------------------------------
@@ -110,8 +127,6 @@ def bench_callbacks() -> dict:
 
 # Browser ------------------------------------------------------------------------------------------
 def bench_browser(moves: int = 12) -> dict:
-    import shutil
-
     import servers
 
     chromium = Path("/usr/bin/chromium")
@@ -188,6 +203,83 @@ def bench_seminar(kernels: int = SEMINAR_KERNELS) -> dict:
             "per_kernel_peak_mb": round(max(r["peak_mb"] for r in runs), 1), "cpus": os.cpu_count()}
 
 
+# Loader ---------------------------------------------------------------------------------------------
+def big_labs(rows: list[list[str]], count: int) -> list[list[str]]:
+    """``count`` valid rows of labs.csv (header first) made from its real rows: each round of copies is moved
+    100,000 days on, so every key (case_id, day, analyte) stays unique and every rule still holds."""
+    header, body = rows[0], rows[1:]
+    day = header.index("day")
+    made = [header]
+    for k in range(count):
+        row = list(body[k % len(body)])
+        row[day] = str(int(row[day]) + 100_000 * (k // len(body)))
+        made.append(row)
+    return made
+
+
+@contextmanager
+def timed_stages(module: ModuleType, stages: dict[str, str] = LOADER_STAGES) -> Iterator[dict[str, float]]:
+    """Add up the wall time spent in each stage function of ``module`` while the block runs."""
+    seconds = dict.fromkeys(stages, 0.0)
+    originals = {name: getattr(module, function) for name, function in stages.items()}
+
+    def timed(name: str, function):
+        def wrapper(*args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                seconds[name] += time.perf_counter() - start
+        return wrapper
+
+    for name, function in originals.items():
+        setattr(module, stages[name], timed(name, function))
+    try:
+        yield seconds
+    finally:
+        for name, function in originals.items():
+            setattr(module, stages[name], function)
+
+
+def bench_loader(rows: int = LOADER_ROWS, repeats: int = 3) -> dict:
+    """Load and validate a copy of casedata/ whose labs.csv has ``rows`` rows: the fastest of ``repeats``
+    cold loads (the Frictionless verdict not cached) with its time per stage, cached loads, and peak memory."""
+    from utils import casedata
+
+    casedata.load_all()  # imports (Frictionless's too) are not part of the measurement
+    original_cache = casedata.CACHE_DIR
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "casedata"
+        shutil.copytree(casedata.DATA_DIR, folder)
+        labs = list(csv.reader(io.StringIO((folder / "labs.csv").read_text(encoding="utf-8"), newline="")))
+        text = io.StringIO(newline="")
+        csv.writer(text, lineterminator="\n").writerows(big_labs(labs, rows))
+        (folder / "labs.csv").write_text(text.getvalue(), encoding="utf-8")
+        try:
+            cold = []
+            for i in range(repeats):
+                casedata.CACHE_DIR = Path(tmp) / f"cache-{i}"  # empty: a full validation
+                with timed_stages(casedata) as stages:
+                    start = time.perf_counter()
+                    loaded = len(casedata.load_all(folder).labs)
+                    cold.append((time.perf_counter() - start, dict(stages)))
+            cached = []
+            for _ in range(repeats):  # CACHE_DIR now holds the passing verdict
+                start = time.perf_counter()
+                casedata.load_all(folder)
+                cached.append(time.perf_counter() - start)
+            casedata.CACHE_DIR = Path(tmp) / "cache-memory"
+            tracemalloc.start()
+            casedata.load_all(folder)
+            peak = tracemalloc.get_traced_memory()[1]
+            tracemalloc.stop()
+        finally:
+            casedata.CACHE_DIR = original_cache
+    seconds, stages = min(cold, key=lambda run: run[0])
+    return {"rows": rows, "loaded_rows": loaded, "cold_s": round(seconds, 2), "cached_s": round(min(cached), 2),
+            "peak_mb": round(peak / 2**20, 1), "stages_s": {name: round(s, 3) for name, s in stages.items()}}
+
+
 # Report -------------------------------------------------------------------------------------------
 def verdicts(report: dict) -> list[tuple[str, str, str]]:
     rows = []
@@ -204,6 +296,12 @@ def verdicts(report: dict) -> list[tuple[str, str, str]]:
     for name, r in report["notebooks"].items():
         ok = r["seconds"] <= TARGETS["notebook_vs_floor"] * floor and r["peak_mb"] <= TARGETS["notebook_peak_mb"]
         rows.append((name, f"{r['seconds']} s ({r['seconds'] / floor:.2f} x floor), {r['peak_mb']} MB", "meets" if ok else "MISSES"))
+    loader = report.get("loader", {})
+    if "cold_s" in loader:
+        slowest = max(loader["stages_s"], key=loader["stages_s"].get)
+        share = loader["stages_s"][slowest] / loader["cold_s"] if loader["cold_s"] else 0.0
+        rows.append((f"loader: labs.csv of {loader['rows']:,} rows",
+                     f"{loader['cold_s']} s cold, {loader['cached_s']} s cached, {loader['peak_mb']} MB; {share:.0%} {slowest.split(' (')[0]}", ""))
     seminar = report.get("seminar", {})
     if "total_wall_s" in seminar:
         rows.append((f"seminar: {seminar['kernels']} kernels on notebook 06",
@@ -214,9 +312,14 @@ def verdicts(report: dict) -> list[tuple[str, str, str]]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="skip the browser and the seminar measurements")
+    parser.add_argument("--loader", action="store_true", help="measure the loader only (about half a minute)")
     args = parser.parse_args()
     report = {"machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},
               "targets": TARGETS}
+    report["loader"] = bench_loader()
+    if args.loader:
+        print(loader_table(report["loader"]))
+        return 0
     report["callbacks"] = bench_callbacks()
     report["notebooks"], report["floor"] = bench_notebooks()
     if not args.quick:
@@ -228,8 +331,19 @@ def main() -> int:
     width = max(len(r[0]) for r in rows)
     for name, value, verdict in rows:
         print(f"{name:<{width}}  {value:<45}  {verdict}")
+    print(f"\n{loader_table(report['loader'])}")
     print(f"\nwritten: {OUT.relative_to(ROOT)}")
     return 0
+
+
+def loader_table(loader: dict) -> str:
+    """Where a cold load of the loader benchmark spends its time, stage by stage."""
+    lines = [f"loader, labs.csv of {loader['rows']:,} rows: {loader['cold_s']} s cold (verdict not cached),"
+             f" {loader['cached_s']} s cached, peak {loader['peak_mb']} MB (tracemalloc)"]
+    for name, seconds in loader["stages_s"].items():
+        share = seconds / loader["cold_s"] if loader["cold_s"] else 0.0
+        lines.append(f"  {name:<34} {seconds:6.3f} s  {share:4.0%}")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

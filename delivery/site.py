@@ -9,7 +9,8 @@ What it holds:
   ``assets/static-widgets.js`` and the self-checks run as they do in JupyterLab;
 * ``slides/NN_slug.slides.html``: the same notebooks as reveal.js slides, for projection
   without a kernel (the live slides with working widgets are ``make slides``);
-* ``tutor-guide.html``, ``self-study.html``, ``casedata/README.html`` and the curated CSV files;
+* ``tutor-guide.html``, ``self-study.html``, ``casedata/README.html`` and the curated CSV files,
+  copied by :mod:`delivery.safe_csv` so that no cell runs as a spreadsheet formula;
 * ``assets/``: reveal.js and MathJax (from PyPI wheels, see :mod:`delivery.assets`), the
   widget renderer and the site's style sheet.
 
@@ -34,7 +35,7 @@ import mistune
 import nbformat
 from nbconvert import HTMLExporter, SlidesExporter
 
-from delivery import PROJECT_ROOT, assets
+from delivery import PROJECT_ROOT, assets, safe_csv
 from delivery.navigation import EXTERNAL
 from utils import casedata, course, evidence
 
@@ -175,8 +176,11 @@ def markdown_page(source: Path, title: str) -> tuple[str, str]:
     return page_path, rewrite_links(_page(title, page_path, body), posixpath.dirname(repo_path), page_path)
 
 
-def index_page() -> tuple[str, str]:
-    """``(site path, HTML)`` of the landing page: the course map with notebook and slide links."""
+def index_page(data_dir: Path | None = None) -> tuple[str, str]:
+    """``(site path, HTML)`` of the landing page: the course map with notebook and slide links.
+
+    The evidence date comes from ``sources.csv`` in ``data_dir`` (default: the curated ``casedata/``)."""
+    checked = evidence.checked_as_of_text(casedata.load("sources", data_dir or casedata.DATA_DIR))
     rows = []
     for lesson in course.LESSONS:
         stem = lesson.filename[: -len(".ipynb")]
@@ -191,7 +195,7 @@ Nothing here is advice about any patient.</p>
 <p>Start with the <a href="00_index.html">course introduction</a>. Tutors: the <a href="tutor-guide.html">tutor guide</a>.
 Studying alone: the <a href="self-study.html">self-study guide</a>. Where every number comes from:
 the <a href="casedata/README.html">data dictionary</a>.</p>
-<p><strong>{html.escape(evidence.checked_as_of_text(casedata.load("sources")))}</strong>: every guideline and trial
+<p><strong>{html.escape(checked)}</strong>: every guideline and trial
 the course cites was looked up on that day (versions and dates: <code>casedata/sources.csv</code>); the
 <a href="00_index.html">course introduction</a> lists the few whose newest version could not be obtained.</p>
 <p>This site works offline: figures, stored explorer readings and self-checks need no Python.
@@ -206,17 +210,23 @@ To change the explorers' settings, run the notebooks (<code>make lab</code>) or 
 
 
 # Build and checks ---------------------------------------------------------------------------
-def build(site_dir: Path = SITE_DIR, with_slides: bool = True) -> list[Path]:
-    """Write the whole site into ``site_dir`` (emptied first); return the pages written."""
+def build(site_dir: Path = SITE_DIR, with_slides: bool = True, data_dir: Path | None = None,
+          notebook_dir: Path | None = None) -> list[Path]:
+    """Write the whole site into ``site_dir`` (emptied first); return the pages written.
+
+    ``data_dir`` and ``notebook_dir`` (default: the repository's ``casedata/`` and ``notebooks/``)
+    let a test build the site from a copy of the data and notebooks executed on it."""
+    data_dir = data_dir or casedata.DATA_DIR
+    notebook_dir = notebook_dir or course.NOTEBOOK_DIR
     if site_dir.exists():
         shutil.rmtree(site_dir)
     (site_dir / "assets").mkdir(parents=True)
     assets.install_all(site_dir / "assets")
     for name in ("static-widgets.js", "site.css"):
         shutil.copy(STATIC / name, site_dir / "assets" / name)
-    shutil.copytree(PROJECT_ROOT / "casedata", site_dir / "casedata", ignore=shutil.ignore_patterns("*.md", "__pycache__"))
-    pages = [index_page()]
-    for path in (course.NOTEBOOK_DIR / course.INDEX_FILENAME, *(course.NOTEBOOK_DIR / lesson.filename for lesson in course.LESSONS)):
+    safe_csv.copy_folder(data_dir, site_dir / "casedata")
+    pages = [index_page(data_dir)]
+    for path in (notebook_dir / course.INDEX_FILENAME, *(notebook_dir / lesson.filename for lesson in course.LESSONS)):
         pages.append(notebook_page(path))
         if with_slides and path.name != course.INDEX_FILENAME:
             pages.append(slides_page(path))

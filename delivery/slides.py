@@ -27,11 +27,17 @@ a child of Voila's ``reveal`` template whose style sheets come from the template
 ``static/`` folder instead of CDNs. :func:`prepare_template` writes that template, with
 reveal.js's style sheets from the pinned ``rise`` wheel (:mod:`delivery.assets`), into
 ``build/slides/``, which Voila finds through ``JUPYTER_PATH``. Voila binds to 127.0.0.1 and
-requires a fresh random token.
+requires a fresh random token. Its settings, the token among them, are in a ``voila.py`` that
+only its owner can read (mode 0600, in a private temporary folder removed at exit), never on
+its command line, which every local user can read (``ps``). Voila frees kernels (see
+:mod:`delivery.voila_kernels` and :class:`KernelLimits`): a page's kernel stops when the page
+closes, a kernel no page is connected to stops after ``--idle-timeout`` seconds idle, and at
+most ``--max-kernels`` run at once.
 
 Usage::
 
     python -m delivery.slides serve notebooks/06_alternative_timelines.ipynb [--port N]
+                                    [--idle-timeout SECONDS] [--max-kernels N]
     python -m delivery.slides check [notebook ...]     # exit 1 if slide metadata differs from the rules
     python -m delivery.slides apply notebook ...       # write the rules' slide metadata into notebooks
 """
@@ -47,15 +53,17 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 
 from delivery import BUILD_DIR, PROJECT_ROOT, assets
 from delivery.navigation import course_notebooks
-from delivery.processes import LOOPBACK, free_port, stop_process_group
+from delivery.processes import LOOPBACK, free_port, stop_process_group, write_private
 
 SLIDE, SUBSLIDE, FRAGMENT, CONTINUE, SKIP = "slide", "subslide", "fragment", "-", "skip"
 SKIPPED_TAG = "navigation"
@@ -249,23 +257,74 @@ def prepare_template(root: Path = SLIDES_DIR) -> Path:
 
 
 # The server ---------------------------------------------------------------------------------
-def voila_arguments() -> list[str]:
-    """What the slides add to a Voila command line: the offline reveal.js template."""
-    return [f"--template={TEMPLATE_NAME}"]
+@dataclass(frozen=True)
+class KernelLimits:
+    """How Voila frees kernels (about 220 MB each for notebook 06; see :mod:`delivery.voila_kernels`).
+
+    ``idle_timeout_s``: a kernel that no page is connected to (a tab closed without the browser
+    saying so, a page fetched without a browser) stops after this many seconds idle; the culler
+    looks every ``cull_interval_s``. ``max_kernels``: the most kernels alive at once; one more
+    page gets an error naming the limit. A page that stays open keeps its kernel (one whose
+    connection broke off, a laptop that slept, needs a reload).
+    """
+
+    idle_timeout_s: int = 60
+    max_kernels: int = 4
+
+    def __post_init__(self) -> None:
+        for name in ("idle_timeout_s", "max_kernels"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"KernelLimits.{name} must be a whole number of at least 1, got {value!r}")
+
+    @property
+    def cull_interval_s(self) -> int:
+        return max(1, self.idle_timeout_s // 4)
 
 
-def voila_command(notebook: Path, port: int, token: str) -> list[str]:
-    """Voila serving ``notebook`` as slides on ``127.0.0.1:port``, ``token`` required (never empty)."""
+def voila_config(port: int, token: str, run_dir: Path, template: str | None = TEMPLATE_NAME,
+                 limits: KernelLimits = KernelLimits()) -> dict[str, dict[str, object]]:
+    """Voila's settings (traitlets sections) for serving on ``127.0.0.1:port`` with ``token`` (never empty).
+
+    Connection files go below ``run_dir``; ``template`` None keeps Voila's default (lab) template.
+    """
     if not token:
         raise ValueError("an empty token would turn authentication off")
-    return [sys.executable, "-m", "voila", str(notebook), "--no-browser", f"--port={port}", "--Voila.port_retries=0",
-            f"--Voila.ip={LOOPBACK}", f"--token={token}", *voila_arguments()]
+    config: dict[str, dict[str, object]] = {
+        "Voila": {"ip": LOOPBACK, "port": port, "port_retries": 0, "open_browser": False, "token": token,
+                  "connection_dir_root": str(run_dir)},
+        "MappingKernelManager": {"cull_idle_timeout": limits.idle_timeout_s, "cull_interval": limits.cull_interval_s,
+                                 "cull_connected": False, "cull_busy": False},
+        "SlidesKernelManager": {"max_kernels": limits.max_kernels},
+    }
+    if template:
+        config["VoilaConfiguration"] = {"template": template}
+    return config
 
 
-def voila_environment(root: Path, base: Mapping[str, str] | None = None) -> dict[str, str]:
-    """``base`` (default: this process's environment) with ``root`` first on ``JUPYTER_PATH``."""
+def write_voila_config(folder: Path, config: Mapping[str, Mapping[str, object]]) -> Path:
+    """Write ``config`` as ``folder/voila.py`` (mode 0600) with the kernel cap and close hook of
+    :mod:`delivery.voila_kernels`; return the file."""
+    lines = ['"""Voila settings of one slides server (written by delivery.slides; readable by its owner only)."""',
+             "from delivery import voila_kernels", "",
+             "c.VoilaConfiguration.multi_kernel_manager_class = voila_kernels.SlidesKernelManager",
+             "c.VoilaConfiguration.prelaunch_hook = voila_kernels.set_xsrf_cookie"]
+    lines += [f"c.{section}.{key} = {value!r}" for section, values in config.items() for key, value in values.items()]
+    return write_private(Path(folder) / "voila.py", "\n".join(lines) + "\n")
+
+
+def voila_command(notebook: Path, config_dir: Path) -> list[str]:
+    """Voila serving ``notebook`` with the settings in ``config_dir/voila.py`` (port, token: see :func:`voila_config`)."""
+    return [sys.executable, "-m", "voila", str(notebook), f"--Voila.config_file_paths={config_dir}"]
+
+
+def voila_environment(root: Path | None, base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """``base`` (default: this process's environment) with ``root`` (unless None: the template) first on
+    ``JUPYTER_PATH`` and the project first on ``PYTHONPATH`` (Voila imports :mod:`delivery.voila_kernels`)."""
     env = dict(os.environ if base is None else base)
-    env["JUPYTER_PATH"] = os.pathsep.join(p for p in (str(root), env.get("JUPYTER_PATH", "")) if p)
+    for name, first in (("JUPYTER_PATH", root), ("PYTHONPATH", PROJECT_ROOT)):
+        if first is not None:
+            env[name] = os.pathsep.join(p for p in (str(first), env.get(name, "")) if p)
     return env
 
 
@@ -285,11 +344,12 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt(signal.Signals(signum).name)
 
 
-def serve(notebook: Path, port: int | None = None) -> int:
+def serve(notebook: Path, port: int | None = None, limits: KernelLimits = KernelLimits()) -> int:
     """Prepare the template and run Voila on ``notebook`` until Ctrl-C; return Voila's exit code.
 
     Voila runs in its own session, so Ctrl-C reaches only this process, which then stops Voila
-    and its kernel. So do SIGTERM and SIGHUP (a closed terminal): Voila never outlives this process.
+    and its kernels. So do SIGTERM and SIGHUP (a closed terminal): Voila never outlives this
+    process, and its private settings folder goes with it.
     """
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, _interrupt)
@@ -300,18 +360,26 @@ def serve(notebook: Path, port: int | None = None) -> int:
     root = prepare_template()
     port = port or free_port()
     token = secrets.token_hex(16)
-    process = subprocess.Popen(voila_command(notebook, port, token), cwd=notebook.parent, stdin=subprocess.DEVNULL,
-                               env=voila_environment(root), start_new_session=True)
+    run_dir = Path(tempfile.mkdtemp(prefix="bmm-slides-"))  # mode 0700
+    process = None
     try:
+        write_voila_config(run_dir, voila_config(port, token, run_dir, limits=limits))
+        process = subprocess.Popen(voila_command(notebook, run_dir), cwd=notebook.parent, stdin=subprocess.DEVNULL,
+                                   env=voila_environment(root), start_new_session=True)
         if not _wait_for_port(port, process):
             print(f"error: Voila did not start on {LOOPBACK}:{port} (see its messages above)", file=sys.stderr)
-            stop_process_group(process)
             return 1
         print(f"\nSlides of {notebook.name} (Voila + reveal.js, nothing fetched from the network).\n"
-              f"Open: http://{LOOPBACK}:{port}/?token={token}\nStop with Ctrl-C.\n", flush=True)
+              f"Open: http://{LOOPBACK}:{port}/?token={token}\n"
+              f"Each open page has its own kernel (at most {limits.max_kernels}); closing a page frees it.\n"
+              f"Stop with Ctrl-C.\n", flush=True)
         return process.wait()
     except KeyboardInterrupt:
-        return stop_process_group(process)
+        return stop_process_group(process) if process is not None else 130
+    finally:
+        if process is not None:
+            stop_process_group(process)
+        shutil.rmtree(run_dir, ignore_errors=True)
 
 
 # Command line ---------------------------------------------------------------------------
@@ -339,12 +407,27 @@ def apply(paths: Sequence[Path]) -> list[Path]:
     return changed
 
 
+def _at_least_one(text: str) -> int:
+    """A command-line whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected at least 1, got {value}")
+    return value
+
+
 def main(argv: Sequence[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m delivery.slides", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
     serve_parser = commands.add_parser("serve", help="serve one notebook as live slides on 127.0.0.1")
     serve_parser.add_argument("notebook", type=Path)
     serve_parser.add_argument("--port", type=int, default=None, help="default: a free port")
+    serve_parser.add_argument("--idle-timeout", type=_at_least_one, default=KernelLimits.idle_timeout_s, metavar="SECONDS",
+                              help="stop a kernel no page is connected to after this long idle (default: %(default)s)")
+    serve_parser.add_argument("--max-kernels", type=_at_least_one, default=KernelLimits.max_kernels, metavar="N",
+                              help="most kernels (open pages) at once (default: %(default)s)")
     check_parser = commands.add_parser("check", help="list cells whose slide metadata differs from the rules")
     check_parser.add_argument("notebooks", type=Path, nargs="*", help="default: every notebooks/NN_*.ipynb")
     apply_parser = commands.add_parser("apply", help="write the rules' slide metadata into notebooks")
@@ -352,7 +435,7 @@ def main(argv: Sequence[str]) -> int:
     args = parser.parse_args(argv)
     try:
         if args.command == "serve":
-            return serve(args.notebook, args.port)
+            return serve(args.notebook, args.port, KernelLimits(args.idle_timeout, args.max_kernels))
         if args.command == "apply":
             for path in apply(args.notebooks):
                 print(f"wrote slide metadata into {path}")

@@ -1,6 +1,6 @@
 """Shared pytest configuration: nbval strictness, browser availability, data protection.
 
-Three things are fixed here once, for the whole suite:
+Five things are fixed here once, for the whole suite:
 
 1. nbval 0.11 executes cells with ``store_history=False``. IPython decides whether
    a trailing ``;`` silences a cell's result by looking at the last cell stored in
@@ -12,6 +12,15 @@ Three things are fixed here once, for the whole suite:
    tag and says why in its metadata (``nbval_reason``).
 3. Nothing in the suite may change ``casedata/`` or ``notebooks/``: both are
    fingerprinted when the session starts and checked when it ends.
+4. The suite leaves nothing behind: a :class:`delivery.processes.RunGuard` marks
+   every process the session starts and gives it a private temporary folder. When
+   the session ends (after ``LEFTOVER_GRACE_S`` seconds for kernels on their way
+   out), any server, kernel or other process it started that still runs (with the
+   ports it listens on) and anything left in that folder fails the run; they are
+   then stopped and removed. pytest's own ``tmp_path`` folders stay where pytest
+   keeps them.
+5. Property-based tests (hypothesis) run the deterministic ``ci`` profile; ``--slow``
+   selects the ``slow`` profile with many more examples from a new seed.
 
 Browser tests take the ``chromium_path`` fixture: skipped, with the reason
 printed, when Debian's Chromium is missing; a failure when ``REQUIRE_BROWSER=1``.
@@ -21,16 +30,25 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sys
+import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
+from hypothesis.configuration import set_hypothesis_home_dir
 from nbval.kernel import RunningKernel
 from nbval.plugin import IPyNbFile
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+if str(PROJECT_ROOT) not in sys.path:  # a nested run (`-p conftest`, PYTHONPATH=tests) still finds delivery/
+    sys.path.append(str(PROJECT_ROOT))
+from delivery.processes import RunGuard  # noqa: E402
 CHROMIUM = Path("/usr/bin/chromium")
 PROTECTED_DIRS = ("casedata", "notebooks")
 COMPARED_IMAGE_TYPES = ("image/png",)
+#: Seconds a process or temporary folder of the session may take to go once the session ends.
+LEFTOVER_GRACE_S = float(os.environ.get("BMM_LEFTOVER_GRACE_S", "10"))
 
 
 # 1. Trailing semicolons --------------------------------------------------------
@@ -67,9 +85,11 @@ def protected_root() -> Path:
 def pytest_sessionstart(session):
     root = protected_root()
     session.config._protected = {d: fingerprint(root / d) for d in PROTECTED_DIRS}
+    start_run_guard(session.config)
 
 
 def pytest_sessionfinish(session, exitstatus):
+    check_run_guard(session)
     before = getattr(session.config, "_protected", None)
     if before is None:
         return
@@ -84,6 +104,35 @@ def pytest_sessionfinish(session, exitstatus):
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
+# 4. Nothing left behind --------------------------------------------------------------
+def start_run_guard(config: pytest.Config) -> None:
+    """Mark the processes this session starts and give it a private temporary folder (once per session)."""
+    if getattr(config, "_run_guard", None) is None:
+        # pytest's tmp_path folders stay in the usual temporary folder, where pytest keeps and prunes them.
+        os.environ.setdefault("PYTEST_DEBUG_TEMPROOT", tempfile.gettempdir())
+        config._run_guard = RunGuard(prefix="bmm-pytest-").start()
+
+
+def check_run_guard(session: pytest.Session) -> None:
+    """Fail the session if a process it started still runs or its temporary folder is not empty; then clean up."""
+    guard = session.config.__dict__.pop("_run_guard", None)
+    if guard is None:
+        return
+    try:
+        left = guard.leftovers(grace=LEFTOVER_GRACE_S)
+    finally:
+        guard.finish()
+    if left:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter:
+            reporter.write_sep("=", "left behind", red=True, bold=True)
+            for line in left:
+                reporter.write_line(f"FAILED (left behind) the test suite {line}", red=True, bold=True)
+            reporter.write_line("(stopped and removed now; the test or fixture that started it should have)", red=True)
+        if session.exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED):
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
 # Browser --------------------------------------------------------------------------
 @pytest.fixture(scope="session")
 def chromium_path() -> str:
@@ -94,3 +143,29 @@ def chromium_path() -> str:
     if os.environ.get("REQUIRE_BROWSER") == "1":
         pytest.fail(f"{reason}; REQUIRE_BROWSER=1 makes a missing browser a failure", pytrace=False)
     pytest.skip(reason)
+
+
+# Property-based tests (hypothesis) ------------------------------------------------------------
+# CI: a small derandomised budget (the same examples every run), no deadline (timings vary on shared
+# runners), no example database. `pytest --slow` selects the "slow" profile: many more examples
+# from a new seed each run. Hypothesis keeps its caches in build/hypothesis, not in the working tree.
+if not os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
+    set_hypothesis_home_dir(PROJECT_ROOT / "build" / "hypothesis")
+hypothesis_settings.register_profile("ci", max_examples=100, derandomize=True, deadline=None, database=None, print_blob=True,
+                                     report_multiple_bugs=False)
+hypothesis_settings.register_profile("slow", max_examples=2000, deadline=None, database=None, print_blob=True)
+
+
+def pytest_addoption(parser):
+    try:
+        parser.addoption("--slow", action="store_true", default=False,
+                         help="property-based tests: hypothesis profile 'slow' (many more examples, a new seed each run)")
+    except ValueError:  # this file is loaded twice: as the plugin `-p conftest` and as the conftest of tests/
+        pass
+
+
+def pytest_configure(config):
+    if config.getoption("--slow"):
+        hypothesis_settings.load_profile("slow")
+    elif not config.getoption("hypothesis_profile", None):
+        hypothesis_settings.load_profile("ci")

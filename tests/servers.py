@@ -11,6 +11,10 @@ Used by the browser tests (``import servers`` from ``tests/``)::
   authentication, offline (no update check, no news) and with every piece of
   per-user state (settings, workspaces, runtime files, IPython profile) in a
   temporary folder. It waits for ``/api/status`` and stops the whole process group.
+  The token goes through the environment (``JUPYTER_TOKEN``), never the command line.
+* :func:`voila` starts Voila as ``make slides`` does (:mod:`delivery.slides`): its settings,
+  token included, in a private ``voila.py``, kernels freed and capped
+  (:class:`delivery.slides.KernelLimits`); :meth:`VoilaServer.kernels` counts its kernels.
 * :func:`chromium` launches a given Chromium binary through Playwright (never a
   browser that Playwright would download).
 * :func:`run_notebook_in_lab` opens a notebook in JupyterLab, runs every cell through
@@ -28,7 +32,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,7 +42,8 @@ import requests
 from playwright.sync_api import Browser, ElementHandle, Locator, Page, sync_playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from delivery.processes import LOOPBACK, free_port, stop_process_group
+from delivery import slides
+from delivery.processes import LOOPBACK, free_port, kernel_processes, stop_process_group
 
 STARTUP_TIMEOUT_S = 60.0
 SHUTDOWN_TIMEOUT_S = 10.0
@@ -169,17 +174,14 @@ def _isolated_env(state: Path) -> dict[str, str]:
     return env
 
 
-def _lab_command(root_dir: Path, port: int, token: str) -> list[str]:
-    """Command line of a quiet, offline JupyterLab on ``127.0.0.1:port`` (token required)."""
-    if not token:
-        raise ValueError("an empty token would turn authentication off")
+def _lab_command(root_dir: Path, port: int) -> list[str]:
+    """Command line of a quiet, offline JupyterLab on ``127.0.0.1:port`` (its token comes from ``JUPYTER_TOKEN``)."""
     command = [
         sys.executable, "-m", "jupyter", "lab",
         "--no-browser",
         f"--ServerApp.ip={LOOPBACK}",
         f"--ServerApp.port={port}",
         "--ServerApp.port_retries=0",
-        f"--IdentityProvider.token={token}",  # what ServerApp.token became in jupyter_server 2
         f"--ServerApp.root_dir={root_dir}",
         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
         "--LabApp.news_url=None",  # no news feed, and no "receive news?" prompt
@@ -208,20 +210,24 @@ def _wait_until_up(status_url: str, token: str | None, process: subprocess.Popen
 
 
 @contextmanager
-def _server(command: list[str], root_dir: Path, status_url: str, token: str | None, timeout: float,
-            name: str, expected: int = 200, extra_env: Mapping[str, str] | None = None) -> Iterator[tuple[Path, Path]]:
-    """Start ``command`` in ``root_dir`` with isolated Jupyter state; wait until ``status_url`` answers ``expected``.
+def _server(command_for: Callable[[Path], list[str]], root_dir: Path, status_url: str, token: str | None, timeout: float,
+            name: str, expected: int = 200,
+            environment: Callable[[dict[str, str]], dict[str, str]] = dict) -> Iterator[tuple[subprocess.Popen, Path]]:
+    """Start ``command_for(state)`` in ``root_dir`` with isolated Jupyter state; wait until ``status_url`` answers ``expected``.
 
-    ``extra_env`` is added to (and overrides) the isolated environment, e.g. ``JUPYTER_PATH``.
+    ``state`` is a private temporary folder (mode 0700, removed afterwards) for the server's settings and
+    log; ``environment`` turns the isolated environment into the server's (e.g. adds ``JUPYTER_PATH``).
+    Yields the process and its log file.
     """
     with tempfile.TemporaryDirectory(prefix=f"{name}-test-") as tmp:
         state = Path(tmp)
         log_file = state / f"{name}.log"
+        command = command_for(state)
         with log_file.open("wb") as log:
             process = subprocess.Popen(
                 command,
                 cwd=root_dir,
-                env={**_isolated_env(state), **(extra_env or {})},
+                env=environment(_isolated_env(state)),
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -229,7 +235,7 @@ def _server(command: list[str], root_dir: Path, status_url: str, token: str | No
             )
         try:
             _wait_until_up(status_url, token, process, log_file, timeout, expected)
-            yield state, log_file
+            yield process, log_file
         finally:
             stop_process_group(process, SHUTDOWN_TIMEOUT_S)
 
@@ -238,13 +244,14 @@ def _server(command: list[str], root_dir: Path, status_url: str, token: str | No
 def jupyterlab(root_dir: Path, timeout: float = STARTUP_TIMEOUT_S) -> Iterator[LabServer]:
     """Run JupyterLab serving ``root_dir`` for the duration of the ``with`` block.
 
-    Token authentication stays on (a fresh random token). The log goes to a file in
-    a temporary folder (never a pipe, which could fill up and block the server).
+    Token authentication stays on (a fresh random token, passed in ``JUPYTER_TOKEN``). The log goes
+    to a file in a temporary folder (never a pipe, which could fill up and block the server).
     """
     root_dir = Path(root_dir).resolve()
     port, token = free_port(), secrets.token_hex(16)
     base_url = f"http://{LOOPBACK}:{port}/"
-    with _server(_lab_command(root_dir, port, token), root_dir, base_url + "api/status", token, timeout, "jupyterlab") as (_, log_file):
+    with _server(lambda state: _lab_command(root_dir, port), root_dir, base_url + "api/status", token, timeout,
+                 "jupyterlab", environment=lambda env: {**env, "JUPYTER_TOKEN": token}) as (_, log_file):
         yield LabServer(base_url=base_url, token=token, root_dir=root_dir, log_file=log_file)
 
 
@@ -254,6 +261,7 @@ class VoilaServer:
 
     base_url: str
     token: str
+    pid: int
     log_file: Path = field(repr=False)
 
     @property
@@ -261,33 +269,41 @@ class VoilaServer:
         """The app's URL, token included."""
         return f"{self.base_url}?token={self.token}"
 
+    def kernels(self) -> int:
+        """How many kernels the server runs now."""
+        return len(kernel_processes(self.pid))
+
+    def wait_for_kernels(self, count: int, timeout: float) -> int:
+        """Wait up to ``timeout`` seconds until the server runs ``count`` kernels; return the last count seen."""
+        deadline = time.monotonic() + timeout
+        while (seen := self.kernels()) != count and time.monotonic() < deadline:
+            time.sleep(0.2)
+        return seen
+
     def log(self) -> str:
         return _tail(self.log_file)
 
 
-def voila_command(notebook: Path, port: int, token: str, extra_args: Sequence[str] = ()) -> list[str]:
-    """Command line of Voila serving ``notebook`` on ``127.0.0.1:port``, token required; ``extra_args`` appended."""
-    if not token:
-        raise ValueError("an empty token would turn authentication off")
-    return [sys.executable, "-m", "voila", str(notebook), "--no-browser", f"--port={port}",
-            f"--Voila.ip={LOOPBACK}", f"--token={token}", *extra_args]
-
-
 @contextmanager
-def voila(notebook: Path, timeout: float = STARTUP_TIMEOUT_S, extra_args: Sequence[str] = (),
-          env: Mapping[str, str] | None = None) -> Iterator[VoilaServer]:
+def voila(notebook: Path, timeout: float = STARTUP_TIMEOUT_S, template: str | None = None,
+          jupyter_path: Path | None = None, limits: slides.KernelLimits = slides.KernelLimits()) -> Iterator[VoilaServer]:
     """Run Voila on one notebook (served from its own folder) for the duration of the ``with`` block.
 
-    ``extra_args`` go at the end of Voila's command line (e.g. ``--template=...``); ``env`` is
-    added to its isolated environment (e.g. ``{"JUPYTER_PATH": ...}`` to find that template).
+    Settings as ``make slides`` writes them (:func:`delivery.slides.voila_config`): ``template``
+    (None: Voila's default), found on ``jupyter_path``; kernels freed and capped by ``limits``.
     """
     notebook = Path(notebook).resolve()
     port, token = free_port(), secrets.token_hex(16)
     base_url = f"http://{LOOPBACK}:{port}/"
+
+    def command(state: Path) -> list[str]:
+        slides.write_voila_config(state, slides.voila_config(port, token, state, template, limits))
+        return slides.voila_command(notebook, state)
+
     # Up means: the page answers, and without the token it redirects to the login page (no kernel is started).
-    with _server(voila_command(notebook, port, token, extra_args), notebook.parent, base_url, None, timeout, "voila",
-                 expected=302, extra_env=env) as (_, log_file):
-        yield VoilaServer(base_url=base_url, token=token, log_file=log_file)
+    with _server(command, notebook.parent, base_url, None, timeout, "voila", expected=302,
+                 environment=lambda env: slides.voila_environment(jupyter_path, env)) as (process, log_file):
+        yield VoilaServer(base_url=base_url, token=token, pid=process.pid, log_file=log_file)
 
 
 # Browser ------------------------------------------------------------------------
@@ -307,6 +323,13 @@ def chromium(executable_path: str | Path, headless: bool = True) -> Iterator[Bro
             yield browser
         finally:
             browser.close()
+
+
+def close_tab(page: Page, timeout_ms: float = 10_000) -> None:
+    """Close ``page`` as a person closes a tab: its ``beforeunload`` and ``pagehide`` handlers run (a
+    slides page asks Voila to shut its kernel down); return once the tab is gone."""
+    with page.expect_event("close", timeout=timeout_ms):
+        page.close(run_before_unload=True)
 
 
 # Running a notebook through the JupyterLab UI --------------------------------------

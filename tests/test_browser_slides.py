@@ -9,7 +9,10 @@ Checked: reveal.js lays the slides out (one section per slide and subslide the r
 reports ready; the arrow keys move between slides; on its own slide, the survival explorer's
 hazard-ratio slider changes both readout and picture (without turning the slide) and *Back to
 as reported* restores both; no page error, no failed local request, and no external request.
-The time from the start of the page load to reveal.js's ready state is printed.
+Closing the tab (or reloading it) frees the page's kernel: after opening and closing the slides
+several times the server runs as many kernels as before. Every test closes its tab as a person
+does (:func:`servers.close_tab`). The time from the start of the page load to reveal.js's ready
+state is printed.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from delivery import slides
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = "06_alternative_timelines.ipynb"
 LOAD_TIMEOUT_MS = 120_000
+KERNEL_FREED_S = 15.0  # a closed page's kernel is gone within this (well before the idle culler, 60 s + 15 s)
 
 #: [horizontal, vertical] index of the slide now shown (reveal.js marks it ``present``).
 _CURRENT = """() => {
@@ -81,7 +85,7 @@ def notebook_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def app(notebook_copy: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[servers.VoilaServer]:
     jupyter_path = slides.prepare_template(tmp_path_factory.mktemp("slides-jupyter"))
-    with servers.voila(notebook_copy, extra_args=slides.voila_arguments(), env={"JUPYTER_PATH": str(jupyter_path)}) as server:
+    with servers.voila(notebook_copy, template=slides.TEMPLATE_NAME, jupyter_path=jupyter_path) as server:
         yield server
 
 
@@ -90,28 +94,38 @@ def traffic() -> Traffic:
     return Traffic()
 
 
+def open_slides(page: Page, app: servers.VoilaServer, tmp_path: Path) -> tuple[float, float]:
+    """Load the slides until reveal.js is ready and shown; fail with a screenshot and the log if they never are.
+
+    Returns the seconds from the start of the load to reveal.js ready, and to the slides shown.
+    """
+    start = time.perf_counter()
+    page.goto(app.url, wait_until="commit", timeout=LOAD_TIMEOUT_MS)
+    try:
+        page.wait_for_selector(".reveal.ready", state="attached", timeout=LOAD_TIMEOUT_MS)
+        ready = time.perf_counter() - start
+        page.wait_for_selector("#rendered_cells .reveal", state="visible", timeout=LOAD_TIMEOUT_MS)
+        return ready, time.perf_counter() - start
+    except Exception as error:  # noqa: BLE001 - any failure here needs the picture and the log
+        shot = tmp_path / "slides.png"
+        page.screenshot(path=shot)
+        pytest.fail(f"reveal.js never got ready: {error}\nscreenshot: {shot}\nserver log (tail):\n{app.log()}", pytrace=False)
+
+
 @pytest.fixture
 def page(chromium_path: str, app: servers.VoilaServer, traffic: Traffic, tmp_path: Path) -> Iterator[Page]:
-    """The slides, loaded until reveal.js is ready; fails with a screenshot and the log if they never are."""
+    """The slides, loaded until reveal.js is ready; the tab is closed afterwards as a person closes it."""
     with servers.chromium(chromium_path) as browser:
         page = browser.new_page(viewport={"width": 1366, "height": 900})
         page.route("**/*", traffic.route)
         page.on("websocket", lambda ws: None if urlsplit(ws.url).hostname == servers.LOOPBACK else traffic.external.append(ws.url))
         page.on("pageerror", lambda error: traffic.errors.append(str(error)))
         page.on("response", lambda r: traffic.failed.append(f"{r.status} {r.url}") if r.status >= 400 else None)
-        start = time.perf_counter()
-        page.goto(app.url, wait_until="commit", timeout=LOAD_TIMEOUT_MS)
-        try:
-            page.wait_for_selector(".reveal.ready", state="attached", timeout=LOAD_TIMEOUT_MS)
-            ready = time.perf_counter() - start
-            page.wait_for_selector("#rendered_cells .reveal", state="visible", timeout=LOAD_TIMEOUT_MS)
-            shown = time.perf_counter() - start
-        except Exception as error:  # noqa: BLE001 - any failure here needs the picture and the log
-            shot = tmp_path / "slides.png"
-            page.screenshot(path=shot)
-            pytest.fail(f"reveal.js never got ready: {error}\nscreenshot: {shot}\nserver log (tail):\n{app.log()}", pytrace=False)
+        ready, shown = open_slides(page, app, tmp_path)
         print(f"\nslides of {NOTEBOOK}: page load to reveal.js ready {ready:.2f} s, to slides shown {shown:.2f} s")
         yield page
+        page.unroute("**/*")  # a request held by the route handler would die with the tab: the kernel's shutdown
+        servers.close_tab(page)
 
 
 def go_to(page: Page, position: list[int]) -> None:
@@ -182,3 +196,24 @@ def test_explorer_on_its_slide_changes_readout_and_image_and_reset_restores_them
     assert (restored["readout"], restored["sha"]) == (reported["readout"], reported["sha"])
     print(f"slider move to new picture on the slide: {elapsed_ms:.0f} ms")
     assert (traffic.external, traffic.errors, traffic.failed) == ([], [], [])
+
+
+def test_closing_or_reloading_the_slides_frees_their_kernels(chromium_path: str, app: servers.VoilaServer,
+                                                              tmp_path: Path) -> None:
+    """Open the slides and close the tab, twice, reloading it once in between: each time the server is
+    back to the kernels it ran before within seconds (the page asks Voila to shut its kernel down)."""
+    baseline = app.wait_for_kernels(0, KERNEL_FREED_S)  # the other tests' tabs are closed: their kernels go
+    with servers.chromium(chromium_path) as browser:
+        for reload in (True, False):
+            page = browser.new_page(viewport={"width": 1366, "height": 900})
+            for _ in range(2 if reload else 1):  # a reload: the same tab loads the slides again
+                open_slides(page, app, tmp_path)
+                page.wait_for_selector(".explorer-survival img", state="attached", timeout=LOAD_TIMEOUT_MS)  # widgets up
+                seen = app.wait_for_kernels(baseline + 1, KERNEL_FREED_S)
+                assert seen == baseline + 1, f"{seen - baseline} kernels for one open page (a reload keeps the old one?)"
+            closed = time.perf_counter()
+            servers.close_tab(page)
+            left = app.wait_for_kernels(baseline, KERNEL_FREED_S)
+            assert left == baseline, (f"{left - baseline} kernel(s) still running {KERNEL_FREED_S:.0f} s after the tab "
+                                      f"closed\nserver log (tail):\n{app.log()}")
+            print(f"kernel freed {time.perf_counter() - closed:.1f} s after the tab closed")

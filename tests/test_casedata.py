@@ -1,6 +1,9 @@
 """utils.casedata: the curated tables load typed and whole, and bad input is named precisely."""
 
+import codecs
 import csv
+import json
+import os
 import re
 import shutil
 import subprocess
@@ -108,9 +111,11 @@ def test_unknown_table_name():
 
 # Bad input, on copies in a temporary folder -------------------------------------------------
 @pytest.fixture
-def copy(tmp_path):
+def copy(tmp_path, monkeypatch):
+    """A copy of casedata/ in a temporary folder, with its own verdict cache (nothing left in build/cache)."""
     target = tmp_path / "casedata"
     shutil.copytree(DATA, target)
+    monkeypatch.setattr(casedata, "CACHE_DIR", tmp_path / "cache")
     return target
 
 
@@ -258,6 +263,259 @@ def test_one_bad_cell_gets_an_error_naming_file_line_and_column(copy, table, row
     assert any(p.startswith(expected.format(line=line)) for p in found), found
 
 
+# Hostile and careless input (issue 18): one error type, editor lines, nothing outside, nothing lost -----
+def write_bytes(folder, file, change):
+    path = folder / file
+    path.write_bytes(change(path.read_bytes()))
+
+
+def edit_descriptor(folder, change):
+    path = folder / "datapackage.json"
+    descriptor = json.loads(path.read_text(encoding="utf-8"))
+    change(descriptor)
+    path.write_text(json.dumps(descriptor, indent=2), encoding="utf-8")
+
+
+def resource(descriptor, table):
+    return next(r for r in descriptor["resources"] if r["name"] == table)
+
+
+def field(descriptor, table, column):
+    return next(f for f in resource(descriptor, table)["schema"]["fields"] if f["name"] == column)
+
+
+def test_a_latin1_byte_names_its_line_and_column_and_says_save_as_utf8(copy):
+    line = find_line(copy, "events", event_id="AK-E02")
+    edit(copy, "events", lambda rows: set_cell(rows, line, "description", "partial mastectomy (café)"))
+    write_bytes(copy, "events.csv", lambda raw: raw.replace("café".encode(), "café".encode("latin-1")))
+    found = problems(copy)
+    assert len(found) == 1 and found[0].startswith(f"events.csv, line {line}, column 'description': byte 0xE9 is not UTF-8"), found
+    assert "save the file as UTF-8" in found[0]
+
+
+def test_a_byte_order_mark_is_named_as_such(copy):
+    write_bytes(copy, "labs.csv", lambda raw: codecs.BOM_UTF8 + raw)
+    found = problems(copy)
+    assert len(found) == 1 and found[0].startswith("labs.csv, line 1: ") and "byte-order mark (BOM)" in found[0], found
+    assert "\ufeff" not in found[0] and "unexpected column" not in found[0]
+
+
+def test_a_broken_descriptor_names_its_line_and_column(copy):
+    write_bytes(copy, "datapackage.json", lambda raw: raw.replace(b'"name": "labs",', b'"name": "labs"', 1))
+    with pytest.raises(json.JSONDecodeError) as broken:
+        json.loads((copy / "datapackage.json").read_text(encoding="utf-8"))
+    where = f"datapackage.json, line {broken.value.lineno}: not valid JSON at column {broken.value.colno}: Expecting ',' delimiter"
+    assert any(p.startswith(where) for p in problems(copy)), problems(copy)
+    with pytest.raises(casedata.CaseDataError, match="not valid JSON"):
+        casedata.describe("labs", copy)
+
+
+def test_a_number_too_long_for_json_in_the_descriptor(copy):
+    write_bytes(copy, "datapackage.json", lambda raw: raw.replace(b'"minimum": 0', b'"minimum": ' + b"9" * 5000, 1))
+    found = problems(copy)
+    assert len(found) == 1 and found[0].startswith("datapackage.json: not valid JSON: ") and "4300 digits" in found[0], found
+
+
+def test_a_huge_integer_bound_is_a_bound(copy):
+    edit_descriptor(copy, lambda d: field(d, "labs", "value_std")["constraints"].__setitem__("minimum", 10**400))
+    line = lab_line(copy, "ldh")
+    assert any(p.startswith(f"labs.csv, line {line}, column 'value_std': ") and "breaks the rule" in p for p in problems(copy))
+
+
+def test_lines_are_counted_as_an_editor_shows_them(copy):
+    # a quoted cell with two line breaks on line 2 moves every later row two lines down
+    edit(copy, "events", lambda rows: set_cell(rows, 2, "description", "first\nsecond\nthird"))
+    edit(copy, "events", lambda rows: set_cell(rows, 8, "case_id", "smith2019"))  # the 8th record of the file
+    lines = (copy / "events.csv").read_text(encoding="utf-8").split("\n")
+    assert lines[9].startswith("smith2019,")  # line 10 in an editor
+    found = problems(copy)
+    assert any(p.startswith("events.csv, line 10, column 'case_id': 'smith2019' is not a case_id in cases.csv") for p in found), found
+
+
+def test_a_cell_after_a_multiline_cell_is_on_its_own_line(copy):
+    def change(rows):
+        set_cell(rows, 2, "description", "first\nsecond\nthird")  # lines 2-4; source_locator follows on line 4
+        set_cell(rows, 2, "source_locator", "")
+    edit(copy, "events", change)
+    assert "events.csv, line 4, column 'source_locator': is empty; a value is required" in problems(copy)
+
+
+def test_an_integer_too_large_for_a_dataframe(copy):
+    edit(copy, "events", lambda rows: set_cell(rows, 3, "day", "99999999999999999999999"))
+    found = problems(copy)
+    assert any(p.startswith("events.csv, line 3, column 'day': '99999999999999999999999' is too large") for p in found), found
+
+
+@pytest.mark.parametrize("blank", [[], [""] * 9], ids=["empty line", "only commas"])
+def test_a_blank_row_gets_one_clear_message(copy, blank):
+    edit(copy, "events", lambda rows: rows.insert(3, list(blank)))
+    found = problems(copy)
+    assert len(found) == 1 and found[0].startswith("events.csv, line 4: blank line"), found
+
+
+def test_a_row_with_a_cell_too_many(copy):
+    edit(copy, "events", lambda rows: rows[4].append("extra"))
+    found = problems(copy)
+    assert found == ["events.csv, line 5: 10 cells, but the header has 9; "
+                     "a cell that contains a comma must be wrapped in double quotes"], found
+
+
+def test_an_unclosed_quote_is_named_where_it_opens(copy):
+    write_bytes(copy, "events.csv", lambda raw: raw.replace(b",partial mastectomy", b',"partial mastectomy', 1))
+    line = find_line(DATA.parent / "casedata", "events", event_id="AK-E02")
+    found = problems(copy)
+    assert any(p.startswith(f"events.csv, line {line}: ") and "quote" in p for p in found), found
+
+
+# Nothing outside the folder: refused before anything is opened, no content echoed
+SECRET = "SECRET-CONTENT-OUTSIDE"
+
+
+@pytest.fixture
+def outside(tmp_path):
+    """A file outside the data folder: a valid labs.csv, except for a line no error may echo."""
+    path = tmp_path / "outside.csv"
+    path.write_text((DATA / "labs.csv").read_text(encoding="utf-8") + f"{SECRET},1\n", encoding="utf-8")
+    return path
+
+
+def refused(folder):
+    with pytest.raises(casedata.CaseDataError) as caught:
+        casedata.load_all(folder)
+    assert SECRET not in str(caught.value) and "root:" not in str(caught.value)
+    return [str(p) for p in caught.value.problems]
+
+
+@pytest.mark.parametrize("path", ["/etc/passwd", "../outside.csv", "../../../../../../../etc/passwd", "sub/../../outside.csv",
+                                  "~labs.csv", "$HOME/labs.csv", "http://127.0.0.1:9/labs.csv", "C:\\labs.csv"])
+def test_a_path_that_leaves_the_folder_is_refused(copy, outside, path):
+    shutil.copy(copy / "labs.csv", copy / "~labs.csv")
+    edit_descriptor(copy, lambda d: resource(d, "labs").__setitem__("path", path))
+    found = refused(copy)
+    assert any(p.startswith("datapackage.json: resource 'labs', path: ") and "inside the data folder" in p for p in found), found
+
+
+def test_a_link_to_a_file_outside_the_folder_is_refused(copy, outside):
+    (copy / "labs.csv").unlink()
+    os.symlink(outside, copy / "labs.csv")  # a valid table, but outside: refused without reading it
+    assert refused(copy) == ["labs.csv: is a link to a file outside the data folder; refused without reading it "
+                             "(copy the file into the folder instead)"]
+
+
+def test_a_link_inside_the_folder_is_followed(copy):
+    (copy / "tables").mkdir()
+    (copy / "labs.csv").rename(copy / "tables" / "labs.csv")
+    os.symlink(Path("tables") / "labs.csv", copy / "labs.csv")
+    assert len(casedata.load_all(copy).labs) == len(csv_rows(DATA / "labs.csv")) - 1
+
+
+# No silent loss
+@pytest.mark.parametrize("char", ["\x00", "\x1b", "\x7f", "\t", "\u2028"], ids=["NUL", "ESC", "DEL", "tab", "line separator"])
+def test_a_control_character_in_a_cell_is_refused(copy, char):
+    line = find_line(copy, "events", event_id="AK-E02")
+    edit(copy, "events", lambda rows: set_cell(rows, line, "description", f"partial{char}mastectomy"))
+    found = problems(copy)
+    assert any(p.startswith(f"events.csv, line {line}, column 'description': control character U+{ord(char):04X}") for p in found), found
+
+
+@pytest.mark.parametrize("table", casedata.TABLES)
+def test_a_table_that_lost_every_row_is_an_error(copy, table):
+    edit(copy, table, lambda rows: rows.__delitem__(slice(1, None)))
+    found = problems(copy)
+    assert f"{table}.csv: has no rows; every table needs at least one (were rows lost when the file was saved?)" in found, found
+
+
+@pytest.mark.parametrize("table", casedata.CASE_TABLES)
+def test_a_case_that_lost_every_row_of_a_patient_table_is_an_error(copy, table):
+    drop = lambda rows: rows.__setitem__(slice(None), [r for r in rows if r[0] != "tnbc2025"])
+    edit(copy, table, drop)
+    if table == "therapy_lines":
+        edit(copy, "doses", drop)
+    line = find_line(copy, "cases", case_id="tnbc2025")
+    found = problems(copy)
+    assert f"cases.csv, line {line}, column 'case_id': tnbc2025 has no rows in {table}.csv; every case needs some" in found, found
+
+
+NON_FINITE = {
+    "inf in a required number": ("observations", 3, "value", "inf"),
+    "Infinity in a confidence limit": ("hazard_ratios", 2, "ci_high", "Infinity"),
+    "overflow to infinity": ("observations", 3, "value", "1e999"),
+    "NaN in a required number": ("labs", 2, "value", "NaN"),
+    "nan in an optional number": ("literature_survival", 3, "median_pfs_months", "nan"),
+    "-inf in an optional number": ("doses", 2, "reduction_percent", "-inf"),
+}
+
+
+@pytest.mark.parametrize(("table", "line", "column", "value"), NON_FINITE.values(), ids=NON_FINITE.keys())
+def test_a_number_is_finite_or_blank(copy, table, line, column, value):
+    edit(copy, table, lambda rows: set_cell(rows, line, column, value))
+    found = problems(copy)
+    assert any(p.startswith(f"{table}.csv, line {line}, column '{column}': '{value}' is not a finite number") for p in found), found
+
+
+def test_a_date_a_dataframe_cannot_hold(copy):
+    line = find_line(copy, "cases", case_id="tnbc2025")
+    edit(copy, "cases", lambda rows: set_cell(rows, line, "day0_date", "0001-06-10"))
+    found = problems(copy)
+    assert any(p.startswith(f"cases.csv, line {line}, column 'day0_date': '0001-06-10' is outside") for p in found), found
+
+
+#: (row of ihc.csv, column, printed value): each is read by utils.ihc or the notebook-02 panel figure, and fails there
+IHC_UNREADABLE = {
+    "ER '<1%'": ({"case_id": "tnbc2025", "specimen": "breast_primary", "marker": "ER"}, "result", "<1%"),
+    "HER2 'positive (3+)'": ({"case_id": "tnbc2025", "specimen": "bone_marrow", "marker": "HER2"}, "result", "positive (3+)"),
+    "PD-L1 'CPS high'": ({"case_id": "tnbc2025", "marker": "PD-L1"}, "result", "CPS high"),
+    "CK7 'weak'": ({"case_id": "tnbc2025", "marker": "CK7"}, "result", "weak"),
+    "Ki-67 'high' (panel figure)": ({"case_id": "tnbc2025", "specimen": "axillary_node", "marker": "Ki-67"}, "result", "high"),
+    "ER percentage above 100": ({"case_id": "tnbc2025", "specimen": "breast_primary", "marker": "ER"}, "result_value", "150"),
+}
+
+
+@pytest.mark.parametrize(("row", "column", "value"), IHC_UNREADABLE.values(), ids=IHC_UNREADABLE.keys())
+def test_an_ihc_result_the_notebooks_cannot_read_fails_at_load(copy, row, column, value):
+    line = find_line(copy, "ihc", **row)
+    edit(copy, "ihc", lambda rows: set_cell(rows, line, column, value))
+    found = problems(copy)
+    assert any(p.startswith(f"ihc.csv, line {line}, column '{column}': {value!r}") for p in found), found
+
+
+# A descriptor that asks for more than the loader reads is refused, by name
+DESCRIPTOR_ERRORS = {
+    "not an object": (lambda d: d.clear(), "datapackage.json: resources: missing; expected a list of tables"),
+    "no fields": (lambda d: resource(d, "labs")["schema"].pop("fields"), "resource 'labs', schema, fields: missing"),
+    "schema by path": (lambda d: resource(d, "labs").__setitem__("schema", "../../etc/passwd"), "resource 'labs', schema: "),
+    "path not text": (lambda d: resource(d, "labs").__setitem__("path", 5), "resource 'labs', path: 5 is not"),
+    "rule column retyped": (lambda d: field(d, "events", "day").__setitem__("type", "string"),
+                            "resource 'events', field 'day', type: 'string', but the curation rules need 'integer'"),
+    "rule column no longer required": (lambda d: field(d, "events", "day")["constraints"].pop("required"),
+                                       "resource 'events', field 'day', constraints: the curation rules need it required"),
+    "unknown type": (lambda d: field(d, "labs", "unit").__setitem__("type", "strin"), "field 'unit', type: 'strin' is not"),
+    "duplicate vocabulary value": (lambda d: field(d, "labs", "analyte")["constraints"]["enum"].append("ldh"),
+                                   "field 'analyte', constraints, enum: 'ldh' is listed twice"),
+    "minimum not a number": (lambda d: field(d, "labs", "value_std")["constraints"].__setitem__("minimum", "abc"),
+                             "field 'value_std', constraints, minimum: 'abc' is not a finite number"),
+    "a dialect the loader does not read": (lambda d: resource(d, "labs").__setitem__("dialect", {"delimiter": ";"}),
+                                           "resource 'labs', dialect: not read by this loader"),
+    "other missing values": (lambda d: resource(d, "labs")["schema"].__setitem__("missingValues", ["", "NA"]),
+                             "resource 'labs', schema, missingValues: not read by this loader"),
+    "another encoding": (lambda d: resource(d, "labs").__setitem__("encoding", "latin-1"),
+                         "resource 'labs', encoding: 'latin-1'; expected 'utf-8'"),
+    "a profile fetched from elsewhere": (lambda d: d.__setitem__("$schema", "https://example.org/profile.json"), "$schema: "),
+    "a table twice": (lambda d: d["resources"].append(dict(resource(d, "labs"))), "resources: table 'labs' is described twice"),
+    "a primary key on no column": (lambda d: resource(d, "labs")["schema"].__setitem__("primaryKey", ["case_id", "nosuch"]),
+                                   "resource 'labs', schema, primaryKey: 'nosuch' is not a field"),
+    "a foreign key to no table": (lambda d: resource(d, "labs")["schema"]["foreignKeys"][0]["reference"].__setitem__("resource", "patients"),
+                                  "resource 'labs', schema, foreignKeys[0], reference, resource: 'patients' is not a table"),
+}
+
+
+@pytest.mark.parametrize(("change", "expected"), DESCRIPTOR_ERRORS.values(), ids=DESCRIPTOR_ERRORS.keys())
+def test_a_descriptor_the_loader_cannot_follow_is_refused(copy, change, expected):
+    edit_descriptor(copy, change)
+    found = problems(copy)
+    assert any(expected in p and p.startswith("datapackage.json") for p in found), found
+
+
 # The cache of Frictionless verdicts ---------------------------------------------------------
 def test_only_a_passing_verdict_is_cached_and_any_change_revalidates(copy, tmp_path, monkeypatch):
     cache = tmp_path / "cache"
@@ -268,3 +526,24 @@ def test_only_a_passing_verdict_is_cached_and_any_change_revalidates(copy, tmp_p
     found = problems(copy)
     assert any("'roughly' is not an allowed value" in p for p in found), found
     assert len(list(cache.iterdir())) == 1  # the failing folder left no verdict behind
+
+
+def test_a_verdict_covers_exactly_the_files_the_descriptor_names(copy, tmp_path):
+    # a table in a subfolder is part of the verdict: changing it revalidates
+    (copy / "tables").mkdir()
+    (copy / "labs.csv").rename(copy / "tables" / "labs.csv")
+    edit_descriptor(copy, lambda d: resource(d, "labs").__setitem__("path", "tables/labs.csv"))
+    casedata.validate(copy)
+    line = 2
+    path = copy / "tables" / "labs.csv"
+    rows = csv_rows(path)
+    set_cell(rows, line, "value_std", "-92")  # only Frictionless (minimum 0) catches this
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle, lineterminator="\n").writerows(rows)
+    assert any(p.startswith(f"tables/labs.csv, line {line}, column 'value_std': '-92' breaks the rule") for p in problems(copy))
+
+
+def test_a_file_the_descriptor_does_not_name_is_never_read(copy):
+    os.mkfifo(copy / "pipe")  # reading a FIFO would block: the load must not touch it
+    (copy / "notes.txt").symlink_to("/nonexistent/notes.txt")
+    casedata.validate(copy)

@@ -168,8 +168,10 @@ def test_survival_view_median_and_hazard_ratio(views):
     assert f"scenario median is {median / 0.5:.1f} months" in result.readout
     own = view.callback(explorers.OWN_MEDIAN, 10, 1.0)
     assert "reference median 10 months" in own.readout
+    refused = view.callback("no such series", 10, 1.0)  # shown as the reading, never raised (issue 18)
+    assert refused.readout.startswith("Not shown: reference series: found 'no such series'") and not refused.png
     with pytest.raises(ValueError, match="unknown reference"):
-        view.callback("no such series", 10, 1.0)
+        view.median("no such series", 10)
 
 
 def test_widget_redraws_on_change_and_resets(data, monkeypatch):

@@ -3,7 +3,8 @@
 Rules are checked on small synthetic notebooks (one behaviour each) and, where the rule is
 about the course's own structure, on the real notebooks read from ``notebooks/`` (never
 written). The template is prepared into a temporary folder and searched for network URLs;
-``serve`` is started on a one-cell notebook to check the token, the page's sources and Ctrl-C.
+``serve`` is started on a one-cell notebook to check the token (required, and on no command
+line), the page's sources, that kernels are freed and capped, and Ctrl-C.
 """
 
 from __future__ import annotations
@@ -20,11 +21,13 @@ from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import nbformat
+import psutil
 import pytest
 import requests
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+from traitlets.config.loader import PyFileConfigLoader
 
-from delivery import PROJECT_ROOT, navigation, slides
+from delivery import PROJECT_ROOT, navigation, processes, slides
 from utils import course as course_map
 
 WIDGET = {slides.WIDGET_MIME: {"model_id": "0" * 32, "version_major": 2, "version_minor": 0}, "text/plain": "Box()"}
@@ -244,14 +247,37 @@ def test_prepare_template_refuses_a_template_with_a_network_url(tmp_path: Path, 
         slides.prepare_template(tmp_path / "jupyter")
 
 
-def test_voila_command_binds_loopback_and_never_runs_without_a_token() -> None:
-    command = slides.voila_command(Path("x.ipynb"), 8999, "abc")
-    assert "--Voila.ip=127.0.0.1" in command and "--token=abc" in command and "--port=8999" in command
-    assert f"--template={slides.TEMPLATE_NAME}" in command
+def test_voila_config_binds_loopback_frees_kernels_and_never_runs_without_a_token(tmp_path: Path) -> None:
+    config = slides.voila_config(8999, "abc", tmp_path)
+    assert config["Voila"] == {"ip": "127.0.0.1", "port": 8999, "port_retries": 0, "open_browser": False, "token": "abc",
+                               "connection_dir_root": str(tmp_path)}
+    assert config["VoilaConfiguration"] == {"template": slides.TEMPLATE_NAME}
+    assert config["MappingKernelManager"] == {"cull_idle_timeout": 60, "cull_interval": 15, "cull_connected": False,
+                                              "cull_busy": False}
+    assert config["SlidesKernelManager"] == {"max_kernels": 4}
+    assert "VoilaConfiguration" not in slides.voila_config(8999, "abc", tmp_path, template=None)
     with pytest.raises(ValueError, match="empty token"):
-        slides.voila_command(Path("x.ipynb"), 8999, "")
+        slides.voila_config(8999, "", tmp_path)
+    for bad in ({"idle_timeout_s": 0}, {"max_kernels": 0}, {"max_kernels": 2.5}, {"max_kernels": True}):
+        with pytest.raises(ValueError, match="must be a whole number of at least 1"):
+            slides.KernelLimits(**bad)
     env = slides.voila_environment(Path("/tmp/jp"), {"JUPYTER_PATH": "/other", "HOME": "/root"})
-    assert env == {"JUPYTER_PATH": os.pathsep.join(["/tmp/jp", "/other"]), "HOME": "/root"}
+    assert env == {"JUPYTER_PATH": os.pathsep.join(["/tmp/jp", "/other"]), "PYTHONPATH": str(PROJECT_ROOT), "HOME": "/root"}
+    assert "JUPYTER_PATH" not in slides.voila_environment(None, {})
+
+
+def test_voila_settings_are_a_private_file_and_not_on_the_command_line(tmp_path: Path) -> None:
+    path = slides.write_voila_config(tmp_path, slides.voila_config(8999, "s3cret", tmp_path))
+    assert path == tmp_path / "voila.py" and path.stat().st_mode & 0o777 == 0o600
+    command = slides.voila_command(Path("x.ipynb"), tmp_path)
+    assert "s3cret" not in " ".join(command) and command[-1] == f"--Voila.config_file_paths={tmp_path}"
+    loaded = PyFileConfigLoader("voila.py", path=str(tmp_path)).load_config()  # what Voila reads
+    assert loaded.Voila.token == "s3cret" and loaded.Voila.ip == "127.0.0.1"
+    assert loaded.VoilaConfiguration.multi_kernel_manager_class.__name__ == "SlidesKernelManager"
+    assert loaded.VoilaConfiguration.prelaunch_hook.__name__ == "set_xsrf_cookie"
+    assert loaded.MappingKernelManager.cull_idle_timeout == 60 and loaded.SlidesKernelManager.max_kernels == 4
+    with pytest.raises(FileExistsError):  # never written over (nor through a link planted in its place)
+        slides.write_voila_config(tmp_path, slides.voila_config(8999, "other", tmp_path))
 
 
 # Command line -------------------------------------------------------------------------------
@@ -286,35 +312,61 @@ _LOCAL = requests.Session()
 _LOCAL.trust_env = False  # never ask a proxy for 127.0.0.1
 
 
-def _read_url(process: subprocess.Popen, timeout: float = 90.0) -> str:
-    """The ``Open: <url>`` line the serve command prints once Voila answers."""
+def _read_url(process: subprocess.Popen, log: Path, timeout: float = 90.0) -> str:
+    """The ``Open: <url>`` line the serve command prints (into ``log``) once Voila answers."""
     deadline = time.monotonic() + timeout
-    seen = []
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if not line and process.poll() is not None:
-            break
-        seen.append(line)
-        if line.startswith("Open: "):
-            return line.removeprefix("Open: ").strip()
-    raise AssertionError("serve printed no URL:\n" + "".join(seen))
+    while time.monotonic() < deadline and process.poll() is None:
+        opened = [line for line in log.read_text().splitlines() if line.startswith("Open: ")]
+        if opened:
+            return opened[0].removeprefix("Open: ").strip()
+        time.sleep(0.2)
+    raise AssertionError("serve printed no URL:\n" + log.read_text())
+
+
+SERVE_IDLE_TIMEOUT_S = 2  # short, so that a test sees the idle culler at work
+KERNEL_GONE_S = 20.0  # idle timeout + culler interval + a margin for a busy machine
 
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory):
-    """``python -m delivery.slides serve`` on a two-slide notebook; yields (process, url)."""
+    """``python -m delivery.slides serve`` on a two-slide notebook, one kernel at most; yields (process, url)."""
     folder = tmp_path_factory.mktemp("slides-serve")
     nb = new_notebook(cells=[new_markdown_cell("# One title"), new_markdown_cell("## Second slide"), new_code_cell("print(6 * 7)")])
     slides.apply_slide_metadata(nb)
     nbformat.write(nb, folder / "tiny.ipynb")
-    process = subprocess.Popen([sys.executable, "-m", "delivery.slides", "serve", str(folder / "tiny.ipynb")],
-                               cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1)
+    log = folder / "serve.log"  # a file, not a pipe that nobody reads and Voila's messages would fill
+    with log.open("wb") as output:
+        process = subprocess.Popen([sys.executable, "-m", "delivery.slides", "serve", str(folder / "tiny.ipynb"),
+                                    "--idle-timeout", str(SERVE_IDLE_TIMEOUT_S), "--max-kernels", "1"],
+                                   cwd=PROJECT_ROOT, stdout=output, stderr=subprocess.STDOUT)
     try:
-        yield process, _read_url(process)
+        yield process, _read_url(process, log)
     finally:
         if process.poll() is None:
             process.terminate()  # serve stops Voila on SIGTERM too
             process.wait(timeout=30)
+
+
+def _voila(process: subprocess.Popen) -> psutil.Process:
+    """The one Voila that the serve command runs."""
+    voila = [p for p in psutil.Process(process.pid).children() if " -m voila " in " ".join(p.cmdline())]
+    assert len(voila) == 1, "the serve command should run exactly one Voila"
+    return voila[0]
+
+
+def _page(url: str, status: int = 200) -> requests.Response:
+    """GET the slides (the server runs the notebook in a new kernel); the answer must have ``status``."""
+    response = _LOCAL.get(url, timeout=60)
+    assert response.status_code == status, f"{response.status_code} (expected {status}):\n{response.text[-2000:]}"
+    return response
+
+
+def _kernels_after(process: subprocess.Popen, count: int, timeout: float) -> int:
+    """The number of kernels below ``process`` once it is ``count``, or after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while len(processes.kernel_processes(process.pid)) != count and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return len(processes.kernel_processes(process.pid))
 
 
 def test_serve_prints_a_loopback_url_with_a_random_token(served) -> None:
@@ -324,6 +376,17 @@ def test_serve_prints_a_loopback_url_with_a_random_token(served) -> None:
     assert re.fullmatch(r"token=[0-9a-f]{32}", parts.query)
     without = _LOCAL.get(url.split("?")[0], timeout=10, allow_redirects=False)
     assert without.status_code in (302, 403) and "token=" not in without.headers.get("Location", "")
+
+
+def test_the_token_is_on_no_command_line_only_in_a_private_file(served) -> None:
+    process, url = served
+    token = urlsplit(url).query.removeprefix("token=")
+    tree = [psutil.Process(process.pid), *psutil.Process(process.pid).children(recursive=True)]
+    assert not [p.pid for p in tree if token in " ".join(p.cmdline())], "the token shows in `ps`"
+    config_dir = Path(next(a for a in _voila(process).cmdline() if a.startswith("--Voila.config_file_paths=")).split("=", 1)[1])
+    assert config_dir.stat().st_mode & 0o777 == 0o700
+    assert (config_dir / "voila.py").stat().st_mode & 0o777 == 0o600
+    assert f"c.Voila.token = '{token}'" in (config_dir / "voila.py").read_text()
 
 
 def test_served_page_takes_every_asset_from_the_server(served) -> None:
@@ -340,21 +403,33 @@ def test_served_page_takes_every_asset_from_the_server(served) -> None:
             assert _LOCAL.get(absolute, timeout=10).status_code == 200, source
 
 
+def test_a_page_fetched_without_a_browser_does_not_keep_its_kernel(served) -> None:
+    process, url = served
+    assert _kernels_after(process, 0, KERNEL_GONE_S) == 0
+    _page(url)  # runs the notebook; nothing ever connects to the kernel
+    assert len(processes.kernel_processes(process.pid)) == 1
+    assert _kernels_after(process, 0, KERNEL_GONE_S) == 0, f"the kernel was not culled within {KERNEL_GONE_S:.0f} s"
+
+
+def test_one_page_beyond_the_kernel_limit_is_turned_away_with_a_clear_message(served) -> None:
+    process, url = served
+    assert _kernels_after(process, 0, KERNEL_GONE_S) == 0
+    _page(url)  # the one kernel allowed (--max-kernels 1)
+    refused = _page(url, 503)
+    assert "runs 1 kernels, one per open page, and that is its limit (max_kernels=1)" in refused.text
+    assert "Close a page you no longer need, then reload this one" in refused.text
+    assert len(processes.kernel_processes(process.pid)) == 1
+    assert _kernels_after(process, 0, KERNEL_GONE_S) == 0  # the idle culler frees the first page's kernel ...
+    _page(url)  # ... and a new page gets one
+
+
 def test_ctrl_c_stops_the_server_and_its_kernels(served) -> None:
     process, url = served
-    voila = [p for p in Path("/proc").glob("[0-9]*") if _command_line(p).startswith(f"{sys.executable} -m voila ")
-             and f"--token={urlsplit(url).query.removeprefix('token=')}" in _command_line(p)]
-    assert len(voila) == 1, "the serve command should run exactly one Voila"
+    voila = _voila(process)
+    config_dir = Path(next(a for a in voila.cmdline() if a.startswith("--Voila.config_file_paths=")).split("=", 1)[1])
     process.send_signal(signal.SIGINT)
     assert process.wait(timeout=30) is not None
     with pytest.raises(requests.ConnectionError):
         _LOCAL.get(url, timeout=5)
-    assert not voila[0].exists() or _command_line(voila[0]) == "", "Voila outlived the serve command"
-
-
-def _command_line(proc: Path) -> str:
-    """The command line of the process ``/proc/<pid>`` ('' once it is gone)."""
-    try:
-        return (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
-    except OSError:
-        return ""
+    assert not voila.is_running() or voila.status() == psutil.STATUS_ZOMBIE, "Voila outlived the serve command"
+    assert not config_dir.exists(), "the private settings folder outlived the serve command"

@@ -13,6 +13,7 @@ labs       one case's laboratory series and its rate of change (no interpolation
 lab_charts laboratory time courses with grade bands, thresholds and therapy lines; the lab explorer widget
 grading    reference-range flags, CTCAE v5.0 grades, the cytopenia label
 summary    side-by-side summaries of the cases and the Markdown view of one discrepancy
+markup     curated text escaped for Markdown, so that a CSV cell never becomes markup
 ihc        receptor status and subtype by ASCO/CAP, reading a marker panel
 ihc_views  tables over casedata/ihc.csv and the marker-panel explorer widget
 plots      the one plotting style of the collection and its figures (deterministic PNG output)

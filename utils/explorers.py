@@ -11,11 +11,45 @@ are drawn once with their fixed parts, and each callback draws only what changed
 (:class:`utils.fastfigure.FastFigure`), so a redraw takes milliseconds rather than tenths of a
 second. Nothing here changes the curated tables: edits work on copies, and *Back to as
 reported* restores the controls.
+
+Every callback checks every control value before it computes or draws (:mod:`utils.controls`:
+NaN, +inf, -inf, a value outside the range or not among the options is **refused**); a refused
+value, or an edit the data cannot support, gives a reading that starts with "Not shown:", names
+the control, the value found and what was expected, and has no picture and no tables. The
+controls and what each callback accepts (a slider moved by hand is clamped to its ends by
+ipywidgets, and shows the clamped value):
+
+========================  ==================  ===================================================
+control                   widget              callback accepts (anything else is refused)
+========================  ==================  ===================================================
+origin, per case          dropdown            a key of :data:`utils.origins.ORIGIN_CHOICES`
+line                      dropdown            a line of :func:`line_options`
+move by (days)            slider -84..84      a whole number of days, -84 to 84
+lengthen by (days)        slider -168..168    a whole number of days, -168 to 168; a line
+                                              shortened below 0 days is **clamped** to 0 and
+                                              the reading says so
+remove the line           check box           True or False
+cycles                    dropdown            as reported, or a whole number from 1 to 12
+dose reduction (%)        dropdown            as reported, or 0 to 50 %
+weight (kg)               slider              40 to 80 kg, widened to take the first recorded
+                                              weight
+assumed height (cm)       slider              150 to 180 cm
+reference series          dropdown            a published median, or "enter a median below"
+own median (months)       slider              1 to 60 months (checked even when a published
+                                              series is chosen: the slider still shows it)
+hazard ratio              slider              0.3 to 2.0, widened to take every published HR
+========================  ==================  ===================================================
+
+Cycles or a dose reduction for a line without a dose in ``doses.csv`` change nothing; the
+reading says so rather than calling the line edited. The explorers of notebooks 02
+(:func:`utils.ihc_views.panel_explorer`) and 04 (:func:`utils.lab_charts.lab_explorer`) apply
+the same rule to their dropdowns and multiple choices.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
@@ -24,6 +58,7 @@ from IPython.display import HTML, Image, display
 
 from utils import alternatives, origins, scenarios, survival, swimmer
 from utils.casedata import DAYS_PER_MONTH, CaseData
+from utils.controls import ControlError, NumberRange, check_choice, check_flag, refusal
 from utils.fastfigure import FastFigure
 from utils.plots import CASE_COLOURS, MILESTONE_MARKERS, OKABE_ITO, milestone_legend_handles, milestone_marker, new_figure
 from utils.timeline import milestones
@@ -43,11 +78,18 @@ class Rendering:
     tables: tuple[pd.DataFrame, ...] = field(default_factory=tuple)
 
 
+def refused(error: ValueError) -> Rendering:
+    """The rendering of a refused control value or an impossible edit: the message, no picture, no tables."""
+    return Rendering(refusal(error), b"")
+
+
 def show(rendering: Rendering) -> None:
-    """Display a rendering: the readout (HTML class ``readout``), the image, the tables."""
+    """Display a rendering: the readout (HTML class ``readout``), the image and the tables, when there are any."""
     display(HTML(readout_html(rendering.readout)))
-    display(Image(data=rendering.png, format="png"))
-    display(HTML(tables_html(rendering.tables)))
+    if rendering.png:
+        display(Image(data=rendering.png, format="png"))
+    if rendering.tables:
+        display(HTML(tables_html(rendering.tables)))
 
 
 # 1. Time origin ---------------------------------------------------------------------------------
@@ -78,7 +120,11 @@ class OriginView:
         self.figure = FastFigure(fig)
 
     def callback(self, akagi2021: str, tnbc2025: str) -> Rendering:
-        chosen = {"akagi2021": akagi2021, "tnbc2025": tnbc2025}
+        try:
+            chosen = {case_id: check_choice(f"{case_id} origin", origin, origins.ORIGIN_CHOICES)
+                      for case_id, origin in (("akagi2021", akagi2021), ("tnbc2025", tnbc2025))}
+        except ControlError as error:
+            return refused(error)
         artists, readouts = [], []
         for row, (case_id, origin) in enumerate(chosen.items()):
             points = origins.intervals(self.data.events, self.data.therapy_lines, case_id, origin)
@@ -115,7 +161,8 @@ def treatment_edit(data: CaseData, therapy_id: str, shift_days: int = 0, length_
     """The :class:`~utils.alternatives.LineEdit` the controls ask for, and a note on how it was built.
 
     A new number of cycles without a length change also resizes the line to cycles x cycle
-    length, when ``doses.csv`` gives the cycle length.
+    length, when ``doses.csv`` gives the cycle length. A line shortened below 0 days is set to 0
+    days, and a line without a dose keeps its reported cycles and dose; the note says so.
     """
     line = data.therapy_lines[data.therapy_lines["therapy_id"] == therapy_id]
     if line.empty:
@@ -123,26 +170,53 @@ def treatment_edit(data: CaseData, therapy_id: str, shift_days: int = 0, length_
     line = line.iloc[0]
     cycles_value = None if cycles == AS_REPORTED else int(cycles)
     reduction_value = None if reduction_percent == AS_REPORTED else float(reduction_percent)
-    duration, note = None, ""
-    if length_change_days and pd.notna(line["end_day"]):
-        duration = max(0, int(line["end_day"]) - int(line["start_day"]) + int(length_change_days))
-    elif cycles_value is not None:
-        own_doses = data.doses[data.doses["therapy_id"] == therapy_id]
-        if not own_doses.empty:
-            cycle_days = int(own_doses["cycle_days"].iloc[0])
-            duration = cycles_value * cycle_days
-            note = f"length set to {cycles_value} cycles of {cycle_days} days"
+    own_doses = data.doses[data.doses["therapy_id"] == therapy_id]
+    duration, notes = None, []
+    if own_doses.empty and (cycles_value is not None or reduction_value is not None):
+        notes.append(f"no dose for {therapy_id} in doses.csv, so cycles and dose reduction change nothing")
+        cycles_value = reduction_value = None
+    if length_change_days and pd.isna(line["end_day"]):
+        notes.append(f"{therapy_id} has no reported end, so its length cannot change")
+    elif length_change_days:
+        reported = int(line["end_day"]) - int(line["start_day"])
+        duration = reported + int(length_change_days)
+        if duration < 0:
+            notes.append(f"length set to 0 days ({therapy_id} lasts {reported} days, less than {-int(length_change_days)})")
+            duration = 0
+    if duration is None and cycles_value is not None:
+        cycle_days = int(own_doses["cycle_days"].iloc[0])
+        duration = cycles_value * cycle_days
+        notes.append(f"length set to {cycles_value} cycles of {cycle_days} days")
     edit = alternatives.LineEdit(therapy_id, shift_days=int(shift_days), duration_days=duration, removed=bool(removed),
                                  cycles=cycles_value, reduction_percent=reduction_value)
-    return edit, note
+    return edit, "; ".join(notes)
+
+
+def _or_as_reported(limits: NumberRange, value: object) -> int | float | str:
+    """A dropdown value that is either "as reported" or a number within ``limits``."""
+    if isinstance(value, str) and value == AS_REPORTED:
+        return value
+    try:
+        return limits.check(value)
+    except ControlError as error:
+        raise ControlError(f"{error}, or {AS_REPORTED!r}") from None
 
 
 class TreatmentView:
     """Explorer 2: the reported lanes of a case above an edited copy, and the doses the edit changes."""
 
+    SHIFT = NumberRange("move by", -84, 84, "days", whole=True)
+    LENGTH = NumberRange("lengthen by", -168, 168, "days", whole=True)
+    CYCLES = NumberRange("cycles", 1, 12, whole=True)
+    REDUCTION = NumberRange("dose reduction", 0, 50, "%")
+    HEIGHT = NumberRange("assumed height", 150, 180, "cm")
+    #: The usual weight slider; :attr:`weight_range` widens it to take the first recorded weight.
+    WEIGHT_KG = (40.0, 80.0)
+
     def __init__(self, data: CaseData):
         self.data = data
         self.marks = milestones(data.events)
+        self.lines = [therapy_id for _, therapy_id in line_options(data)]
         self.panels: dict[str, tuple[FastFigure, plt.Axes, dict[str, int]]] = {}
         for case_id in dict.fromkeys(data.therapy_lines["case_id"].astype(str)):
             self._panel(case_id)
@@ -167,17 +241,36 @@ class TreatmentView:
             self.panels[case_id] = (FastFigure(fig), bottom, {tid: y_of[lane] for tid, lane in lane_of.items()})
         return self.panels[case_id]
 
+    @cached_property
+    def weight_range(self) -> NumberRange:
+        """The weights the slider and the callback take: :data:`WEIGHT_KG`, widened to the first recorded weight."""
+        first = self.first_weight()
+        return NumberRange("weight", min(self.WEIGHT_KG[0], first), max(self.WEIGHT_KG[1], first), "kg")
+
+    def check(self, therapy_id: object, shift_days: object, length_change_days: object, removed: object, cycles: object,
+              reduction_percent: object, weight_kg: object, height_cm: object) -> dict:
+        """Every control value checked (see the module docstring); :class:`~utils.controls.ControlError` for the first bad one."""
+        return {"therapy_id": check_choice("line", therapy_id, self.lines), "shift_days": self.SHIFT.check(shift_days),
+                "length_change_days": self.LENGTH.check(length_change_days), "removed": check_flag("remove the line", removed),
+                "cycles": _or_as_reported(self.CYCLES, cycles), "reduction_percent": _or_as_reported(self.REDUCTION, reduction_percent),
+                "weight_kg": self.weight_range.check(weight_kg), "height_cm": self.HEIGHT.check(height_cm)}
+
     def callback(self, therapy_id: str, shift_days: int = 0, length_change_days: int = 0, removed: bool = False,
                  cycles: int | str = AS_REPORTED, reduction_percent: float | str = AS_REPORTED,
                  weight_kg: float | None = None, height_cm: float = 160.0) -> Rendering:
         """``weight_kg`` defaults to the first recorded weight; ``height_cm`` is always an assumption."""
         data = self.data
-        if weight_kg is None:
-            weight_kg = self.first_weight()
-        edit, note = treatment_edit(data, therapy_id, shift_days, length_change_days, removed, cycles, reduction_percent)
+        try:
+            values = self.check(therapy_id, shift_days, length_change_days, removed, cycles, reduction_percent,
+                                self.first_weight() if weight_kg is None else weight_kg, height_cm)
+            weight_kg, height_cm = values.pop("weight_kg"), values.pop("height_cm")
+            edit, note = treatment_edit(data, **values)
+            edited = alternatives.edited_lines(data.therapy_lines, edit)
+            readout, tables = self._doses(edit, note, weight_kg, height_cm)
+        except ValueError as error:  # a refused control value, or an edit the data cannot support
+            return refused(error)
         case_id = str(data.therapy_lines.loc[data.therapy_lines["therapy_id"] == therapy_id, "case_id"].iloc[0])
         figure, ax, y_of_id = self._panel(case_id)
-        edited = alternatives.edited_lines(data.therapy_lines, edit)
         rows = swimmer.swimmer_rows(edited, data.events, case_id)
         rows = rows[rows["therapy_ids"].isin(list(y_of_id))].copy()
         rows["lane"] = rows["therapy_ids"]
@@ -187,6 +280,11 @@ class TreatmentView:
             artists.append(ax.text(1.01, y_of_id[therapy_id], label, transform=ax.get_yaxis_transform(), va="center",
                                    fontsize=13, fontweight="bold", animated=True))
         figure.update(artists)
+        return Rendering(readout, figure.png(), tables)
+
+    def _doses(self, edit: alternatives.LineEdit, note: str, weight_kg: float, height_cm: float) -> tuple[str, tuple[pd.DataFrame, ...]]:
+        """The readout and the dose tables of an edit (cumulative anthracycline, dose intensity, fixed doses per m2)."""
+        data, therapy_id = self.data, edit.therapy_id
         readout = f"{therapy_id}: " + (AS_REPORTED if edit.is_reported else "edited copy") + (f"; {note}" if note else "")
         tables = []
         doses = data.doses[data.doses["therapy_id"] == therapy_id]
@@ -203,7 +301,7 @@ class TreatmentView:
             tables.append(pd.DataFrame([{"agent": r.agent, "printed dose (mg)": r.dose,
                                          column: round(alternatives.fixed_dose_at(data.doses, therapy_id, r.agent, weight_kg, height_cm), 2)}
                                         for r in fixed.itertuples()]))
-        return Rendering(readout, figure.png(), tuple(tables))
+        return readout, tuple(tables)
 
     def first_weight(self) -> float:
         """The first body weight recorded in observations.csv (the start of the weight slider)."""
@@ -211,16 +309,21 @@ class TreatmentView:
         return float(weights["value"].iloc[0])
 
     def widget(self, therapy_id: str = "AK-T06"):
+        def slider(limits: NumberRange, value: float, step: float, kind=widgets.IntSlider):
+            return kind(value=value, min=limits.low, max=limits.high, step=step, description=limits.description())
+
+        weight = self.weight_range
         controls = {
             "therapy_id": widgets.Dropdown(options=line_options(self.data), value=therapy_id, description="line"),
-            "shift_days": widgets.IntSlider(value=0, min=-84, max=84, step=7, description="move by (days)"),
-            "length_change_days": widgets.IntSlider(value=0, min=-168, max=168, step=7, description="lengthen by (days)"),
+            "shift_days": slider(self.SHIFT, 0, 7),
+            "length_change_days": slider(self.LENGTH, 0, 7),
             "removed": widgets.Checkbox(value=False, description="remove the line"),
-            "cycles": widgets.Dropdown(options=[AS_REPORTED, *range(1, 13)], value=AS_REPORTED, description="cycles"),
-            "reduction_percent": widgets.Dropdown(options=[AS_REPORTED, 0, 10, 20, 30, 40, 50], value=AS_REPORTED,
-                                                  description="dose reduction (%)"),
-            "weight_kg": widgets.FloatSlider(value=self.first_weight(), min=40, max=80, step=1, description="weight (kg)"),
-            "height_cm": widgets.IntSlider(value=160, min=150, max=180, step=5, description="assumed height (cm)"),
+            "cycles": widgets.Dropdown(options=[AS_REPORTED, *range(int(self.CYCLES.low), int(self.CYCLES.high) + 1)],
+                                       value=AS_REPORTED, description=self.CYCLES.description()),
+            "reduction_percent": widgets.Dropdown(options=[AS_REPORTED, *range(int(self.REDUCTION.low), int(self.REDUCTION.high) + 1, 10)],
+                                                  value=AS_REPORTED, description=self.REDUCTION.description()),
+            "weight_kg": slider(weight, self.first_weight(), 1, widgets.FloatSlider),
+            "height_cm": slider(self.HEIGHT, 160, 5),
         }
         box = explorer("Treatment timeline: what if a line had been different?", controls, self.callback)
         box.add_class("explorer-treatment")
@@ -235,11 +338,16 @@ class SurvivalView:
     """Explorer 3 (MODEL): a published median, a hazard ratio, and both cases on the two curves."""
 
     HORIZON_MONTHS = 120.0
+    OWN_MEDIAN_RANGE = NumberRange("own median", 1.0, 60.0, "months")
+    #: The usual hazard-ratio slider; :attr:`hazard_range` widens it to take every published hazard ratio.
+    HAZARD_RATIO = (0.3, 2.0)
 
     def __init__(self, data: CaseData):
         self.data = data
         self.medians = scenarios.reference_medians(data.literature_survival)
         self.presets = scenarios.hazard_ratio_choices(data.hazard_ratios)
+        self.hazard_range = NumberRange("hazard ratio", min(self.HAZARD_RATIO[0], *self.presets.values()),
+                                        max(self.HAZARD_RATIO[1], *self.presets.values()))
         self.cases = survival.time_to_event(data.cases, data.events)
         fig = new_figure((10, 4.6), WIDGET_DPI)
         self.ax = fig.subplots()
@@ -269,9 +377,14 @@ class SurvivalView:
         return self.medians[reference]
 
     def callback(self, reference: str, own_median_months: float, hazard_ratio: float) -> Rendering:
-        median = self.median(reference, own_median_months)
-        result = scenarios.scenario(median, hazard_ratio, self.HORIZON_MONTHS)
-        placed = scenarios.cases_on_curves(self.cases, result)
+        try:
+            reference = check_choice("reference series", reference, [*self.medians, OWN_MEDIAN])
+            median = self.median(reference, self.OWN_MEDIAN_RANGE.check(own_median_months))
+            hazard_ratio = self.hazard_range.check(hazard_ratio)
+            result = scenarios.scenario(median, hazard_ratio, self.HORIZON_MONTHS)
+            placed = scenarios.cases_on_curves(self.cases, result)
+        except ValueError as error:  # a refused control value, or a median or hazard ratio the model cannot use
+            return refused(error)
         artists = self.ax.plot(result.months, result.reference, color=OKABE_ITO[7], linewidth=3, animated=True)
         artists += self.ax.plot(result.months, result.scenario, color=OKABE_ITO[2], linewidth=3, linestyle="--", animated=True)
         for case, (_, row) in zip(self.cases.itertuples(), placed.iterrows()):
@@ -285,14 +398,16 @@ class SurvivalView:
         return Rendering(readout, self.figure.png(), (placed,))
 
     def widget(self):
-        hazard = widgets.FloatSlider(value=1.0, min=0.3, max=2.0, step=0.01, description="hazard ratio", readout_format=".2f")
+        hazard = widgets.FloatSlider(value=1.0, min=self.hazard_range.low, max=self.hazard_range.high, step=0.01,
+                                     description=self.hazard_range.description(), readout_format=".2f")
         preset = widgets.Dropdown(options=list(self.presets.items()), value=1.0, description="published HR",
                                   style=CONTROL_STYLE, layout=CONTROL_LAYOUT)
         preset.observe(lambda change: setattr(hazard, "value", change["new"]), names="value")
         controls = {
             "reference": widgets.Dropdown(options=[*self.medians, OWN_MEDIAN], value=next(iter(self.medians)),
                                           description="reference series"),
-            "own_median_months": widgets.FloatSlider(value=12.0, min=1.0, max=60.0, step=0.5, description="own median (months)"),
+            "own_median_months": widgets.FloatSlider(value=12.0, min=self.OWN_MEDIAN_RANGE.low, max=self.OWN_MEDIAN_RANGE.high,
+                                                     step=0.5, description=self.OWN_MEDIAN_RANGE.description()),
             "hazard_ratio": hazard,
         }
         box = explorer("Survival scenario (MODEL): a published median and a hazard ratio", controls, self.callback)

@@ -9,6 +9,9 @@ one case's rows into the mapping :func:`utils.ihc.interpret_panel` reads;
 ``casedata/therapy_lines.csv`` to place a case in DESTINY-Breast06's line of therapy. The
 clinical rules live in :mod:`utils.ihc`.
 
+Text for Markdown (:func:`coverage_summary`, the explorer's messages) escapes every curated value
+with :func:`utils.markup.markdown_text`.
+
 A marker a report does not mention is shown as *not reported*: the reports tell only what
 they report, and a stain may have been run and left out.
 
@@ -35,6 +38,7 @@ from utils.ihc import (
     explain_markdown,
     interpret_panel,
 )
+from utils.markup import markdown_text
 
 #: Order of specimens and markers in tables and figures.
 SPECIMEN_ORDER: tuple[str, ...] = ("breast_primary", "axillary_node", "bone_marrow", "not_stated")
@@ -137,10 +141,11 @@ def coverage_table(ihc: pd.DataFrame) -> pd.DataFrame:
 
 
 def coverage_summary(ihc: pd.DataFrame) -> str:
-    """:func:`coverage_table` in two sentences, for a figure caption."""
+    """:func:`coverage_table` in two sentences of Markdown, for a figure caption."""
     table = coverage_table(ihc)
     per_case = "; ".join(
-        f"{case_id}: " + ", ".join(f"{row['specimen']} {row['markers reported']}" for _, row in own.iterrows())
+        f"{markdown_text(case_id)}: "
+        + ", ".join(f"{markdown_text(row['specimen'])} {row['markers reported']}" for _, row in own.iterrows())
         for case_id, own in table.groupby("case_id", sort=False))
     receptors = int(table["ER/PR/HER2 results"].sum())
     numbered = int(table["of which with a percentage or score"].sum())
@@ -352,22 +357,28 @@ def panel_explorer(reported: Mapping[str, object], show: Callable[[str], None] |
     """
     import ipywidgets as widgets  # imported here so the rest of the module works without ipywidgets
 
+    from utils.controls import ControlError, check_choice, refusal
     from utils.widgets import explorer
 
     start = explorer_start(reported)
     fixed = {k: v for k, v in reported.items() if k not in EXPLORER_CONTROLS}
     for key, value in start.items():  # fail now, with a clear message, if a reported value is unreadable
         interpret_panel({key: value})
+    choices = {key: explorer_choices(key, start[key]) for key in EXPLORER_CONTROLS}
     controls = {
-        key: widgets.Dropdown(options=explorer_choices(key, start[key]), value=start[key], description=description)
+        key: widgets.Dropdown(options=choices[key], value=start[key], description=description)
         for key, (description, _) in EXPLORER_CONTROLS.items()
     }
 
     def render(**values: object) -> None:
         try:
+            for key, value in values.items():  # a value no dropdown offers (NaN, None, ...) is refused, not read
+                check_choice(EXPLORER_CONTROLS[key][0].split(" (")[0], value, [choice for _, choice in choices[key]])
             text = explain_markdown(interpret_panel({**fixed, **values}))
+        except ControlError as error:
+            text = f"**{markdown_text(refusal(error))}**"
         except ValueError as error:  # a contradictory choice, e.g. HER2 'negative' with amplified ISH
-            text = f"**These choices contradict each other:** {error}"
+            text = f"**These choices contradict each other:** {markdown_text(error)}"
         if show is not None:  # a hook for tests; the explorer then shows nothing itself
             show(text)
             return None

@@ -5,6 +5,7 @@ the threshold lines to show, it returns the data to draw (a :class:`LabView`): t
 values, the analytes the report gives no value for, the chosen transfusion thresholds in
 standard units, and the metastatic therapy lines of the period. :func:`lab_chart` draws a
 view; :func:`lab_explorer` wires widget controls to :func:`lab_view` and only draws.
+:func:`describe` reads a view as Markdown, curated text escaped (:mod:`utils.markup`).
 
 How the figure stays honest about sparse data:
 
@@ -43,6 +44,7 @@ from matplotlib.patches import Patch
 from utils import units
 from utils.grading import CTCAE_V5
 from utils.labs import COUNTS, MARKERS, check_case_and_analyte
+from utils.markup import markdown_text
 from utils.plots import ANALYTE_LABELS, CASE_COLOURS, GRADE_SHADES, OKABE_ITO, lay_out, subplots
 
 #: Axis labels of the tumour markers (the counts use utils.plots.ANALYTE_LABELS).
@@ -247,17 +249,18 @@ def count_lines(lines: pd.DataFrame) -> tuple[int, int]:
 
 
 def describe(view: LabView) -> str:
-    """A short Markdown reading of a view: what is stated, on which days, and what is not."""
+    """A short Markdown reading of a view: what is stated, on which days, and what is not (curated text escaped)."""
     count = len(view.points)
     approximate = int((view.points["day_precision"] == "approximate").sum())
     days = sorted(set(int(d) for d in view.points["day"]))
     shown = ", ".join(f"{a} ({int((view.points['analyte'] == a).sum())})" for a in view.analytes if a not in view.missing)
-    lines = [f"**{view.case_id}**: {count} stated values" + (f", {approximate} of them on approximate days" if count else ""),
-             f"- analytes with values (number of values): {shown or 'none'}",
+    lines = [f"**{markdown_text(view.case_id)}**: {count} stated values"
+             + (f", {approximate} of them on approximate days" if count else ""),
+             f"- analytes with values (number of values): {markdown_text(shown or 'none')}",
              f"- days with a stated value: {', '.join(str(d) for d in days) or 'none'}",
              f"- metastatic therapy lines in the period: {_lines_text(view.lines)}",
-             f"- threshold lines: {'; '.join(view.thresholds['label']) or 'none chosen'}"]
-    lines += [f"- {note}" for note in view.notes]
+             f"- threshold lines: {markdown_text('; '.join(view.thresholds['label']) or 'none chosen')}"]
+    lines += [f"- {markdown_text(note)}" for note in view.notes]
     return "\n".join(lines)
 
 
@@ -509,6 +512,7 @@ def lab_explorer(labs: pd.DataFrame, therapy_lines: pd.DataFrame, thresholds: pd
     """
     import ipywidgets as widgets
 
+    from utils.controls import ControlError, check_choice, check_choices, refusal
     from utils.widgets import explorer
 
     cases = sorted(str(c) for c in labs["case_id"].dropna().unique())
@@ -523,10 +527,15 @@ def lab_explorer(labs: pd.DataFrame, therapy_lines: pd.DataFrame, thresholds: pd
     }
 
     def render(case_id: str, analytes: tuple[str, ...], show_thresholds: tuple[str, ...]) -> None:
-        try:
+        try:  # a value no control offers (NaN, None, an unknown id) is refused before anything is read
+            check_choice("case", case_id, cases)
+            check_choices("analytes", analytes, [a for _, a in ANALYTE_CHOICES])
+            check_choices("threshold lines", show_thresholds, [t for _, t in threshold_choices(thresholds)])
             result: LabView | str = lab_view(labs, therapy_lines, thresholds, case_id, analytes, show_thresholds, events)
+        except ControlError as error:
+            result = f"**{markdown_text(refusal(error))}**"
         except ValueError as error:
-            result = f"**These choices do not fit together:** {error}"
+            result = f"**These choices do not fit together:** {markdown_text(error)}"
         if show is not None:  # a hook for tests; the explorer then shows nothing itself
             show(result)
             return None

@@ -1,10 +1,15 @@
-"""Side-by-side summaries of the cases and short views of the curated tables (no typed-in values)."""
+"""Side-by-side summaries of the cases and short views of the curated tables (no typed-in values).
+
+The Markdown views (:func:`discrepancy_markdown`, :func:`event_markdown`) escape every curated
+cell with :func:`utils.markup.markdown_text`: a cell shows as written, never as markup.
+"""
 
 from __future__ import annotations
 
 import pandas as pd
 
 from utils.casedata import CaseData
+from utils.markup import markdown_text
 from utils.timeline import days_to_years, milestones
 
 
@@ -59,17 +64,34 @@ def _years(days: float) -> str:
 DISCREPANCY_FIELDS: tuple[str, ...] = ("statement_a", "locator_a", "statement_b", "locator_b", "decision")
 
 
+def _one_row(table: pd.DataFrame, key: str, value: str, name: str) -> pd.Series:
+    """The row of ``table`` whose ``key`` is ``value``; ValueError naming the known values when there is not exactly one."""
+    rows = table[table[key].astype(str) == value]
+    if len(rows) > 1:
+        raise ValueError(f"{key} {value!r} appears {len(rows)} times in the {name} table; expected it once")
+    if rows.empty:
+        known = ", ".join(sorted(table[key].astype(str)))
+        raise ValueError(f"{key} {value!r} is not in the {name} table; expected one of {known}")
+    return rows.iloc[0]
+
+
 def discrepancy_markdown(discrepancies: pd.DataFrame, discrepancy_id: str, rationale: bool = False) -> str:
     """One row of ``discrepancies.csv`` as short Markdown: both statements with their locators, then the decision."""
-    rows = discrepancies[discrepancies["discrepancy_id"].astype(str) == discrepancy_id]
-    if len(rows) != 1:
-        known = ", ".join(sorted(discrepancies["discrepancy_id"].astype(str)))
-        raise ValueError(f"discrepancy_id {discrepancy_id!r} is not in the discrepancies table; expected one of {known}")
-    row = rows.iloc[0]
-    lines = [f"**{discrepancy_id}, {row['topic']}**",
+    row = _one_row(discrepancies, "discrepancy_id", discrepancy_id, "discrepancies").map(markdown_text)
+    lines = [f"**{markdown_text(discrepancy_id)}, {row['topic']}**",
              f"- **A:** {row['statement_a']} ({row['locator_a']})",
              f"- **B:** {row['statement_b']} ({row['locator_b']})",
              f"- **Curated:** {row['decision']}"]
     if rationale:
         lines.append(f"- **Why:** {row['rationale']}")
     return "\n".join(lines)
+
+
+def event_markdown(events: pd.DataFrame, event_id: str, label: str) -> str:
+    """One row of ``events.csv`` as a line of Markdown: ``**label (event_id):** description (source_locator)``.
+
+    ``label`` is the notebook's own words (written as Markdown); the cells are escaped.
+    """
+    row = _one_row(events, "event_id", event_id, "events")
+    return (f"**{label} ({markdown_text(event_id)}):** {markdown_text(row['description'])}"
+            f" ({markdown_text(row['source_locator'])})")

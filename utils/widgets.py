@@ -34,7 +34,8 @@ def tables_html(tables) -> str:
 def _markdown_to_html(text: str) -> str:
     import mistune  # imported on first use: only explorers that show Markdown need it
 
-    return mistune.create_markdown(plugins=["table", "strikethrough"])(text)
+    # escape=True: raw HTML in the text is shown as text (curated cells are escaped as Markdown too)
+    return mistune.create_markdown(escape=True, plugins=["table", "strikethrough"])(text)
 
 
 def _figure_png(fig) -> bytes:
@@ -53,8 +54,10 @@ def _figure_png(fig) -> bytes:
 class Explorer(widgets.VBox):
     """Controls, a reset button, and a reading redrawn from ``render(**values)`` on every change.
 
-    ``render`` returns what to show: Markdown text, a matplotlib figure, an object with
-    ``readout``, ``png`` and ``tables`` (see :mod:`utils.explorers`), or None to show nothing.
+    ``title`` is plain text (escaped). ``render`` returns what to show: Markdown text (its raw HTML
+    is escaped; curated cells in it must be escaped with :func:`utils.markup.markdown_text`), a
+    matplotlib figure, an object with ``readout``, ``png`` and ``tables`` (see
+    :mod:`utils.explorers`; the readout is escaped, pandas escapes the tables), or None to show nothing.
     The reading is shown by setting the value of an HTML widget and an image widget, never by
     capturing output: executors such as nbclient and Voila stall now and then on output captured
     inside a widget while a cell runs, and widget values also survive in a static page.
@@ -73,8 +76,8 @@ class Explorer(widgets.VBox):
         self.readout = widgets.HTML()
         self.image = widgets.Image(format="png", layout=widgets.Layout(display="none"))
         self.tables = widgets.HTML()
-        super().__init__([widgets.HTML(f"<b>{title}</b>"), *controls.values(), self.reset_button,
-                          self.readout, self.image, self.tables])
+        heading = widgets.HTML(f"<b>{html.escape(title, quote=False)}</b>")
+        super().__init__([heading, *controls.values(), self.reset_button, self.readout, self.image, self.tables])
         self.redraw()
 
     def values(self) -> dict:
