@@ -144,12 +144,12 @@ def test_cytopenia_at_needs_all_three_counts():
     (38.0, True, 0.3, False, "IDSA 2010", "febrile neutropenia"),  # 38.0 sustained over an hour
     (37.9, True, 0.3, False, "IDSA 2010", "neutropenia without fever"),
     (38.0, True, 0.3, False, "CTCAE v5.0", "febrile neutropenia"),
-    (38.5, False, 0.5, False, "IDSA 2010", "fever without neutropenia"),  # IDSA: below 0.5, so 0.5 is not
-    (38.5, False, 0.5, True, "IDSA 2010", "febrile neutropenia"),  # expected to fall below 0.5 within 48 h
-    (38.5, False, 0.5, True, "CTCAE v5.0", "febrile neutropenia"),  # CTCAE: below 1.0
-    (38.5, False, 0.99, False, "CTCAE v5.0", "febrile neutropenia"),
-    (38.5, False, 1.0, True, "CTCAE v5.0", "fever without neutropenia"),  # CTCAE ignores an expected fall
-    (38.5, False, None, False, "IDSA 2010", "fever, ANC unknown"),
+    (38.6, False, 0.5, False, "IDSA 2010", "fever without neutropenia"),  # IDSA: below 0.5, so 0.5 is not
+    (38.6, False, 0.5, True, "IDSA 2010", "febrile neutropenia"),  # expected to fall below 0.5 within 48 h
+    (38.6, False, 0.5, True, "CTCAE v5.0", "febrile neutropenia"),  # CTCAE: below 1.0
+    (38.6, False, 0.99, False, "CTCAE v5.0", "febrile neutropenia"),
+    (38.6, False, 1.0, True, "CTCAE v5.0", "fever without neutropenia"),  # CTCAE ignores an expected fall
+    (38.6, False, None, False, "IDSA 2010", "fever, ANC unknown"),
     (37.0, False, None, False, "IDSA 2010", "no fever; ANC unknown"),
     (37.0, False, 3.0, False, "IDSA 2010", "neither"),
 ])
@@ -161,15 +161,15 @@ def test_febrile_neutropenia_definitions_at_their_boundaries(temperature, sustai
 
 
 def test_fever_with_unknown_anc_is_managed_as_febrile_neutropenia():
-    check = grading.febrile_neutropenia(38.5, None)
+    check = grading.febrile_neutropenia(38.6, None)
     assert check.neutropenia is None and "manage as febrile neutropenia" in check.explanation
     assert "within the hour" in check.explanation
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [
     ({"temperature_c": 101.3, "anc": 0.4}, "not a body temperature; expected degrees Celsius"),
-    ({"temperature_c": 38.5, "anc": -0.1}, "ANC -0.1 is impossible"),
-    ({"temperature_c": 38.5, "anc": 0.4, "rule": "NCCN"}, "unknown febrile neutropenia rule 'NCCN'"),
+    ({"temperature_c": 38.6, "anc": -0.1}, "ANC -0.1 is impossible"),
+    ({"temperature_c": 38.6, "anc": 0.4, "rule": "NCCN"}, "unknown febrile neutropenia rule 'NCCN'"),
 ])
 def test_febrile_neutropenia_rejects_bad_input(kwargs, message):
     with pytest.raises(ValueError, match=message):
@@ -192,7 +192,7 @@ def test_grades_by_version_at_the_boundaries_that_moved():
 
 
 def test_grades_by_version_leaves_out_counts_without_an_lln_and_refuses_unknown_versions():
-    values = pd.DataFrame({"analyte": ["platelets", "wbc"], "value_std": [18.0, 2.5]})
+    values = pd.DataFrame({"analyte": ["platelets", "wbc"], "value_std": [17.0, 2.5]})
     table = grading.grades_by_version(values, {"platelets": 150.0}, versions=("6.0",))
     assert table["analyte"].tolist() == ["platelets"] and table.columns[-1] == "CTCAE v6.0" and "CTCAE v5.0" not in table
     with pytest.raises(ValueError, match=r"unknown CTCAE version\(s\) \['4.03'\]"):
@@ -203,7 +203,7 @@ def test_febrile_neutropenia_by_rule_shows_where_the_definitions_disagree():
     table = grading.febrile_neutropenia_by_rule([
         {"temperature_c": 38.3, "anc": 0.4},  # IDSA: 38.3 or more; CTCAE: above 38.3
         {"temperature_c": 38.1, "anc": 0.8, "sustained_over_1_hour": True},  # CTCAE: ANC below 1.0
-        {"temperature_c": 38.5, "anc": None},
+        {"temperature_c": 38.6, "anc": None},
         {"temperature_c": 38.4, "anc": 0.8, "anc_expected_to_fall": True},
     ])
     assert table["IDSA 2010"].tolist() == ["febrile neutropenia", "fever without neutropenia", "fever, ANC unknown",
@@ -217,8 +217,8 @@ def test_febrile_neutropenia_by_rule_shows_where_the_definitions_disagree():
 
 
 @pytest.mark.parametrize(("scenario", "message"), [
-    ({"temperature_c": 38.5}, r"scenario 1: unknown keys \[\], missing keys \['anc'\]"),
-    ({"temperature_c": 38.5, "anc": 0.4, "fever": True}, r"scenario 1: unknown keys \['fever'\]"),
+    ({"temperature_c": 38.6}, r"scenario 1: unknown keys \[\], missing keys \['anc'\]"),
+    ({"temperature_c": 38.6, "anc": 0.4, "fever": True}, r"scenario 1: unknown keys \['fever'\]"),
 ])
 def test_febrile_neutropenia_by_rule_names_a_malformed_scenario(scenario, message):
     with pytest.raises(ValueError, match=message):
