@@ -20,8 +20,8 @@ stages, and raises at the end of the first stage that finds anything wrong:
    ``sources.csv``); a passing verdict is cached, see :data:`CACHE_DIR`.
 5. **Rules a descriptor cannot express**: a unit that fits its analyte, a standard value that
    agrees with the conversion of the printed one, start and end days with their precision, an
-   outcome consistent with the events, rows for every case in the patient tables
-   (:data:`CASE_TABLES`), and the vocabularies notebooks read: every IHC result must be readable
+   outcome consistent with the events, events for every case (:data:`CASE_TABLES`), row ids that
+   start with their case's ``row_prefix`` (:data:`PREFIXED_IDS`), and the vocabularies notebooks read: every IHC result must be readable
    by :mod:`utils.ihc` and shown by :mod:`utils.ihc_views`.
 
 Anything wrong raises :class:`CaseDataError`, and nothing else does: it lists every problem with
@@ -78,8 +78,10 @@ import pandas as pd
 
 from utils import PROJECT_ROOT, ihc, units
 
-#: The curated data folder of the repository.
-DATA_DIR: Path = PROJECT_ROOT / "casedata"
+#: The curated data folder: ``casedata/`` of the repository, or the folder named by the environment variable
+#: ``BMM_CASEDATA`` (read once, when this module is imported; the fixture test runs every notebook on a
+#: temporary copy this way). Notebooks only read it.
+DATA_DIR: Path = Path(os.environ.get("BMM_CASEDATA") or PROJECT_ROOT / "casedata").resolve()
 DESCRIPTOR = "datapackage.json"
 #: Months and years are converted to days with these factors (see casedata/README.md).
 DAYS_PER_MONTH = 30.44
@@ -139,13 +141,17 @@ class CaseData:
 
 
 TABLES: tuple[str, ...] = tuple(f.name for f in fields(CaseData))
-#: Every table needs at least one row; every case of cases.csv needs rows in each of these.
-CASE_TABLES: tuple[str, ...] = ("labs", "ihc", "therapy_lines", "events")
+#: Every table needs at least one row; every case of cases.csv needs rows in each of these (its milestones).
+#: Labs, IHC, treatment and observations may be missing for a sparse case: the views say what is missing.
+CASE_TABLES: tuple[str, ...] = ("events",)
+#: Tables whose row identifiers start with the case's ``row_prefix`` and a hyphen (AK-T01, AK-E01, AK-01).
+#: (Transfusion thresholds are numbered TT-nn across cases and guidelines.)
+PREFIXED_IDS: dict[str, str] = {"therapy_lines": "therapy_id", "events": "event_id", "discrepancies": "discrepancy_id"}
 
 #: The columns the curation rules and vocabulary checks compute with: (type, must be required).
 #: A descriptor that retypes one, or makes a needed one optional, is refused by name.
 RULE_COLUMNS: dict[str, dict[str, tuple[str, bool]]] = {
-    "cases": {"case_id": ("string", True), "vital_status": ("string", True), "cause_of_death": ("string", False),
+    "cases": {"case_id": ("string", True), "row_prefix": ("string", True), "vital_status": ("string", True), "cause_of_death": ("string", False),
               "followup_months": ("number", True)},
     "labs": {"case_id": ("string", True), "analyte": ("string", True), "value": ("number", True), "unit": ("string", True),
              "value_std": ("number", True), "unit_std": ("string", True)},
@@ -829,6 +835,7 @@ def _rule_problems(frames: dict[str, pd.DataFrame], tables: dict[str, _CsvFile])
     problems += _hazard_ratio_problems(frames["hazard_ratios"], tables["hazard_ratios"])
     problems += _source_problems(frames, tables)
     problems += _case_row_problems(frames, tables)
+    problems += _row_prefix_problems(frames, tables)
     problems += _ihc_vocabulary_problems(frames["ihc"], tables["ihc"])
     return problems
 
@@ -993,6 +1000,30 @@ def _case_row_problems(frames: dict[str, pd.DataFrame], tables: dict[str, _CsvFi
         for i, case_id in frames["cases"]["case_id"].items():
             if case_id not in present:
                 problems.append(tables["cases"].problem(i, "case_id", f"{case_id} has no rows in {tables[name].file}; every case needs some"))
+    return problems
+
+
+def _row_prefix_problems(frames: dict[str, pd.DataFrame], tables: dict[str, _CsvFile]) -> list[Problem]:
+    """Each case has its own ``row_prefix``; every row id of a case starts with it and a hyphen."""
+    problems = []
+    cases = frames["cases"]
+    first: dict[str, str] = {}
+    for i, row in _records(cases):
+        prefix = row["row_prefix"]
+        if pd.isna(prefix):
+            continue  # required, already refused
+        if prefix in first:
+            problems.append(tables["cases"].problem(i, "row_prefix", f"{prefix!r} is already the prefix of {first[prefix]}; each case needs its own"))
+        else:
+            first[prefix] = row["case_id"]
+    prefix_of = dict(zip(cases["case_id"], cases["row_prefix"]))
+    for name, column in PREFIXED_IDS.items():
+        for i, row in _records(frames[name][["case_id", column]]):
+            prefix = prefix_of.get(row["case_id"])
+            if pd.isna(row["case_id"]) or pd.isna(row[column]) or not isinstance(prefix, str):
+                continue  # a guideline threshold, a missing value or an unknown case: not a prefix question
+            if not str(row[column]).startswith(f"{prefix}-"):
+                problems.append(tables[name].problem(i, column, f"{_show(row[column])} does not start with {prefix}-, the row_prefix of {row['case_id']} in cases.csv"))
     return problems
 
 

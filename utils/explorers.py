@@ -60,7 +60,8 @@ from utils import alternatives, origins, scenarios, survival, swimmer
 from utils.casedata import DAYS_PER_MONTH, CaseData
 from utils.controls import ControlError, NumberRange, check_choice, check_flag, refusal
 from utils.fastfigure import FastFigure
-from utils.plots import CASE_COLOURS, MILESTONE_MARKERS, OKABE_ITO, milestone_legend_handles, milestone_marker, new_figure
+from utils.plots import OKABE_ITO, case_styles, milestone_legend_handles, milestone_marker, new_figure
+from utils.vocabulary import MILESTONE_MARKERS
 from utils.timeline import milestones
 from utils.widgets import CONTROL_LAYOUT, CONTROL_STYLE, explorer, readout_html, tables_html
 

@@ -38,17 +38,13 @@ from utils.ihc import (
     explain_markdown,
     interpret_panel,
 )
+from utils import vocabulary
 from utils.markup import markdown_text
+from utils.vocabulary import SPECIMEN_LABELS
 
-#: Order of specimens and markers in tables and figures.
-SPECIMEN_ORDER: tuple[str, ...] = ("breast_primary", "axillary_node", "bone_marrow", "not_stated")
-SPECIMEN_LABELS: dict[str, str] = {
-    "breast_primary": "breast primary",
-    "axillary_node": "axillary node",
-    "bone_marrow": "bone marrow",
-    "not_stated": "specimen not stated",
-}
-MARKER_ORDER: tuple[str, ...] = ("pan-CK", "CK7", "CK20", "MUM1", "ER", "PR", "HER2", "Ki-67", "PD-L1", "BRCA1/2")
+#: Order of specimens and markers in tables and figures: the order of their enums in datapackage.json.
+SPECIMEN_ORDER: tuple[str, ...] = vocabulary.specimens()
+MARKER_ORDER: tuple[str, ...] = vocabulary.markers()
 #: Categories of a printed result, used to colour the panel figure.
 CALLS: tuple[str, ...] = ("positive", "negative", "value", NOT_REPORTED)
 

@@ -45,10 +45,11 @@ from utils import units
 from utils.grading import CTCAE_V5
 from utils.labs import COUNTS, MARKERS, check_case_and_analyte
 from utils.markup import markdown_text
-from utils.plots import ANALYTE_LABELS, CASE_COLOURS, GRADE_SHADES, OKABE_ITO, lay_out, subplots
+from utils.plots import GRADE_SHADES, OKABE_ITO, case_styles, lay_out, subplots
+from utils.vocabulary import ANALYTE_LABELS
 
-#: Axis labels of the tumour markers (the counts use utils.plots.ANALYTE_LABELS).
-MARKER_LABELS: dict[str, str] = {"cea": "CEA (ng/mL)", "ca15_3": "CA 15-3 (U/mL)", "ca125": "CA 125 (U/mL)"}
+#: Axis labels of the tumour markers.
+MARKER_LABELS: dict[str, str] = {a: ANALYTE_LABELS[a] for a in MARKERS}
 #: Axis labels of the count panels, on two lines so that stacked panels do not collide.
 COUNT_LABELS: dict[str, str] = {a: label.replace(" (", "\n(") for a, label in ANALYTE_LABELS.items()}
 #: Colour and marker shape of each tumour marker in the marker panel.

@@ -39,10 +39,11 @@ from dataclasses import dataclass
 import pandas as pd
 
 from utils import units
+from utils.vocabulary import COUNT_ANALYTES, MARKER_ANALYTES
 
 #: Blood counts graded by CTCAE v5.0 and tumour markers, in the order notebooks show them.
-COUNTS: tuple[str, ...] = ("hemoglobin", "platelets", "wbc")
-MARKERS: tuple[str, ...] = ("cea", "ca15_3", "ca125")
+COUNTS: tuple[str, ...] = COUNT_ANALYTES
+MARKERS: tuple[str, ...] = MARKER_ANALYTES
 #: The counts CTCAE grades: the three lineages and the absolute neutrophil count (ANC).
 GRADED_COUNTS: tuple[str, ...] = COUNTS + ("neutrophils",)
 

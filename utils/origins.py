@@ -16,6 +16,7 @@ import pandas as pd
 
 from utils import survival, timeline
 from utils.casedata import DAYS_PER_MONTH
+from utils.vocabulary import ANTICANCER_CATEGORIES
 
 #: The origins a resident can choose, in clinical order.
 ORIGIN_CHOICES: dict[str, str] = {
@@ -29,7 +30,6 @@ ORIGIN_CHOICES: dict[str, str] = {
 #: from the same clock as each choice; origins without an entry have no published match.
 SAME_CLOCK: dict[str, str] = {"bmm_diagnosis": "bmm_diagnosis", "first_therapy_after_bmm": "treatment_start"}
 
-ANTICANCER_CATEGORIES = ("chemotherapy", "endocrine")
 
 
 def _check_origin(origin: str) -> None:
@@ -38,11 +38,11 @@ def _check_origin(origin: str) -> None:
 
 
 def first_therapy_after_bmm(therapy_lines: pd.DataFrame, case_id: str) -> pd.Series:
-    """The first chemotherapy or endocrine line of a case that starts on or after day 0."""
+    """The first anticancer line of a case (a category of :data:`utils.vocabulary.ANTICANCER_CATEGORIES`) that starts on or after day 0."""
     own = therapy_lines[(therapy_lines["case_id"] == case_id) & therapy_lines["category"].isin(ANTICANCER_CATEGORIES)
                         & (therapy_lines["start_day"] >= 0)]
     if own.empty:
-        raise ValueError(f"{case_id!r} has no chemotherapy or endocrine line starting on or after day 0")
+        raise ValueError(f"{case_id!r} has no anticancer line (chemotherapy, endocrine, anti-HER2, conjugate, targeted or immunotherapy) starting on or after day 0")
     return own.sort_values("start_day").iloc[0]
 
 

@@ -15,27 +15,48 @@ from __future__ import annotations
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 import pandas as pd
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 from cycler import cycler
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from utils.timeline import MILESTONE_LABELS
+from utils.palette import OKABE_ITO
+from utils.vocabulary import ANALYTE_LABELS, MILESTONE_LABELS, MILESTONE_MARKERS
 
-#: Okabe & Ito (2008) colour-blind-safe palette, https://jfly.uni-koeln.de/color/
-OKABE_ITO: tuple[str, ...] = (
-    "#0072B2",  # blue
-    "#E69F00",  # orange
-    "#009E73",  # bluish green
-    "#CC79A7",  # reddish purple
-    "#56B4E9",  # sky blue
-    "#D55E00",  # vermillion
-    "#F0E442",  # yellow
-    "#000000",  # black
-)
 
-#: One colour per case, used in every figure that shows both.
-CASE_COLOURS: dict[str, str] = {"akagi2021": OKABE_ITO[0], "tnbc2025": OKABE_ITO[5]}
+@dataclass(frozen=True)
+class CaseStyle:
+    """How one case is drawn in every figure: colour, marker and line style (so colour is never the only cue)."""
+
+    colour: str
+    marker: str
+    linestyle: str
+
+
+#: Case colours in the order cases are assigned them (Okabe-Ito without yellow, too pale on white).
+CASE_COLOUR_ORDER: tuple[str, ...] = (OKABE_ITO[0], OKABE_ITO[5], OKABE_ITO[2], OKABE_ITO[3], OKABE_ITO[1], OKABE_ITO[4], OKABE_ITO[7])
+CASE_MARKER_ORDER: tuple[str, ...] = ("o", "s", "^", "D", "v", "P", "X")
+CASE_LINESTYLE_ORDER: tuple[str, ...] = ("-", "--", "-.", ":")
+
+
+def case_styles(case_ids: Sequence[str]) -> dict[str, CaseStyle]:
+    """One :class:`CaseStyle` per case, by position in ``case_ids`` (pass the order of ``cases.csv``, so that
+    a case keeps its style in every figure). Never keyed by a known case id: a case added as CSV rows gets the
+    next style. Past seven cases colours and markers repeat, with another line style.
+
+    >>> styles = case_styles(["akagi2021", "tnbc2025", "new2026"])
+    >>> styles["tnbc2025"].colour, styles["new2026"].marker
+    ('#D55E00', '^')
+    """
+    ids = list(dict.fromkeys(str(c) for c in case_ids))
+    return {
+        case_id: CaseStyle(CASE_COLOUR_ORDER[i % len(CASE_COLOUR_ORDER)], CASE_MARKER_ORDER[i % len(CASE_MARKER_ORDER)],
+                           CASE_LINESTYLE_ORDER[(i // len(CASE_COLOUR_ORDER)) % len(CASE_LINESTYLE_ORDER)])
+        for i, case_id in enumerate(ids)
+    }
 
 #: Resolution of every inline figure, in dots per inch.
 FIGURE_DPI: int = 100
@@ -129,15 +150,6 @@ def lay_out(fig: Figure, rect: tuple[float, float, float, float] | None = None) 
     return fig
 
 
-#: Marker of each milestone in timeline figures; the end of follow-up of a living
-#: patient is an open triangle, the usual sign of a censored observation.
-MILESTONE_MARKERS: dict[str, dict] = {
-    "primary_diagnosis": {"marker": "o", "s": 140},
-    "first_distant_metastasis": {"marker": "s", "s": 130},
-    "bmm_diagnosis": {"marker": "D", "s": 140},
-    "death": {"marker": "X", "s": 200},
-    "last_contact": {"marker": ">", "s": 200, "facecolors": "white"},
-}
 
 
 def milestone_marker(ax: Axes, x: float, y: float, milestone: str, colour: str, zorder: int = 2, **kwargs):
@@ -181,8 +193,6 @@ def milestone_chart(milestones: pd.DataFrame, ax: Axes | None = None) -> Figure:
 
 #: Background of the CTCAE grade bands, lightest (grade 0) to darkest (grade 4).
 GRADE_SHADES: tuple[str, ...] = ("#ffffff", "#eeeeee", "#d4d4d4", "#b3b3b3", "#8c8c8c")
-ANALYTE_LABELS: dict[str, str] = {"hemoglobin": "haemoglobin (g/dL)", "platelets": "platelets (10$^9$/L)",
-                                  "wbc": "white cells (10$^9$/L)", "neutrophils": "neutrophils, ANC (10$^9$/L)"}
 
 
 def grade_ladder(values: pd.DataFrame, lln: dict[str, float], title: str) -> Figure:

@@ -17,7 +17,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from utils.plots import CASE_COLOURS, OKABE_ITO, lay_out, subplots
+from utils.plots import OKABE_ITO, case_styles, lay_out, subplots
 from utils.survival import ORIGINS, exponential_survival
 
 INK = OKABE_ITO[7]

@@ -32,60 +32,11 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from utils.casedata import DAYS_PER_MONTH
-from utils.plots import CASE_COLOURS, OKABE_ITO, milestone_legend_handles, milestone_marker, subplots
+from utils.plots import OKABE_ITO, case_styles, milestone_legend_handles, milestone_marker, subplots
+from utils.vocabulary import CATEGORY_COLOURS, CATEGORY_LABELS, REASON_LABELS, RESPONSE_LABELS, SUPPORTIVE_PREFIX
 from utils.timeline import milestones
 
-#: Colour of each treatment category (Okabe-Ito, so colour-blind safe; hatching carries timing).
-CATEGORY_COLOURS: dict[str, str] = {
-    "endocrine": OKABE_ITO[0],
-    "chemotherapy": OKABE_ITO[5],
-    "radiotherapy": OKABE_ITO[2],
-    "bone_modifying": OKABE_ITO[4],
-    "transfusion": OKABE_ITO[3],
-    "growth_factor": OKABE_ITO[1],
-    "tpo_receptor_agonist": OKABE_ITO[1],
-    "nutrition": OKABE_ITO[6],
-    "best_supportive_care": "#999999",
-}
-CATEGORY_LABELS: dict[str, str] = {
-    "endocrine": "endocrine therapy",
-    "chemotherapy": "chemotherapy",
-    "radiotherapy": "radiotherapy",
-    "bone_modifying": "bone-modifying agent",
-    "transfusion": "transfusion",
-    "growth_factor": "growth factor / TPO-RA",
-    "tpo_receptor_agonist": "growth factor / TPO-RA",
-    "nutrition": "nutrition",
-    "best_supportive_care": "best supportive care",
-}
-REASON_LABELS: dict[str, str] = {
-    "progression": "progression",
-    "toxicity": "toxicity",
-    "patient_preference": "patient's choice",
-    "malnutrition": "malnutrition",
-    "planned_switch": "planned switch",
-    "completed": "completed",
-    "not_needed": "no longer needed",
-    "death": "death",
-    "ongoing": "ongoing",
-    "not_reported": "reason not reported",
-}
-RESPONSE_LABELS: dict[str, str] = {
-    "complete_response": "CR",
-    "partial_response": "PR",
-    "stable_disease": "SD",
-    "progressive_disease": "PD",
-    "not_reported": "response n/r",
-}
 ANTICANCER_SETTINGS = ("adjuvant", "metastatic")
-SUPPORTIVE_PREFIX: dict[str, str] = {
-    "bone_modifying": "bone",
-    "transfusion": "transfusion",
-    "growth_factor": "growth factor",
-    "tpo_receptor_agonist": "TPO-RA",
-    "nutrition": "nutrition",
-    "best_supportive_care": "",
-}
 
 ROW_COLUMNS = ["lane", "kind", "therapy_ids", "category", "start_day", "end_day", "approximate", "open_end", "ongoing",
                "single_dose", "duration_unknown", "note"]

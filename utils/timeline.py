@@ -10,19 +10,12 @@ from __future__ import annotations
 
 import pandas as pd
 
+from utils import vocabulary
 from utils.casedata import DAYS_PER_MONTH, DAYS_PER_YEAR
+from utils.vocabulary import MILESTONE_LABELS
 
-#: Milestones in clinical order; ``death`` and ``last_contact`` both end follow-up.
-MILESTONES: tuple[str, ...] = ("primary_diagnosis", "first_distant_metastasis", "bmm_diagnosis", "death", "last_contact")
-
-#: How the milestones read in tables and figures.
-MILESTONE_LABELS: dict[str, str] = {
-    "primary_diagnosis": "primary diagnosis",
-    "first_distant_metastasis": "first distant metastasis",
-    "bmm_diagnosis": "marrow metastasis diagnosed",
-    "death": "death",
-    "last_contact": "last contact (alive)",
-}
+#: Milestones in clinical order (the enum of events.milestone); ``death`` and ``last_contact`` both end follow-up.
+MILESTONES: tuple[str, ...] = vocabulary.milestones()
 
 
 def days_to_months(days: float) -> float:

@@ -73,10 +73,13 @@ def normalize_unit(unit: str) -> str:
     """Return a canonical spelling of a printed unit, for look-up in :data:`CONVERSIONS`.
 
     Micro signs (Greek mu U+03BC, micro sign U+00B5) become ``u``; case, spaces and a
-    leading multiplication sign are dropped ("× 10^9/L" -> "10^9/l").
+    leading multiplication sign are dropped ("× 10^9/L" -> "10^9/l"). Case matters once: ``G/L`` (and ``Gpt/L``)
+    is giga per litre, a cell count, and ``g/L`` grams per litre.
     """
     text = unit.strip().replace("\u03bc", "u").replace("\u00b5", "u").replace(" ", "")
     text = text.lstrip("×x*")
+    if text in ("G/L", "G/l", "Gpt/L", "Gpt/l"):
+        return "10^9/l"  # capital G is the SI prefix giga (10^9 cells per litre, common in European reports); g/L is grams
     text = text.replace("10⁹", "10^9").replace("10³", "10^3").replace("10e9", "10^9").replace("10e3", "10^3")
     return text.lower()
 
@@ -99,7 +102,8 @@ def conversion_factor(unit: str, analyte: str) -> float:
         raise UnitError(f"unknown unit {unit!r}; known units (normalised): {known}")
     std, factor = CONVERSIONS[key]
     if std != target:
-        raise UnitError(f"unit {unit!r} measures {std}, which does not fit {analyte} (expected a unit convertible to {target})")
+        hint = " (a cell count in giga per litre is written G/L, with a capital G)" if key == "g/l" else ""
+        raise UnitError(f"unit {unit!r} measures {std}, which does not fit {analyte} (expected a unit convertible to {target}){hint}")
     return factor
 
 
