@@ -1057,3 +1057,11 @@ def _ihc_vocabulary_problems(frame: pd.DataFrame, src: _CsvFile) -> list[Problem
         except ValueError as error:
             problems.append(src.problem(i, "result", f"{_show(result)} cannot be shown in notebook 02's marker panel: {error}"))
     return problems
+
+
+if __name__ == "__main__":  # python -m utils.casedata check FOLDER | extract CASE_ID FOLDER (see utils.curation)
+    import sys
+
+    from utils.curation import main
+
+    sys.exit(main())

@@ -64,14 +64,14 @@ def _plain(ihc: pd.DataFrame) -> pd.DataFrame:
 def result_call(marker: str, result: str) -> str:
     """Category of a printed result for the panel figure: positive, negative, or value (a number such as 50% or CPS 3)."""
     text = str(result).strip().lower()
-    if text == POSITIVE:
+    if text in (POSITIVE, "amplified"):
         return "positive"
-    if text in (NEGATIVE, "no mutation detected"):
+    if text in (NEGATIVE, "no mutation detected", "not amplified"):
         return "negative"
     if text and any(ch.isdigit() for ch in text):
         return "value"
     raise ValueError(f"{marker} result {result!r} is not understood; expected 'positive', 'negative',"
-                     " 'no mutation detected' or a printed value such as '50%' or 'CPS 3'")
+                     " 'no mutation detected', 'amplified', 'not amplified' or a printed value such as '50%' or 'CPS 3'")
 
 
 def tidy_table(ihc: pd.DataFrame) -> pd.DataFrame:
