@@ -88,6 +88,8 @@ def merge(folder: Path | str, dest: Path | str, base: Path | str | None = None) 
     if problems:
         raise CaseDataError(problems)
     case_ids = {row[0] for row in incoming["cases"][1] if row}
+    if not case_ids:
+        raise CaseDataError([Problem(str(present["cases"]), None, None, "has no case yet: add one row per case below the header")])
     source_ids = {row[0] for row in incoming.get("sources", ([], []))[1] if row}
     appended = {}
     for table in casedata.TABLES:
