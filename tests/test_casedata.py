@@ -81,10 +81,11 @@ def test_discrepancy_references_in_locators_exist(data):
 
 
 def test_ids_carry_their_case_prefix(data):
-    prefix = {"akagi2021": "AK-", "tnbc2025": "TN-"}
-    for table, column in (("therapy_lines", "therapy_id"), ("events", "event_id"), ("discrepancies", "discrepancy_id")):
+    prefix = dict(zip(data.cases["case_id"], data.cases["row_prefix"]))
+    assert len(set(prefix.values())) == len(prefix)
+    for table, column in casedata.PREFIXED_IDS.items():
         frame = getattr(data, table)
-        wrong = frame[[not i.startswith(prefix[c]) for c, i in zip(frame["case_id"], frame[column])]]
+        wrong = frame[[not i.startswith(f"{prefix[c]}-") for c, i in zip(frame["case_id"], frame[column])]]
         assert wrong.empty, wrong[[column, "case_id"]]
 
 
@@ -547,3 +548,26 @@ def test_a_file_the_descriptor_does_not_name_is_never_read(copy):
     os.mkfifo(copy / "pipe")  # reading a FIFO would block: the load must not touch it
     (copy / "notes.txt").symlink_to("/nonexistent/notes.txt")
     casedata.validate(copy)
+
+
+def test_a_row_id_without_its_case_prefix_is_refused(copy):
+    line = find_line(copy, "events", event_id="AK-E02")
+    edit(copy, "events", lambda rows: set_cell(rows, line, "event_id", "TN-E99"))
+    found = problems(copy)
+    assert f"events.csv, line {line}, column 'event_id': 'TN-E99' does not start with AK-, the row_prefix of akagi2021 in cases.csv" in found, found
+
+
+def test_two_cases_cannot_share_a_prefix(copy):
+    line = find_line(copy, "cases", case_id="tnbc2025")
+    edit(copy, "cases", lambda rows: set_cell(rows, line, "row_prefix", "AK"))
+    found = problems(copy)
+    assert f"cases.csv, line {line}, column 'row_prefix': 'AK' is already the prefix of akagi2021; each case needs its own" in found, found
+
+
+def test_a_sparse_case_loads(copy):
+    """A case with events only (no labs, IHC, treatment, observations, doses) is valid: the views say what is missing."""
+    for table in ("labs", "ihc", "therapy_lines", "doses", "observations"):
+        edit(copy, table, lambda rows: rows.__setitem__(slice(None), [r for r in rows if r[0] != "tnbc2025"]))
+    edit(copy, "transfusion_thresholds", lambda rows: rows.__setitem__(slice(None), [r for r in rows if r[1] != "tnbc2025"]))
+    data = casedata.load_all(copy)
+    assert "tnbc2025" in set(data.cases["case_id"]) and "tnbc2025" not in set(data.labs["case_id"])
