@@ -82,6 +82,14 @@ def protected_root() -> Path:
     return Path(os.environ.get("PROTECTED_ROOT", PROJECT_ROOT))
 
 
+def pytest_report_header(config):
+    """First thing make test prints: whether the stored notebook outputs show the current casedata/."""
+    from delivery import freshness
+
+    found = freshness.changes()
+    return "stored outputs: current with casedata/" if not found else f"STORED OUTPUTS ARE STALE: {freshness.message(found)}"
+
+
 def pytest_sessionstart(session):
     root = protected_root()
     session.config._protected = {d: fingerprint(root / d) for d in PROTECTED_DIRS}
