@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed
 # JupyterLab refuses to run as root unless told; only add the flag when we are root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: setup lab test notebooks navigation slides site bench lock clean
+.PHONY: setup lab test notebooks casebook navigation slides site bench lock clean
 
 setup: $(STAMP)
 
@@ -37,6 +37,13 @@ test: setup
 notebooks: setup
 	$(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.record_timing=False \
 		--ExecutePreprocessor.timeout=300 notebooks/[0-9][0-9]*_*.ipynb
+
+# One reference page per case of casedata/cases.csv: delivery/casebook_template.ipynb executed with
+# papermill for each case into notebooks/casebook/<case_id>.ipynb, with its outputs (a case added as
+# CSV rows gets its page; pages of cases no longer in the data are removed). Then review and commit.
+casebook: setup
+	$(PY) -m delivery.casebook
+	$(PY) -m delivery.freshness stamp
 
 # Rewrite the previous / index / next links of every notebook from the course map (utils/course.py).
 navigation: setup

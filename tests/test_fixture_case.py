@@ -1,0 +1,126 @@
+"""A case added as CSV rows reaches every notebook: the fictional fixture case, end to end.
+
+The fixture (tests/fixtures/fictional_case, case ``fictional2099``) is merged into a temporary copy of casedata/,
+never into casedata/ itself. Every course notebook and the casebook are run on that copy in fresh kernels (the
+loader reads the copy through ``BMM_CASEDATA``); none may fail, and the case must show in the case-level tables,
+figures and explorers. Figures are checked through their artists by tests/test_any_case_a.py and
+tests/test_any_case_b.py; here the executed notebooks are read: text and HTML outputs, figure alt text and the
+stored state of every explorer control (a case dropdown must offer the new case).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from tests.fixture_data import FIXTURE_CASE, FIXTURE_DIR, merged_copy
+from utils import course, curation
+
+NOTEBOOK_DIR = course.NOTEBOOK_DIR
+NOTEBOOKS = sorted(p.name for p in NOTEBOOK_DIR.glob("[0-9][0-9]*_*.ipynb"))
+#: Notebooks with case-level tables, figures or explorers over "the cases": the new case must appear in them.
+#: (05a teaches methods on published series only and says so.)
+CASE_LEVEL = ("00_index.ipynb", "01_presentation.ipynb", "02_ihc_interpretation.ipynb", "03_treatment_lines.ipynb",
+              "04_lab_recovery.ipynb", "05b_survival_comparison.ipynb", "06_alternative_timelines.ipynb")
+#: Notebooks whose explorers choose a case: their stored widget state must offer the new case.
+CASE_CONTROLS = ("02_ihc_interpretation.ipynb", "03_treatment_lines.ipynb", "04_lab_recovery.ipynb",
+                 "06_alternative_timelines.ipynb")
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+@pytest.fixture(scope="module")
+def merged(tmp_path_factory) -> Path:
+    return merged_copy(tmp_path_factory.mktemp("fixture") / "casedata")
+
+
+def run(path: Path, data_dir: Path, cache: Path) -> nbformat.NotebookNode:
+    """Execute ``path`` (from its own folder, as nbval does) in a fresh kernel that reads ``data_dir`` and keeps its
+    loader cache in ``cache``; the course file is never written."""
+    notebook = nbformat.read(path, as_version=4)
+    client = NotebookClient(notebook, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}},
+                            store_widget_state=True, record_timing=False)
+    settings = {"BMM_CASEDATA": str(data_dir), "BMM_CACHE_DIR": str(cache)}
+    previous = {key: os.environ.get(key) for key in settings}
+    os.environ.update(settings)
+    try:
+        client.execute()
+    finally:
+        for key, value in previous.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    return notebook
+
+
+def shown_text(notebook: nbformat.NotebookNode) -> str:
+    """Everything a reader sees as text: plain, HTML and Markdown outputs, and stored widget state."""
+    parts = []
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            parts.append(output.get("text", ""))
+            for kind in ("text/plain", "text/html", "text/markdown"):
+                value = output.get("data", {}).get(kind, "")
+                parts.append("".join(value) if isinstance(value, list) else value)
+    return "\n".join(parts)
+
+
+def widget_options(notebook: nbformat.NotebookNode) -> list[list[str]]:
+    """The option labels of every selection control in the notebook's stored widget state."""
+    state = notebook.metadata.get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {}).get("state", {})
+    return [list(model["state"].get("_options_labels", [])) for model in state.values()
+            if "_options_labels" in model.get("state", {})]
+
+
+@pytest.fixture(scope="module")
+def executed(merged, tmp_path_factory) -> dict[str, nbformat.NotebookNode]:
+    """Every course notebook run on the merged copy, once (a failing cell fails here, naming the notebook)."""
+    cache = tmp_path_factory.mktemp("cache")
+    return {name: run(NOTEBOOK_DIR / name, merged, cache) for name in NOTEBOOKS}
+
+
+def test_the_fixture_passes_the_curation_check():
+    assert curation.check(FIXTURE_DIR) == [FIXTURE_CASE]
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_every_notebook_runs_on_a_third_case(executed, name):
+    errors = [output for cell in executed[name].cells for output in cell.get("outputs", []) if output.get("output_type") == "error"]
+    assert not errors, f"{name}: {errors[0]['ename']}: {errors[0]['evalue']}" if errors else ""
+
+
+@pytest.mark.parametrize("name", CASE_LEVEL)
+def test_the_third_case_shows_in_case_level_outputs(executed, name):
+    assert FIXTURE_CASE in shown_text(executed[name]), f"{name} never shows {FIXTURE_CASE}"
+
+
+@pytest.mark.parametrize("name", CASE_CONTROLS)
+def test_case_controls_offer_the_third_case(executed, name):
+    options = widget_options(executed[name])
+    assert any(FIXTURE_CASE in " ".join(labels) for labels in options), f"{name}: no control offers {FIXTURE_CASE}: {options}"
+
+
+def test_no_course_file_took_in_the_fixture():
+    for path in [*NOTEBOOK_DIR.rglob("*.ipynb"), *(NOTEBOOK_DIR.parent / "casedata").glob("*.csv")]:
+        assert FIXTURE_CASE not in path.read_text(encoding="utf-8"), f"{path} holds the fictional fixture case"
+
+
+def test_the_casebook_renders_every_case_of_the_merged_copy(merged, tmp_path):
+    from delivery import casebook
+
+    written = casebook.render(data_dir=merged, out_dir=tmp_path)
+    names = sorted(Path(p).stem for p in written)
+    assert FIXTURE_CASE in names and {"akagi2021", "tnbc2025"} <= set(names)
+    page = nbformat.read(tmp_path / f"{FIXTURE_CASE}.ipynb", as_version=4)
+    text = shown_text(page)
+    errors = [o for c in page.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    assert not errors
+    for fact in ("HR-/HER2+", "trastuzumab deruxtecan", "GATA3", "FX-01"):
+        assert fact in text, f"the casebook page of {FIXTURE_CASE} never shows {fact!r}"
+    assert json.dumps(page.metadata.get("papermill", {}).get("parameters", {})) == json.dumps({"case_id": FIXTURE_CASE})
