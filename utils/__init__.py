@@ -7,6 +7,9 @@ Import the module you need, by name, so a reader can always see where a helper l
 Modules
 -------
 casedata   load and validate the curated tables in ``casedata/`` (the only way notebooks read data)
+curation   check a case curated in a folder of its own; extract the course's curation of a case (model answer)
+vocabulary the enums of ``casedata/datapackage.json`` and how their values read (labels, colours): one place
+palette    the colour-blind-safe palette every figure draws from
 units      unit normalisation and conversion for laboratory values
 timeline   the shared day axis: milestones, days to months and years
 labs       one case's laboratory series and its rate of change (no interpolation)
