@@ -324,27 +324,12 @@ def hostile(tmp_path_factory) -> tuple[Path, dict[str, list[str]]]:
     pytest.fail("the loader kept refusing the hostile copy")
 
 
-#: Runs first in each kernel: every default of utils.casedata that names the curated folder now names the copy.
-#: (utils.casedata reads no environment variable for its folder yet; see the escaping part of the README.)
-POINT_AT_COPY = """\
-import utils.casedata as _casedata
-from pathlib import Path as _Path
-_old, _new = _casedata.DATA_DIR, _Path({folder!r})
-_casedata.DATA_DIR = _new
-for _function in list(vars(_casedata).values()):
-    if callable(_function) and getattr(_function, "__defaults__", None):
-        _function.__defaults__ = tuple(_new if isinstance(_d, _Path) and _d == _old else _d for _d in _function.__defaults__)
-del _casedata, _Path, _old, _new, _function
-"""
-
-
 def run_on_copy(notebook: Path, folder: Path, out_dir: Path, cache: Path) -> Path:
-    """Execute ``notebook`` against the data in ``folder``; save it (outputs and widget state) in ``out_dir``."""
+    """Execute ``notebook`` against the data in ``folder`` (the kernel's loader reads it through BMM_CASEDATA); save
+    it (outputs and widget state) in ``out_dir``."""
     nb = nbformat.read(notebook, as_version=4)
-    nb.cells.insert(0, nbformat.v4.new_code_cell(POINT_AT_COPY.format(folder=str(folder))))
     client = NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(notebook.parent)}})
     client.execute(env={**os.environ, "BMM_CACHE_DIR": str(cache), "BMM_CASEDATA": str(folder)})
-    nb.cells.pop(0)
     target = out_dir / notebook.name
     nbformat.write(nb, target)
     return target

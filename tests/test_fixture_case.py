@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import nbformat
@@ -45,17 +46,7 @@ def run(path: Path, data_dir: Path, cache: Path) -> nbformat.NotebookNode:
     notebook = nbformat.read(path, as_version=4)
     client = NotebookClient(notebook, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}},
                             store_widget_state=True, record_timing=False)
-    settings = {"BMM_CASEDATA": str(data_dir), "BMM_CACHE_DIR": str(cache)}
-    previous = {key: os.environ.get(key) for key in settings}
-    os.environ.update(settings)
-    try:
-        client.execute()
-    finally:
-        for key, value in previous.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    client.execute(env={**os.environ, "BMM_CASEDATA": str(data_dir), "BMM_CACHE_DIR": str(cache)})
     return notebook
 
 
@@ -82,7 +73,8 @@ def widget_options(notebook: nbformat.NotebookNode) -> list[list[str]]:
 def executed(merged, tmp_path_factory) -> dict[str, nbformat.NotebookNode]:
     """Every course notebook run on the merged copy, once (a failing cell fails here, naming the notebook)."""
     cache = tmp_path_factory.mktemp("cache")
-    return {name: run(NOTEBOOK_DIR / name, merged, cache) for name in NOTEBOOKS}
+    with ThreadPoolExecutor(max_workers=2) as pool:  # two kernels at a time, one per core
+        return dict(zip(NOTEBOOKS, pool.map(lambda name: run(NOTEBOOK_DIR / name, merged, cache), NOTEBOOKS)))
 
 
 def test_the_fixture_passes_the_curation_check():
