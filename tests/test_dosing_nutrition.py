@@ -351,3 +351,37 @@ def test_fixed_dose_chart_tells_two_standards_of_one_drug_apart():
     fig = dose_charts.fixed_dose_chart(100, [180], [80], scheduled_references(), "drug_a")
     labels = fig.axes[0].get_legend_handles_labels()[1]
     assert labels[1:] == ["standard: drug_a 40 mg/m2, weekly (S1)", "standard: drug_a 60 mg/m2, days 1, 8, 15 of 28 (S2)"]
+
+
+# Each case's own weights --------------------------------------------------------------------------
+def test_height_for_bmi_refuses_impossible_input():
+    with pytest.raises(dosing.DoseError, match="weight -45 kg is outside"):
+        nutrition.height_for_bmi(-45, 18.5)
+    with pytest.raises(dosing.DoseError, match="target_bmi must be positive"):
+        nutrition.height_for_bmi(45, 0)
+
+
+def test_stated_weights_and_weight_change_read_each_cases_own_rows(data):
+    obs = data.observations
+    assert nutrition.body_weight is dosing.body_weight
+    for case_id in data.cases["case_id"]:
+        own = obs[(obs["case_id"] == case_id) & (obs["quantity"] == "body_weight")].sort_values("day")
+        table = nutrition.stated_weights(obs, case_id)
+        assert list(table["value"]) == list(own["value"]) and set(table["case_id"]) <= {case_id}
+        change = nutrition.weight_change(obs, case_id)
+        if len(own) < 2:
+            assert change is None
+            continue
+        assert (change.first.kg, change.last.kg) == (own["value"].iloc[0], own["value"].iloc[-1])
+        assert change.days == own["day"].iloc[-1] - own["day"].iloc[0]
+        assert change.percent_loss == pytest.approx(nutrition.percent_weight_loss(own["value"].iloc[0], own["value"].iloc[-1]))
+
+
+def test_weight_change_by_hand():
+    obs = pd.DataFrame({"case_id": ["a", "a", "a", "b"], "day": [90, 0, 30, 0], "quantity": ["body_weight"] * 4,
+                        "value": [60.0, 80.0, 70.0, 50.0], "unit": ["kg"] * 4})
+    change = nutrition.weight_change(obs, "a")
+    assert (change.first.kg, change.last.kg, change.days) == (80, 60, 90)
+    assert change.percent_loss == pytest.approx(25)
+    assert nutrition.weight_change(obs, "b") is None  # one weight: no change to state
+    assert nutrition.stated_weights(obs, "c").empty

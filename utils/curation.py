@@ -30,7 +30,7 @@ from utils.casedata import CaseDataError, Problem
 
 #: The tables a curated case may bring, in the order they are read (``sources`` first: cases cite it).
 CASE_FILES: tuple[str, ...] = ("sources", "cases", "events", "labs", "ihc", "therapy_lines", "doses", "observations",
-                               "discrepancies")
+                               "discrepancies", "transfusion_thresholds")
 #: The key each table's replaced rows are found by: a row of the course whose key is in the folder is dropped.
 _REPLACED_BY: dict[str, str] = {"sources": "source_id"}
 
@@ -50,6 +50,8 @@ def _read(path: Path, shown_as: str) -> tuple[list[str], list[list[str]], str]:
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
         raise CaseDataError([Problem(shown_as, line, None, "is not UTF-8: save the file as UTF-8 (in Excel: CSV UTF-8, then remove the byte-order mark in a text editor)")]) from None
+    if text.startswith("\ufeff"):
+        raise CaseDataError([Problem(shown_as, 1, None, "starts with a byte-order mark (BOM), which Excel's \"CSV UTF-8\" adds: open the file in a text editor and save it as \"UTF-8\" (without BOM)")])
     rows = list(csv.reader(io.StringIO(text, newline="")))
     if not rows:
         raise CaseDataError([Problem(shown_as, 1, None, "is empty; it needs at least the header line")])

@@ -23,38 +23,111 @@ say which (:func:`anthracycline_readings` refuses an agent with more than one).
 :func:`retreatment_verdict` applies a count-based retreatment rule (by default the one in the US
 paclitaxel label) to printed counts, to show what such a rule says in a marrow replaced by
 tumour, where the low counts are the disease rather than the last dose.
+
+Any case, any printed unit. The units a dose may be printed in are the enum of ``doses.dose_unit`` in
+``casedata/datapackage.json`` (:func:`dose_units`, also ``DOSE_UNITS``, read through :mod:`utils.vocabulary`): per m2 of
+body-surface area, per kg of body weight, flat milligrams, or a carboplatin target AUC. :func:`dose_mg`
+turns one administration of any of them into milligrams; the AUC of carboplatin goes through the
+Calvert formula (:func:`calvert_dose`, with the GFR capped at 125 mL/min). A loading dose (the first
+administration, printed in the same unit) counts once in :func:`cumulative_dose` and the running
+totals. :func:`case_dose_table` sets every printed dose of one case side by side in absolute terms,
+leaving a cell blank, with the reason in ``note``, where the body data it needs is not given, and
+:func:`body_weight` (and :func:`body_height`) find the measure a case's own report states for a given
+day, never another case's.
 """
 
 from __future__ import annotations
 
 import math
+import numbers
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import accumulate
 
 import pandas as pd
+
+from utils import vocabulary
 
 #: Heights and weights outside these ranges are refused as impossible for an adult.
 HEIGHT_RANGE_CM: tuple[float, float] = (100.0, 230.0)
 WEIGHT_RANGE_KG: tuple[float, float] = (20.0, 300.0)
-DOSE_UNITS: tuple[str, ...] = ("mg/m2", "mg")
+#: The units :func:`dose_mg` converts to milligrams (each one value of ``DOSE_UNITS``).
+PER_M2 = "mg/m2"
+PER_KG = "mg/kg"
+FLAT = "mg"
+AUC = "AUC"
 
 
 class DoseError(ValueError):
     """A dose calculation was given an impossible or unknown input."""
 
 
+def dose_units() -> tuple[str, ...]:
+    """The units a printed dose may take: the enum of ``doses.dose_unit`` in datapackage.json, in its order.
+
+    Also readable as ``dosing.DOSE_UNITS``. It is read on first use, not at import: the vocabulary
+    reads the descriptor through :mod:`utils.casedata`, which must be free to import this module.
+
+    >>> dose_units()[:2]
+    ('mg/m2', 'mg')
+    """
+    return vocabulary.allowed("doses", "dose_unit")
+
+
+def __getattr__(name: str):
+    if name == "DOSE_UNITS":  # the enum, read when asked for (see dose_units)
+        return dose_units()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _is_number(value: object) -> bool:
+    """A real, finite number (not a bool, not NaN, not a string)."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _blank(value: object) -> bool:
+    """None, NaN or pandas' NA: a value the data leave out."""
+    if value is None:
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _shown(value: object) -> str:
+    """A value as an error message shows it: numbers plainly (``-70``, ``nan``), anything else as its repr."""
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        return f"{float(value):g}"
+    return repr(value)
+
+
+def _check_range(name: str, value: object, bounds: tuple[float, float], unit: str) -> None:
+    low, high = bounds
+    if not _is_number(value) or not low <= value <= high:
+        raise DoseError(f"{name} {_shown(value)} {unit} is outside the adult range {low:g} to {high:g} {unit}")
+
+
+def _check_height(height_cm: float) -> None:
+    _check_range("height", height_cm, HEIGHT_RANGE_CM, "cm")
+
+
+def _check_weight(weight_kg: float, name: str = "weight") -> None:
+    _check_range(name, weight_kg, WEIGHT_RANGE_KG, "kg")
+
+
 def _check_body(height_cm: float, weight_kg: float) -> None:
-    for name, value, (low, high), unit in (
-        ("height", height_cm, HEIGHT_RANGE_CM, "cm"),
-        ("weight", weight_kg, WEIGHT_RANGE_KG, "kg"),
-    ):
-        if not isinstance(value, (int, float)) or math.isnan(value) or not low <= value <= high:
-            raise DoseError(f"{name} {value!r} {unit} is outside the adult range {low:g} to {high:g} {unit}")
+    _check_height(height_cm)
+    _check_weight(weight_kg)
 
 
 def bsa_mosteller(height_cm: float, weight_kg: float) -> float:
-    """Body-surface area in m2 by Mosteller (1987)."""
+    """Body-surface area in m2 by Mosteller (1987).
+
+    >>> bsa_mosteller(180, 80)
+    2.0
+    """
     _check_body(height_cm, weight_kg)
     return math.sqrt(height_cm * weight_kg / 3600.0)
 
@@ -69,16 +142,126 @@ def bsa_dubois(height_cm: float, weight_kg: float) -> float:
 BSA_FORMULAS: dict[str, Callable[[float, float], float]] = {"Mosteller": bsa_mosteller, "DuBois": bsa_dubois}
 
 
+def _check_formula(formula: str) -> None:
+    if formula not in BSA_FORMULAS:
+        raise DoseError(f"unknown BSA formula {formula!r}; expected one of {', '.join(BSA_FORMULAS)}")
+
+
 def _check_positive(name: str, value: float) -> None:
-    if not isinstance(value, (int, float)) or math.isnan(value) or value <= 0:
-        raise DoseError(f"{name} must be a positive number, got {value!r}")
+    if not _is_number(value) or value <= 0:
+        raise DoseError(f"{name} must be a positive number, got {_shown(value)}")
 
 
-def dose_mg(dose_per_m2: float, bsa_m2: float) -> float:
-    """Absolute dose in mg for a dose in mg/m2 and a body-surface area in m2."""
-    _check_positive("dose_per_m2", dose_per_m2)
-    _check_positive("bsa_m2", bsa_m2)
-    return dose_per_m2 * bsa_m2
+def _check_unit(unit: object, where: str = "") -> str:
+    """``unit`` if it is one of :func:`dose_units`; otherwise a :class:`DoseError` naming the known ones."""
+    known = dose_units()
+    if unit not in known:
+        raise DoseError(f"unknown dose unit {unit!r}{where}; expected one of {', '.join(known)}")
+    return str(unit)
+
+
+# Carboplatin by target AUC ----------------------------------------------------------------------
+#: Non-renal clearance of carboplatin in the Calvert formula (mL/min).
+CALVERT_NONRENAL_ML_MIN: float = 25.0
+#: The highest GFR the formula should use (mL/min): the FDA and NCI/CTEP advice of October 2010.
+CALVERT_GFR_CAP_ML_MIN: float = 125.0
+
+
+@dataclass(frozen=True)
+class CalvertDose:
+    """A carboplatin dose by the Calvert formula: mg, the GFR given and the GFR the formula used."""
+
+    mg: float
+    gfr_ml_min: float
+    gfr_used_ml_min: float
+
+    @property
+    def capped(self) -> bool:
+        """True when the GFR given was above the cap and the cap was used instead."""
+        return self.gfr_used_ml_min < self.gfr_ml_min
+
+
+def calvert_dose(target_auc: float, gfr_ml_min: float | None, cap_gfr: bool = True) -> CalvertDose:
+    """Carboplatin dose for a target AUC (mg/mL x min): ``dose (mg) = target AUC x (GFR + 25)``.
+
+    The formula: Calvert AH, Newell DR, Gumbrell LA, et al. Carboplatin dosage: prospective
+    evaluation of a simple formula based on renal function. J Clin Oncol 1989;7(11):1748-1756,
+    doi:10.1200/JCO.1989.7.11.1748. The 25 mL/min is the drug's non-renal clearance; the GFR is in
+    mL/min (a measured GFR, or a creatinine clearance standing in for it).
+
+    The cap: in October 2010 the US FDA, after communications with the NCI Cancer Therapy
+    Evaluation Program (CTEP), advised that an estimated GFR used in the formula be capped at
+    125 mL/min for a patient with normal renal function, so that a dose is at most target AUC x
+    150 mg (creatinine measured by the standardised IDMS method reads lower, and a GFR estimated
+    from it can be too high). FDA, "Carboplatin dosing", communication to the oncology community,
+    October 2010; CTEP, letter to investigators on AUC-based carboplatin dosing, October 2010.
+    ``cap_gfr=False`` uses the GFR as given (the label's dosing on a *measured* GFR).
+
+    Without a GFR the dose cannot be computed: :class:`DoseError` says a GFR (or creatinine
+    clearance) is needed. A negative or non-numeric GFR, or a target AUC that is not positive,
+    is refused the same way.
+
+    >>> calvert_dose(5, 90).mg
+    575.0
+    >>> capped = calvert_dose(5, 140)
+    >>> capped.mg, capped.gfr_used_ml_min, capped.capped
+    (750.0, 125.0, True)
+    >>> calvert_dose(5, 140, cap_gfr=False).mg
+    825.0
+    >>> calvert_dose(5, None)
+    Traceback (most recent call last):
+    utils.dosing.DoseError: a carboplatin dose by target AUC needs a GFR (or creatinine clearance) in mL/min; none was given
+    """
+    if _blank(gfr_ml_min):
+        raise DoseError("a carboplatin dose by target AUC needs a GFR (or creatinine clearance) in mL/min; none was given")
+    _check_positive("target AUC", target_auc)
+    if not _is_number(gfr_ml_min) or gfr_ml_min < 0:
+        raise DoseError(f"GFR must be a number of 0 mL/min or more, got {_shown(gfr_ml_min)}")
+    used = min(float(gfr_ml_min), CALVERT_GFR_CAP_ML_MIN) if cap_gfr else float(gfr_ml_min)
+    return CalvertDose(float(target_auc) * (used + CALVERT_NONRENAL_ML_MIN), float(gfr_ml_min), used)
+
+
+# Doses ------------------------------------------------------------------------------------------
+def dose_mg(dose: float, bsa_m2: float | None = None, *, unit: str = PER_M2, weight_kg: float | None = None,
+            gfr_ml_min: float | None = None, cap_gfr: bool = True) -> float:
+    """Absolute dose in mg of one administration printed as ``dose`` in ``unit`` (one of :func:`dose_units`).
+
+    * ``mg/m2`` (the default): dose x ``bsa_m2``;
+    * ``mg/kg``: dose x ``weight_kg``, a weight in the adult range (as for the BSA);
+    * ``mg``: the dose itself (a flat dose);
+    * ``AUC``: carboplatin by the Calvert formula with ``gfr_ml_min`` (:func:`calvert_dose`, GFR capped at
+      125 mL/min unless ``cap_gfr=False``).
+
+    A measure the unit needs and is not given, an impossible one, or an unknown unit raises
+    :class:`DoseError` that names it.
+
+    >>> dose_mg(75, 2.0)
+    150.0
+    >>> dose_mg(6, unit="mg/kg", weight_kg=60)
+    360.0
+    >>> dose_mg(5, unit="AUC", gfr_ml_min=90)
+    575.0
+    >>> dose_mg(8, unit="mg/kg")
+    Traceback (most recent call last):
+    utils.dosing.DoseError: a dose in mg/kg needs the body weight (weight_kg)
+    """
+    _check_positive("dose", dose)
+    if unit == PER_M2:
+        if _blank(bsa_m2):
+            raise DoseError("a dose in mg/m2 needs the body-surface area (bsa_m2)")
+        _check_positive("bsa_m2", bsa_m2)
+        return float(dose) * float(bsa_m2)
+    if unit == PER_KG:
+        if _blank(weight_kg):
+            raise DoseError("a dose in mg/kg needs the body weight (weight_kg)")
+        _check_weight(weight_kg)
+        return float(dose) * float(weight_kg)
+    if unit == FLAT:
+        return float(dose)
+    if unit == AUC:
+        return calvert_dose(dose, gfr_ml_min, cap_gfr).mg
+    _check_unit(unit)
+    raise DoseError(f"no conversion to mg is known for the dose unit {unit!r}")
 
 
 def dose_per_m2(dose_mg_: float, bsa_m2: float) -> float:
@@ -91,22 +274,62 @@ def dose_per_m2(dose_mg_: float, bsa_m2: float) -> float:
 def reduced(dose: float, reduction_percent: float) -> float:
     """The dose after a reduction of ``reduction_percent`` (0 keeps it, 20 gives 80 %)."""
     _check_positive("dose", dose)
-    if not 0 <= reduction_percent < 100:
-        raise DoseError(f"reduction_percent must be from 0 up to (not including) 100, got {reduction_percent!r}")
+    if not _is_number(reduction_percent) or not 0 <= reduction_percent < 100:
+        raise DoseError(f"reduction_percent must be from 0 up to (not including) 100, got {_shown(reduction_percent)}")
     return dose * (1.0 - reduction_percent / 100.0)
 
 
-def cumulative_dose(dose: float, administrations: int, reduction_percent: float = 0.0) -> float:
-    """Total dose over ``administrations`` equal doses, each reduced by ``reduction_percent``."""
-    if not isinstance(administrations, int) or administrations < 0:
+def _check_administrations(administrations: object) -> int:
+    if not isinstance(administrations, numbers.Integral) or isinstance(administrations, bool) or administrations < 0:
         raise DoseError(f"administrations must be a whole number of doses, 0 or more, got {administrations!r}")
-    return reduced(dose, reduction_percent) * administrations
+    return int(administrations)
+
+
+def _loading(loading_dose: object) -> float | None:
+    """The loading dose as a float, or None when there is none (blank); a non-positive one is refused."""
+    if _blank(loading_dose):
+        return None
+    _check_positive("loading_dose", loading_dose)
+    return float(loading_dose)
+
+
+def administration_doses(dose: float, administrations: int, reduction_percent: float = 0.0,
+                         loading_dose: float | None = None) -> list[float]:
+    """The dose of each administration in turn, in the unit of ``dose``.
+
+    With a ``loading_dose`` (same unit), the first administration is the loading dose and the
+    others the maintenance ``dose``. The stated reduction applies to every administration,
+    the loading one included (as ``doses.csv`` defines ``reduction_percent``).
+
+    >>> administration_doses(6, 3, loading_dose=8)
+    [8.0, 6.0, 6.0]
+    >>> administration_doses(100, 2, reduction_percent=20)
+    [80.0, 80.0]
+    """
+    n = _check_administrations(administrations)
+    per = reduced(dose, reduction_percent)
+    loading = _loading(loading_dose)
+    given = [float(per)] * n
+    if loading is not None and n:
+        given[0] = float(reduced(loading, reduction_percent))
+    return given
+
+
+def cumulative_dose(dose: float, administrations: int, reduction_percent: float = 0.0,
+                    loading_dose: float | None = None) -> float:
+    """Total dose over ``administrations``, each reduced by ``reduction_percent``; a loading dose counts once.
+
+    >>> cumulative_dose(6, 4, loading_dose=8)  # 8 + 3 x 6
+    26.0
+    """
+    return sum(administration_doses(dose, administrations, reduction_percent, loading_dose))
 
 
 def dose_intensity_per_week(dose: float, administrations_per_cycle: int, cycle_days: int, reduction_percent: float = 0.0) -> float:
     """Planned dose intensity: dose delivered per week on schedule (same unit as ``dose``, per week)."""
-    if cycle_days <= 0 or administrations_per_cycle <= 0:
-        raise DoseError(f"cycle_days and administrations_per_cycle must be positive, got {cycle_days!r}, {administrations_per_cycle!r}")
+    if not (_is_number(cycle_days) and _is_number(administrations_per_cycle)) or cycle_days <= 0 or administrations_per_cycle <= 0:
+        raise DoseError("cycle_days and administrations_per_cycle must be positive, "
+                        f"got {_shown(cycle_days)}, {_shown(administrations_per_cycle)}")
     return reduced(dose, reduction_percent) * administrations_per_cycle * 7.0 / cycle_days
 
 
@@ -116,18 +339,18 @@ def printed_dose(doses: pd.DataFrame, therapy_id: str, agent: str) -> pd.Series:
     if len(row) != 1:
         known = ", ".join(f"{t}/{a}" for t, a in zip(doses["therapy_id"], doses["agent"]))
         raise DoseError(f"no dose for {therapy_id}/{agent} in doses.csv; known: {known}")
-    unit = row["dose_unit"].iloc[0]
-    if unit not in DOSE_UNITS:
-        raise DoseError(f"unknown dose unit {unit!r} for {therapy_id}/{agent}; expected one of {', '.join(DOSE_UNITS)}")
+    _check_unit(row["dose_unit"].iloc[0], f" for {therapy_id}/{agent}")
     return row.iloc[0]
 
 
 def cumulative_for_line(doses: pd.DataFrame, therapy_lines: pd.DataFrame, therapy_id: str, agent: str,
                         cycles: int | None = None, reduction_percent: float | None = None) -> float:
-    """Cumulative dose of one agent over a line: printed dose, stated reduction, reported cycles.
+    """Cumulative dose of one agent over a line: printed dose, stated reduction, reported cycles, loading dose.
 
-    ``cycles`` and ``reduction_percent`` default to what the data say; pass other values to
-    ask "what if". The line must report its number of cycles unless ``cycles`` is given.
+    The result is in the printed unit (mg/m2, mg/kg, mg or AUC). ``cycles`` and
+    ``reduction_percent`` default to what the data say; pass other values to ask "what if".
+    The line must report its number of cycles unless ``cycles`` is given. A printed loading
+    dose (``loading_dose``) is the first administration; the reduction applies to it too.
     """
     row = printed_dose(doses, therapy_id, agent)
     if cycles is None:
@@ -138,7 +361,8 @@ def cumulative_for_line(doses: pd.DataFrame, therapy_lines: pd.DataFrame, therap
         cycles = int(cycles)
     if reduction_percent is None:
         reduction_percent = 0.0 if pd.isna(row["reduction_percent"]) else float(row["reduction_percent"])
-    return cumulative_dose(float(row["dose"]), int(row["administrations_per_cycle"]) * cycles, reduction_percent)
+    return cumulative_dose(float(row["dose"]), int(row["administrations_per_cycle"]) * cycles, reduction_percent,
+                           row.get("loading_dose"))
 
 
 def fixed_dose_per_m2_table(dose_mg_: float, heights_cm: list[float], weights_kg: list[float],
@@ -147,8 +371,7 @@ def fixed_dose_per_m2_table(dose_mg_: float, heights_cm: list[float], weights_kg
 
     Rows are heights, columns are weights; values in mg/m2 rounded to 2 decimals.
     """
-    if formula not in BSA_FORMULAS:
-        raise DoseError(f"unknown BSA formula {formula!r}; expected one of {', '.join(BSA_FORMULAS)}")
+    _check_formula(formula)
     bsa = BSA_FORMULAS[formula]
     table = pd.DataFrame(
         {f"{w:g} kg": [round(dose_per_m2(dose_mg_, bsa(h, w)), 2) for h in heights_cm] for w in weights_kg},
@@ -165,6 +388,19 @@ def references(dose_references: pd.DataFrame, agent: str, kind: str) -> pd.DataF
     return rows.sort_values("value").reset_index(drop=True)
 
 
+def reference_unit(reference: pd.Series) -> str:
+    """The unit of a ``dose_references`` row (its ``unit`` column; mg/m2 for a row without one)."""
+    unit = reference.get("unit", PER_M2)
+    return PER_M2 if _blank(unit) else _check_unit(unit, f" in dose reference {reference.get('reference_id', '?')}")
+
+
+def _require_per_m2(rows: pd.DataFrame, what: str) -> None:
+    for _, r in rows.iterrows():
+        unit = reference_unit(r)
+        if unit != PER_M2:
+            raise DoseError(f"{what} compares doses per m2, but {r['reference_id']} ({r['agent']}) is in {unit}")
+
+
 def anthracycline_readings(dose: float, reduction_percent: float, administrations: int,
                            dose_references: pd.DataFrame, agents: tuple[str, ...] = ("doxorubicin", "epirubicin")) -> pd.DataFrame:
     """Read one printed anthracycline dose as each candidate drug, against that drug's references.
@@ -172,12 +408,15 @@ def anthracycline_readings(dose: float, reduction_percent: float, administration
     One row per candidate drug and cumulative threshold: the drug's standard dose per
     administration, the printed dose as a percentage of it, the cumulative dose delivered
     (after the reduction), the threshold with the risk its source states, and the cumulative
-    dose as a percentage of the threshold.
+    dose as a percentage of the threshold. The printed dose and every reference are per m2
+    (a reference in another unit raises :class:`DoseError`).
     """
     total = cumulative_dose(dose, administrations, reduction_percent)
     rows = []
     for agent in agents:
         standards = references(dose_references, agent, "standard_dose")
+        _require_per_m2(standards, "an anthracycline reading")
+        _require_per_m2(references(dose_references, agent, "cumulative_threshold"), "an anthracycline reading")
         if len(standards) > 1:
             listed = ", ".join(f"{r['reference_id']} ({r['value']:g} mg/m2)" for _, r in standards.iterrows())
             raise DoseError(f"dose_references.csv has {len(standards)} standard doses for {agent!r} ({listed});"
@@ -196,12 +435,16 @@ def anthracycline_readings(dose: float, reduction_percent: float, administration
     return pd.DataFrame(rows)
 
 
-def cumulative_by_administration(dose: float, administrations: int, reduction_percent: float = 0.0) -> list[float]:
-    """Running total after each administration: ``[d, 2d, ...]`` with ``d`` the reduced dose."""
-    per = reduced(dose, reduction_percent)
-    if not isinstance(administrations, int) or administrations < 0:
-        raise DoseError(f"administrations must be a whole number of doses, 0 or more, got {administrations!r}")
-    return [per * (i + 1) for i in range(administrations)]
+def cumulative_by_administration(dose: float, administrations: int, reduction_percent: float = 0.0,
+                                 loading_dose: float | None = None) -> list[float]:
+    """Running total after each administration: ``[d, 2d, ...]`` with ``d`` the reduced dose.
+
+    With a loading dose ``L`` (same unit), ``[L, L + d, L + 2d, ...]`` (the reduction applies to both).
+
+    >>> cumulative_by_administration(6, 3, loading_dose=8)
+    [8.0, 14.0, 20.0]
+    """
+    return list(accumulate(administration_doses(dose, administrations, reduction_percent, loading_dose)))
 
 
 # Schedules --------------------------------------------------------------------------------------
@@ -262,18 +505,25 @@ def standards_table(dose_references: pd.DataFrame, agent: str) -> pd.DataFrame:
 
     One row per ``standard_dose`` row of ``dose_references`` (smallest dose first): reference,
     dose per administration, schedule (short form), administrations per cycle, cycle length,
-    the planned dose per week, the source and what the dose is.
+    the planned dose per week, the source and what the dose is. The dose columns name the
+    standards' unit (``dose per administration (mg/m2)``); standards of one agent in different
+    units cannot be set side by side and raise :class:`DoseError`.
     """
+    standards = references(dose_references, agent, "standard_dose")
+    units = list(dict.fromkeys(reference_unit(r) for _, r in standards.iterrows()))
+    if len(units) > 1:
+        raise DoseError(f"the standard doses of {agent!r} are in different units ({', '.join(units)}); a table needs one")
+    unit = units[0]
     rows = []
-    for _, r in references(dose_references, agent, "standard_dose").iterrows():
+    for _, r in standards.iterrows():
         schedule = parse_schedule(r["schedule"])
         rows.append({
             "reference": r["reference_id"],
-            "dose per administration (mg/m2)": r["value"],
+            f"dose per administration ({unit})": r["value"],
             "schedule": schedule.short,
             "doses per cycle": schedule.administrations_per_cycle,
             "cycle (days)": schedule.cycle_days,
-            "planned dose per week (mg/m2)": round(per_week(float(r["value"]), schedule), 2),
+            f"planned dose per week ({unit})": round(per_week(float(r["value"]), schedule), 2),
             "source": r["source_id"],
             "what it is": r["meaning"],
         })
@@ -281,14 +531,14 @@ def standards_table(dose_references: pd.DataFrame, agent: str) -> pd.DataFrame:
 
 
 def standard_label(standard: pd.Series, schedule: bool = True) -> str:
-    """``paclitaxel 90 mg/m2, days 1, 8, 15 of 28 (DR-11)``: agent, dose, schedule (if asked and known), reference."""
+    """``paclitaxel 90 mg/m2, days 1, 8, 15 of 28 (DR-11)``: agent, dose and unit, schedule (if asked and known), reference."""
     text = ""
     if schedule and isinstance(standard.get("schedule"), str):
         try:
             text = f", {parse_schedule(standard['schedule']).short}"
         except DoseError:
             text = f", {standard['schedule']}"
-    return f"{standard['agent']} {standard['value']:g} mg/m2{text} ({standard['reference_id']})"
+    return f"{standard['agent']} {standard['value']:g} {reference_unit(standard)}{text} ({standard['reference_id']})"
 
 
 def fixed_dose_against_standards(dose_mg_: float, heights_cm: list[float], weights_kg: list[float],
@@ -301,8 +551,9 @@ def fixed_dose_against_standards(dose_mg_: float, heights_cm: list[float], weigh
     ``dose_references``, kind ``standard_dose``). By default each administration is compared
     with the standard administration. With ``per_week_of=(administrations per cycle, cycle days)``
     of the fixed dose, the planned doses *per week* are compared instead (each standard's per week
-    from its own schedule), and the column names end in ``per week``.
+    from its own schedule), and the column names end in ``per week``. Every standard must be per m2.
     """
+    _require_per_m2(standards, "a fixed dose against standards")
     per_m2 = fixed_dose_per_m2_table(dose_mg_, heights_cm, weights_kg, formula)
     table = per_m2.add_suffix(" (mg/m2)")
     for w in weights_kg:
@@ -381,3 +632,252 @@ def retreatment_table(labs: pd.DataFrame, case_id: str, rule: dict[str, float] =
     wide["why"] = ["; ".join(v.reasons) for v in verdicts]
     wide.columns.name = None
     return wide.rename(columns={a: f"{a} (10^9/L)" for a in rule})
+
+
+# One case's stated weight and height ------------------------------------------------------------
+#: The quantities of ``observations.csv`` that hold a stated body weight and height, with their units.
+BODY_WEIGHT, BODY_WEIGHT_UNIT = "body_weight", "kg"
+BODY_HEIGHT, BODY_HEIGHT_UNIT = "body_height", "cm"
+
+
+@dataclass(frozen=True, eq=False)
+class StatedMeasure:
+    """A body measure a case's report states: value and unit, its day, and the ``observations`` row it came from."""
+
+    value: float
+    unit: str
+    day: int
+    row: pd.Series
+
+    @property
+    def kg(self) -> float:
+        """The value of a weight, in kg (a DoseError for a measure that is not in kg)."""
+        if self.unit != BODY_WEIGHT_UNIT:
+            raise DoseError(f"this stated measure is in {self.unit}, not kg")
+        return self.value
+
+    @property
+    def cm(self) -> float:
+        """The value of a height, in cm (a DoseError for a measure that is not in cm)."""
+        if self.unit != BODY_HEIGHT_UNIT:
+            raise DoseError(f"this stated measure is in {self.unit}, not cm")
+        return self.value
+
+    @property
+    def day_precision(self) -> str:
+        return "" if _blank(self.row.get("day_precision")) else str(self.row.get("day_precision"))
+
+    @property
+    def source_locator(self) -> str:
+        return "" if _blank(self.row.get("source_locator")) else str(self.row.get("source_locator"))
+
+    @property
+    def label(self) -> str:
+        """``63 kg, stated for day 0 (approximate)``."""
+        precision = f" ({self.day_precision})" if self.day_precision else ""
+        return f"{self.value:g} {self.unit}, stated for day {self.day}{precision}"
+
+
+#: What :func:`body_weight` returns (a :class:`StatedMeasure` in kg).
+StatedWeight = StatedMeasure
+
+
+def _stated(observations: pd.DataFrame, case_id: str, quantity: str, unit: str, bounds: tuple[float, float],
+            day: float | None) -> StatedMeasure | None:
+    missing = [c for c in ("case_id", "day", "quantity", "value", "unit") if c not in observations.columns]
+    if missing:
+        raise DoseError(f"observations has no column {', '.join(missing)}")
+    if day is not None and not _is_number(day):
+        raise DoseError(f"day must be a finite number of days, got {_shown(day)}")
+    own = observations[(observations["case_id"].astype(str) == str(case_id))
+                       & (observations["quantity"].astype(str) == quantity)]
+    if own.empty:
+        return None
+    name = quantity.replace("_", " ")
+    for _, row in own.iterrows():
+        where = f" ({row['source_locator']})" if not _blank(row.get("source_locator")) else ""
+        if str(row["unit"]) != unit:
+            raise DoseError(f"{case_id} {name} on day {row['day']} is in {row['unit']!r}, not {unit}{where}")
+        _check_range(f"{case_id} {name} on day {row['day']}", row["value"], bounds, unit)
+    own = own.sort_values("day", kind="stable")
+    chosen = own.iloc[0]
+    if day is not None:
+        before = own[own["day"] <= day]
+        if not before.empty:
+            chosen = before.iloc[-1]
+    return StatedMeasure(float(chosen["value"]), unit, int(chosen["day"]), chosen)
+
+
+def body_weight(observations: pd.DataFrame, case_id: str, day: float | None = None) -> StatedMeasure | None:
+    """The body weight ``case_id``'s own report states, for use on ``day``; None when it states none.
+
+    * ``day`` None: the first stated weight (smallest day);
+    * ``day`` given: the last weight stated on or before ``day``; when every stated weight is
+      later than ``day``, the first stated one (its ``day`` then says it is later).
+
+    Only rows of ``case_id`` are read, so a case without a stated weight gets None, never another
+    case's weight. The answer carries the value (``.kg``), its ``day`` and the ``observations`` row
+    (``.row``, with its locator). A weight row in a unit other than kg, or outside the adult range,
+    raises :class:`DoseError` with its locator; so does a ``day`` that is not a finite number.
+
+    >>> obs = pd.DataFrame({"case_id": ["a", "a", "b"], "day": [0, 200, 0], "quantity": ["body_weight"] * 3,
+    ...                     "value": [63.0, 45.0, 80.0], "unit": ["kg"] * 3})
+    >>> body_weight(obs, "a", day=150).kg
+    63.0
+    >>> body_weight(obs, "a", day=200).kg
+    45.0
+    >>> body_weight(obs, "c") is None
+    True
+    """
+    return _stated(observations, case_id, BODY_WEIGHT, BODY_WEIGHT_UNIT, WEIGHT_RANGE_KG, day)
+
+
+def body_height(observations: pd.DataFrame, case_id: str, day: float | None = None) -> StatedMeasure | None:
+    """The height ``case_id``'s own report states (``.cm``), chosen as :func:`body_weight` chooses; None when none."""
+    return _stated(observations, case_id, BODY_HEIGHT, BODY_HEIGHT_UNIT, HEIGHT_RANGE_CM, day)
+
+
+# One case's doses in absolute terms -------------------------------------------------------------
+#: The columns of :func:`case_dose_table`, in order.
+CASE_DOSE_COLUMNS: tuple[str, ...] = (
+    "therapy_id", "agent", "as printed", "unit", "reduction (%)", "loading dose", "mg per administration",
+    "loading dose (mg)", "mg per m2", "mg per kg", "mg per week", "note",
+)
+_DOSE_COLUMNS_NEEDED = ("case_id", "therapy_id", "agent", "dose", "dose_unit", "administrations_per_cycle", "cycle_days", "printed")
+
+
+def _number_or_none(value: object) -> float | None:
+    return None if _blank(value) else float(value)
+
+
+def case_dose_table(doses: pd.DataFrame, therapy_lines: pd.DataFrame, case_id: str, weight_kg: float | None = None,
+                    height_cm: float | None = None, gfr_ml_min: float | None = None,
+                    bsa_formula: str = "Mosteller") -> pd.DataFrame:
+    """Every printed dose of one case in absolute terms: one row per row of ``doses``, in the order of its lines.
+
+    Columns (:data:`CASE_DOSE_COLUMNS`):
+
+    * ``therapy_id``, ``agent``, ``as printed`` (the report's words), ``unit`` (how the unit reads,
+      :func:`utils.vocabulary.label`);
+    * ``reduction (%)``: the stated reduction, which applies to every administration (blank if none);
+    * ``loading dose``: the first dose in the printed unit when it differs (blank if none);
+    * ``mg per administration``: the maintenance dose as given (after the reduction) in mg, by
+      :func:`dose_mg`; ``loading dose (mg)`` the same for the first dose;
+    * ``mg per m2`` and ``mg per kg``: that dose per m2 of body-surface area (``bsa_formula``) and
+      per kg of body weight;
+    * ``mg per week``: the planned maintenance dose per week, mg x administrations per cycle x 7 / cycle days;
+    * ``note``: how a value was reached (a reduction, a capped GFR) and why a cell is blank.
+
+    A value that needs a measure not given (``weight_kg``, ``height_cm``, ``gfr_ml_min``) is left
+    blank (NaN) with the reason in ``note``: missing body data never raises. A dose printed per m2
+    still reads per m2 without a height, and one per kg per kg without a weight. The measures are
+    the caller's: the case's stated weight (:func:`body_weight`), or an assumption the caller must
+    label as one. A measure given but impossible, an unknown BSA formula or unit, or a dose row
+    whose line is not one of the case's in ``therapy_lines`` raises :class:`DoseError`. A case with
+    no dose rows gives an empty table with these columns.
+    """
+    missing = [c for c in _DOSE_COLUMNS_NEEDED if c not in doses.columns]
+    if missing:
+        raise DoseError(f"doses has no column {', '.join(missing)}")
+    _check_formula(bsa_formula)
+    weight, height, gfr = (None if _blank(v) else v for v in (weight_kg, height_cm, gfr_ml_min))
+    if weight is not None:
+        _check_weight(weight)
+        weight = float(weight)
+    if height is not None:
+        _check_height(height)
+        height = float(height)
+    if gfr is not None:
+        if not _is_number(gfr) or gfr < 0:
+            raise DoseError(f"GFR must be a number of 0 mL/min or more, got {_shown(gfr)}")
+        gfr = float(gfr)
+    bsa = BSA_FORMULAS[bsa_formula](height, weight) if weight is not None and height is not None else None
+    no_bsa = "no " + " and ".join(n for n, v in (("height", height), ("weight", weight)) if v is None) + " for a BSA"
+
+    own = doses[doses["case_id"].astype(str) == str(case_id)]
+    if own.empty:
+        return pd.DataFrame(columns=list(CASE_DOSE_COLUMNS))
+    line_ids = list(therapy_lines.loc[therapy_lines["case_id"].astype(str) == str(case_id), "therapy_id"].astype(str))
+    strays = sorted(set(own["therapy_id"].astype(str)) - set(line_ids))
+    if strays:
+        raise DoseError(f"doses of {case_id} name therapy lines that therapy_lines does not give for {case_id}: {', '.join(strays)}")
+    own = own.assign(_order=own["therapy_id"].astype(str).map(line_ids.index)).sort_values("_order", kind="stable")
+
+    rows = []
+    for _, d in own.iterrows():
+        unit = _check_unit(d["dose_unit"], f" for {d['therapy_id']}/{d['agent']}")
+        reduction = _number_or_none(d.get("reduction_percent"))
+        given = reduced(float(d["dose"]), reduction or 0.0)
+        loading = _loading(d.get("loading_dose"))
+        loading_given = None if loading is None else reduced(loading, reduction or 0.0)
+        notes, blanks = [], {}
+        if reduction:
+            notes.append(f"after the stated {reduction:g} % reduction")
+
+        if unit == PER_M2 and bsa is None:
+            why = no_bsa
+        elif unit == PER_KG and weight is None:
+            why = "no body weight"
+        elif unit == AUC and gfr is None:
+            why = "no GFR (or creatinine clearance)"
+        elif unit not in (PER_M2, PER_KG, FLAT, AUC):
+            why = f"no conversion from {unit} to mg"
+        else:
+            why = None
+
+        def in_mg(value: float | None) -> float | None:
+            if value is None or why is not None:
+                return None
+            return dose_mg(value, bsa, unit=unit, weight_kg=weight, gfr_ml_min=gfr)
+
+        mg, loading_mg = in_mg(given), in_mg(loading_given)
+        if unit == AUC and mg is not None:
+            calvert = calvert_dose(given, gfr)
+            notes.append(f"Calvert, GFR {gfr:g} mL/min capped at {CALVERT_GFR_CAP_ML_MIN:g}" if calvert.capped
+                         else f"Calvert, GFR {gfr:g} mL/min")
+        if mg is None:
+            blanks.setdefault(why, []).append("mg per administration")
+            if loading is not None:
+                blanks[why].append("loading dose (mg)")
+
+        if unit == PER_M2:
+            per_m2 = given
+        elif mg is not None and bsa is not None:
+            per_m2 = mg / bsa
+        else:
+            per_m2 = None
+            blanks.setdefault(why or no_bsa, []).append("mg per m2")
+        if unit == PER_KG:
+            per_kg = given
+        elif mg is not None and weight is not None:
+            per_kg = mg / weight
+        else:
+            per_kg = None
+            blanks.setdefault(why or "no body weight", []).append("mg per kg")
+
+        per_admin, cycle = _number_or_none(d["administrations_per_cycle"]), _number_or_none(d["cycle_days"])
+        if mg is None:
+            weekly = None
+            blanks.setdefault(why, []).append("mg per week")
+        elif per_admin is None or cycle is None or per_admin <= 0 or cycle <= 0:
+            weekly = None
+            blanks.setdefault("no schedule", []).append("mg per week")
+        else:
+            weekly = mg * per_admin * 7.0 / cycle
+
+        notes += [f"{reason}: {', '.join(columns)} left blank" for reason, columns in blanks.items()]
+        rows.append({
+            "therapy_id": d["therapy_id"], "agent": d["agent"], "as printed": d["printed"],
+            "unit": vocabulary.label("dose_unit", unit), "reduction (%)": reduction, "loading dose": loading,
+            "mg per administration": _rounded(mg, 2), "loading dose (mg)": _rounded(loading_mg, 2),
+            "mg per m2": _rounded(per_m2, 2), "mg per kg": _rounded(per_kg, 3), "mg per week": _rounded(weekly, 2),
+            "note": "; ".join(notes),
+        })
+    table = pd.DataFrame(rows, columns=list(CASE_DOSE_COLUMNS))
+    numeric = [c for c in CASE_DOSE_COLUMNS if c not in ("therapy_id", "agent", "as printed", "unit", "note")]
+    table[numeric] = table[numeric].astype(float)
+    return table.reset_index(drop=True)
+
+
+def _rounded(value: float | None, digits: int) -> float:
+    return math.nan if value is None else round(float(value), digits)

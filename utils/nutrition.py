@@ -11,15 +11,22 @@ antacids or diuretics).
 
 :func:`refeeding_criteria` takes what is known and returns each criterion as met, not met
 or unknown, so a notebook can show which facts the report leaves out.
+
+The weights are each case's own: :func:`stated_weights` lists the weights one case's report
+states, :func:`body_weight` (from :mod:`utils.dosing`) picks the one for a given day, and
+:func:`weight_change` compares the first and the last. A case whose report states no weight gets
+an empty table or None, never another case's weight.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import pandas as pd
 
-from utils.dosing import DoseError, HEIGHT_RANGE_CM, WEIGHT_RANGE_KG
+from utils.dosing import (BODY_WEIGHT, HEIGHT_RANGE_CM, WEIGHT_RANGE_KG, DoseError, StatedMeasure,  # noqa: F401
+                          StatedWeight, body_height, body_weight)  # body_weight and body_height re-exported here
 
 #: NICE CG32 thresholds (see the module docstring).
 BMI_MAJOR, BMI_MINOR = 16.0, 18.5
@@ -50,9 +57,49 @@ def bmi(weight_kg: float, height_cm: float) -> float:
 
 def height_for_bmi(weight_kg: float, target_bmi: float) -> float:
     """The height in cm at which ``weight_kg`` gives exactly ``target_bmi`` (taller means lower BMI)."""
-    if target_bmi <= 0:
+    if not isinstance(target_bmi, (int, float)) or math.isnan(target_bmi) or target_bmi <= 0:
         raise DoseError(f"target_bmi must be positive, got {target_bmi!r}")
+    wlow, whigh = WEIGHT_RANGE_KG
+    if not isinstance(weight_kg, (int, float)) or not wlow <= weight_kg <= whigh:
+        raise DoseError(f"weight {weight_kg!r} kg is outside the adult range {wlow:g} to {whigh:g} kg")
     return 100.0 * math.sqrt(weight_kg / target_bmi)
+
+
+def stated_weights(observations: pd.DataFrame, case_id: str) -> pd.DataFrame:
+    """Every body weight one case's report states, earliest first (an empty table when it states none).
+
+    Columns as in ``observations.csv`` (day, day_precision, value, unit, printed, source_locator ...).
+    """
+    own = observations[(observations["case_id"].astype(str) == str(case_id))
+                       & (observations["quantity"].astype(str) == BODY_WEIGHT)]
+    return own.sort_values("day", kind="stable").reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class WeightChange:
+    """The first and the last weight a case states, and the change between them."""
+
+    first: StatedMeasure
+    last: StatedMeasure
+
+    @property
+    def days(self) -> int:
+        return self.last.day - self.first.day
+
+    @property
+    def percent_loss(self) -> float:
+        """Weight lost as a percentage of the first weight (negative for a gain)."""
+        return percent_weight_loss(self.first.kg, self.last.kg)
+
+
+def weight_change(observations: pd.DataFrame, case_id: str) -> WeightChange | None:
+    """First and last stated weight of one case; None when it states fewer than two weights."""
+    weights = stated_weights(observations, case_id)
+    if len(weights) < 2:
+        return None
+    first = body_weight(observations, case_id)
+    last = body_weight(observations, case_id, day=weights["day"].iloc[-1])
+    return WeightChange(first, last)
 
 
 def _status(value: float | bool | None, test) -> str:
