@@ -64,3 +64,25 @@ def test_no_figure_content_outside_its_canvas(path):
     assert not small, f"{path.name}: text smaller than {MIN_FONT_PT} pt cannot be read when projected:\n" + "".join(small)
     measured = int(nb.cells[-1].outputs[0]["text"].split()[1])
     assert measured >= expected, f"the probe saw {measured} figures, the notebook shows {expected}: the probe is not measuring"
+
+
+#: Notebooks whose case-level figures must also fit with a case added as CSV rows (issue 15, part B).
+ANY_CASE_NOTEBOOKS = [p for p in NOTEBOOKS if p.name.startswith(("02_", "04_", "05a_", "05b_"))]
+
+
+@pytest.mark.parametrize("path", ANY_CASE_NOTEBOOKS, ids=[p.name for p in ANY_CASE_NOTEBOOKS])
+def test_figures_fit_with_a_third_case(path, tmp_path, monkeypatch):
+    """The same probe on the data with the fictional fixture case merged in (BMM_CASEDATA, read by the kernel):
+    figures that grow with the cases still fit their canvas and keep their text readable."""
+    from tests.fixture_data import merged_copy
+
+    monkeypatch.setenv("BMM_CASEDATA", str(merged_copy(tmp_path / "casedata")))
+    nb = nbformat.read(path, as_version=4)
+    nb.cells.insert(0, nbformat.v4.new_code_cell(PROBE))
+    nb.cells.append(nbformat.v4.new_code_cell("import utils.casedata as _c; print('MEASURED', len(_measured), _c.DATA_DIR)"))
+    NotebookClient(nb, kernel_name="python3", timeout=300, resources={"metadata": {"path": str(path.parent)}}).execute()
+    stderr = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []) if o.get("name") == "stderr")
+    assert "OUTSIDE" not in stderr and "SMALL" not in stderr, f"{path.name} with a third case:\n{stderr}"
+    measured, data_dir = nb.cells[-1].outputs[0]["text"].split()[1:3]
+    assert data_dir == str(tmp_path / "casedata"), "the kernel did not read the merged copy"
+    assert int(measured) > 0, "the probe measured no figure"

@@ -424,9 +424,19 @@ def test_explorer_starts_as_reported(explorer, data):
     assert list(box.values()["show_thresholds"]) == lab_charts.applicable_thresholds(data.labs, data.transfusion_thresholds, "akagi2021")
 
 
+def test_explorer_threshold_lines_follow_the_case(explorer, data):
+    box, shown = explorer
+    box.controls["case_id"].value = "tnbc2025"  # the lines that apply to tnbc2025 replace akagi2021's
+    expected = lab_charts.applicable_thresholds(data.labs, data.transfusion_thresholds, "tnbc2025")
+    assert list(box.values()["show_thresholds"]) == expected and "TT-01" in expected and "TT-03" not in expected
+    assert isinstance(shown[-1], lab_charts.LabView) and shown[-1].case_id == "tnbc2025"
+    assert shown[-1].thresholds["threshold_id"].tolist() == expected
+
+
 def test_explorer_shows_a_clear_message_for_choices_that_do_not_fit(explorer):
     box, shown = explorer
-    box.controls["case_id"].value = "tnbc2025"  # a haemoglobin threshold stays selected; tnbc2025 has no haemoglobin value
+    box.controls["case_id"].value = "tnbc2025"
+    box.controls["show_thresholds"].value = ("TT-03",)  # a haemoglobin threshold; tnbc2025 has no haemoglobin value
     assert isinstance(shown[-1], str) and shown[-1].startswith("**These choices do not fit together:**")
     assert "hemoglobin" in shown[-1] and "tnbc2025" in shown[-1]
     box.controls["show_thresholds"].value = ("TT-01",)

@@ -85,6 +85,8 @@ from dataclasses import asdict, dataclass
 
 import pandas as pd
 
+from utils import vocabulary
+
 # Thresholds ---------------------------------------------------------------------------
 #: ER and PR: below this percentage of stained tumour nuclei the result is negative.
 NEGATIVE_BELOW: float = 1.0
@@ -107,8 +109,15 @@ ULTRALOW_UP_TO: float = 10.0
 ISH_RESULTS: tuple[str, ...] = ("not done", "not amplified", "amplified")
 EQUIVOCAL = "equivocal"
 UNDETERMINED = "undetermined"
-#: Subtype labels, as in casedata/cases.csv, plus "undetermined".
-SUBTYPES: tuple[str, ...] = ("HR+/HER2-", "HR+/HER2+", "HR-/HER2+", "triple-negative", UNDETERMINED)
+# SUBTYPES (the subtype labels: the enum of cases.subtype in datapackage.json, plus "undetermined") is read on
+# first use by the module __getattr__ below: utils.casedata imports this module, and the vocabulary reads the
+# descriptor through utils.casedata, so it cannot be read while this module is being imported.
+
+
+def __getattr__(name: str):
+    if name == "SUBTYPES":
+        return vocabulary.allowed("cases", "subtype") + (UNDETERMINED,)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 BRCA_RESULTS: tuple[str, ...] = ("mutation detected", "no mutation detected")
 
 #: Markers read as positive/negative only.
@@ -263,6 +272,8 @@ _MISSING_SCORE = ("HER2 IHC score not reported: 'negative' covers IHC 0 (null or
 _MISSING_ZERO = ("IHC 0 reported without saying whether faint, incomplete membrane staining was seen in up to 10 %"
                  " of tumour cells (HER2-ultralow) or none at all (HER2-null): since DESTINY-Breast06 (2024)"
                  " this decides whether trastuzumab deruxtecan evidence applies in HR+ disease.")
+_MISSING_IHC_WITH_ISH = ("HER2 IHC score not reported: the ISH result decides HER2-positive or -negative on its own"
+                         " (ASCO/CAP 2018), but the IHC score is still needed to tell HER2-low from HER2-0.")
 _DISCORDANT = "IHC and ISH disagree: review both tests as the ASCO/CAP 2018 work-up describes."
 
 
@@ -342,9 +353,20 @@ def her2_category(score: object, ish: object = "not done") -> Her2Call:
 
 def read_her2(result: object, ish: object = "not done") -> Her2Call:
     """HER2 from a printed result: an IHC score, the bare words ``"negative"``/``"positive"``,
-    or ``None`` / ``"not reported"``; ``ish`` is the final ISH call if one was reported."""
+    or ``None`` / ``"not reported"``; ``ish`` is the final ISH call if one was reported.
+
+    With no IHC result, an ISH result still decides: amplified is HER2-positive and not amplified
+    HER2-negative (ASCO/CAP 2018), with the missing IHC score named; without either, HER2 is not reported.
+    """
     if _is_no_result(result):
-        return Her2Call(NOT_REPORTED, "HER2 not reported", None, _ish(ish), None, ("HER2 not reported for this specimen.",))
+        ish = _ish(ish)
+        if ish == "amplified":  # ISH decides on its own: amplification is HER2-positive (ASCO/CAP 2018, ISH group 1)
+            return Her2Call(POSITIVE, "HER2-positive (ISH amplified, IHC score not reported)", None, ish, False,
+                            (_MISSING_IHC_WITH_ISH,))
+        if ish == "not amplified":  # HER2-negative, but HER2-low needs the IHC score
+            return Her2Call(NEGATIVE, "HER2-negative (ISH not amplified, IHC score not reported)", None, ish, None,
+                            (_MISSING_IHC_WITH_ISH, _MISSING_SCORE))
+        return Her2Call(NOT_REPORTED, "HER2 not reported", None, ish, None, ("HER2 not reported for this specimen.",))
     if isinstance(result, str) and result.strip().lower() == NEGATIVE:
         ish = _ish(ish)
         if ish == "amplified":

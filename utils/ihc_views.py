@@ -5,12 +5,17 @@ specimen, receptor course) read the ``ihc`` table of :mod:`utils.casedata`;
 :func:`discrepancy_markdown` shows one row of ``discrepancies.csv``; :func:`case_panel` turns
 one case's rows into the mapping :func:`utils.ihc.interpret_panel` reads;
 :func:`panel_explorer` wires widget controls to that same tested function (through
-:mod:`utils.widgets`). :func:`metastatic_lines_before` and :func:`destiny_breast06_position` read
+:mod:`utils.widgets`), and :func:`case_panel_explorer` adds a case and a specimen menu built from the data,
+the marker menus following the chosen panel. :func:`metastatic_lines_before` and :func:`destiny_breast06_position` read
 ``casedata/therapy_lines.csv`` to place a case in DESTINY-Breast06's line of therapy. The
 clinical rules live in :mod:`utils.ihc`.
 
 Text for Markdown (:func:`coverage_summary`, the explorer's messages) escapes every curated value
 with :func:`utils.markup.markdown_text`.
+
+Any case: every view takes ``case_ids`` (pass ``data.cases["case_id"]``) and shows the cases in that order
+(:func:`case_order`), a case added to cases.csv as CSV rows included; the panel grid gives a case without any
+IHC row a row of its own. Markers and specimens come in the order of their enums (:mod:`utils.vocabulary`).
 
 A marker a report does not mention is shown as *not reported*: the reports tell only what
 they report, and a stain may have been run and left out.
@@ -37,6 +42,7 @@ from utils.ihc import (
     destiny_breast06_line_check,
     explain_markdown,
     interpret_panel,
+    read_her2,
 )
 from utils import vocabulary
 from utils.markup import markdown_text
@@ -61,9 +67,34 @@ def _plain(ihc: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+def case_order(ihc: pd.DataFrame, case_ids: Sequence[str] | None = None) -> list[str]:
+    """The cases of a table in display order: ``case_ids`` (pass ``data.cases["case_id"]``, the order of
+    cases.csv, so a case added as CSV rows comes where it stands there), or without it the order in which
+    the cases first appear in ``ihc``. :class:`ValueError` when ``ihc`` holds a case ``case_ids`` lacks."""
+    present = list(dict.fromkeys(ihc["case_id"].astype(str)))
+    if case_ids is None:
+        return present
+    order = list(dict.fromkeys(str(c) for c in case_ids))
+    missing = [c for c in present if c not in order]
+    if missing:
+        raise ValueError(f"case(s) {', '.join(missing)} of the ihc table are not in case_ids; pass the order of cases.csv")
+    return order
+
+
 def result_call(marker: str, result: str) -> str:
-    """Category of a printed result for the panel figure: positive, negative, or value (a number such as 50% or CPS 3)."""
+    """Category of a printed result for the panel figure: positive, negative, or value (a number such as 50% or CPS 3).
+
+    A HER2 IHC score is read by the HER2 rules (:func:`utils.ihc.read_her2`): 3+ is positive, 0 and 1+ are
+    negative, 2+ (equivocal without ISH) stays a printed value; an amplified HER2 ISH is positive.
+    """
     text = str(result).strip().lower()
+    if marker == "HER2" and text not in (POSITIVE, NEGATIVE):
+        try:
+            status = read_her2(result).status
+        except ValueError:
+            status = None
+        if status in (POSITIVE, NEGATIVE):
+            return status
     if text in (POSITIVE, "amplified"):
         return "positive"
     if text in (NEGATIVE, "no mutation detected", "not amplified"):
@@ -74,16 +105,18 @@ def result_call(marker: str, result: str) -> str:
                      " 'no mutation detected', 'amplified', 'not amplified' or a printed value such as '50%' or 'CPS 3'")
 
 
-def tidy_table(ihc: pd.DataFrame) -> pd.DataFrame:
-    """One row per case, specimen and marker, in clinical order, with the source locator last."""
+def tidy_table(ihc: pd.DataFrame, case_ids: Sequence[str] | None = None) -> pd.DataFrame:
+    """One row per case, specimen and marker, cases in :func:`case_order`, specimens and markers in clinical
+    order, with the source locator last."""
     frame = _plain(ihc)
+    frame["case_id"] = pd.Categorical(frame["case_id"], categories=case_order(frame, case_ids), ordered=True)
     frame["specimen"] = pd.Categorical(frame["specimen"], categories=SPECIMEN_ORDER, ordered=True)
     frame["marker"] = pd.Categorical(frame["marker"], categories=MARKER_ORDER, ordered=True)
     frame["call"] = [result_call(m, r) for m, r in zip(frame["marker"].astype(str), frame["result"])]
     columns = ["case_id", "specimen", "marker", "marker_as_printed", "method", "result", "call", "source_locator"]
     tidy = frame.sort_values(["case_id", "specimen", "marker"])[columns].reset_index(drop=True)
-    tidy["specimen"] = tidy["specimen"].astype(str)
-    tidy["marker"] = tidy["marker"].astype(str)
+    for column in ("case_id", "specimen", "marker"):
+        tidy[column] = tidy[column].astype(str)
     return tidy
 
 
@@ -91,22 +124,38 @@ def _row_label(case_id: str, specimen: str) -> str:
     return f"{case_id} · {SPECIMEN_LABELS.get(specimen, specimen)}"
 
 
+#: Short cell texts of printed results that are not a bare positive/negative (a score or a call keeps its words).
+_SHORT_TEXT: dict[str, str] = {"no mutation detected": "no mut.", "amplified": "amp.", "not amplified": "not amp."}
+
+
 def _cell_text(call: str, result: str) -> str:
+    text = result.strip().lower()
     if call == "value":
         return result
-    if result.strip().lower() == "no mutation detected":
-        return "no mut."
-    return "+" if call == "positive" else "\u2212"
+    if text in _SHORT_TEXT:
+        return _SHORT_TEXT[text]
+    if text in (POSITIVE, NEGATIVE):
+        return "+" if call == "positive" else "\u2212"
+    return result.strip()  # a HER2 score read as positive or negative (3+, 1+, 0): the score says more than a sign
 
 
-def panel_matrix(ihc: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+#: Row label of a case that has no row in ihc.csv (a sparse case), in place of a specimen.
+NOTHING_REPORTED: str = "no marker reported"
+
+
+def panel_matrix(ihc: pd.DataFrame, case_ids: Sequence[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Specimen x marker grids for the panel figure: ``(calls, texts)``.
 
-    Rows are ``"case · specimen"`` labels, columns the markers of :data:`MARKER_ORDER`;
+    Rows are ``"case · specimen"`` labels, cases in :func:`case_order`; given ``case_ids`` (every case
+    of cases.csv), a case without any IHC row gets one row ``"case · no marker reported"``, so every
+    case shows. Columns are the markers of :data:`MARKER_ORDER` (the enum of ihc.marker);
     ``calls`` holds one of :data:`CALLS` and ``texts`` the short text shown in the cell.
     """
-    tidy = tidy_table(ihc)
-    rows = list(dict.fromkeys(_row_label(c, s) for c, s in zip(tidy["case_id"], tidy["specimen"])))
+    tidy = tidy_table(ihc, case_ids)
+    rows = []
+    for case_id in case_order(ihc, case_ids):
+        own = tidy[tidy["case_id"] == case_id]
+        rows += [_row_label(case_id, sp) for sp in dict.fromkeys(own["specimen"])] or [f"{case_id} · {NOTHING_REPORTED}"]
     calls = pd.DataFrame(NOT_REPORTED, index=rows, columns=list(MARKER_ORDER))
     texts = pd.DataFrame("", index=rows, columns=list(MARKER_ORDER))
     for _, row in tidy.iterrows():
@@ -117,41 +166,49 @@ def panel_matrix(ihc: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     return calls, texts
 
 
-def marker_panel_figure(ihc: pd.DataFrame):
-    """The specimen x marker figure of :func:`panel_matrix`, drawn by :func:`utils.plots.marker_panel`."""
+def marker_panel_figure(ihc: pd.DataFrame, case_ids: Sequence[str] | None = None):
+    """The specimen x marker figure of :func:`panel_matrix` (every case of ``case_ids``), drawn by
+    :func:`utils.plots.marker_panel`."""
     from utils import plots
 
-    return plots.marker_panel(*panel_matrix(ihc))
+    return plots.marker_panel(*panel_matrix(ihc, case_ids))
 
 
-def coverage_table(ihc: pd.DataFrame) -> pd.DataFrame:
-    """How much was reported per case and specimen: markers, receptor results, and how many carry a number."""
-    tidy = tidy_table(ihc)
+def coverage_table(ihc: pd.DataFrame, case_ids: Sequence[str] | None = None) -> pd.DataFrame:
+    """How much was reported per case and specimen: markers, receptor results, and how many carry a number
+    (cases in :func:`case_order`)."""
+    tidy = tidy_table(ihc, case_ids)
     records = []
     for (case_id, specimen), own in tidy.groupby(["case_id", "specimen"], sort=False):
         receptors = own[own["marker"].isin(RECEPTORS)]
         records.append({"case_id": case_id, "specimen": SPECIMEN_LABELS[specimen], "markers reported": len(own),
                         "ER/PR/HER2 results": len(receptors),
-                        "of which with a percentage or score": int((receptors["call"] == "value").sum())})
+                        # a printed number (50%, 3+), whatever the call it makes
+                        "of which with a percentage or score": int(receptors["result"].str.contains(r"\d").sum())})
     return pd.DataFrame(records)
 
 
-def coverage_summary(ihc: pd.DataFrame) -> str:
-    """:func:`coverage_table` in two sentences of Markdown, for a figure caption."""
-    table = coverage_table(ihc)
+def coverage_summary(ihc: pd.DataFrame, case_ids: Sequence[str] | None = None) -> str:
+    """:func:`coverage_table` in two sentences of Markdown, for a figure caption; given ``case_ids``, a case
+    without any IHC row is named as such."""
+    table = coverage_table(ihc, case_ids)
     per_case = "; ".join(
         f"{markdown_text(case_id)}: "
         + ", ".join(f"{markdown_text(row['specimen'])} {row['markers reported']}" for _, row in own.iterrows())
         for case_id, own in table.groupby("case_id", sort=False))
+    silent = [c for c in case_order(ihc, case_ids) if c not in set(table["case_id"])]
+    if silent:
+        per_case += "; " + "; ".join(f"{markdown_text(c)}: none" for c in silent)
     receptors = int(table["ER/PR/HER2 results"].sum())
     numbered = int(table["of which with a percentage or score"].sum())
     return (f"Markers reported per specimen ({per_case}). Of the {receptors} ER, PR and HER2 results,"
-            f" {numbered} carry a percentage or an IHC score.")
+            f" {numbered} {'carries' if numbered == 1 else 'carry'} a percentage or an IHC score.")
 
 
-def specimen_table(ihc: pd.DataFrame) -> pd.DataFrame:
-    """One row per case and specimen: every result as printed, in clinical order, with the source locators."""
-    tidy = tidy_table(ihc)
+def specimen_table(ihc: pd.DataFrame, case_ids: Sequence[str] | None = None) -> pd.DataFrame:
+    """One row per case and specimen: every result as printed, in clinical order (cases in :func:`case_order`),
+    with the source locators."""
+    tidy = tidy_table(ihc, case_ids)
     records = []
     for (case_id, specimen), own in tidy.groupby(["case_id", "specimen"], sort=False):
         records.append({"case_id": case_id, "specimen": SPECIMEN_LABELS[specimen],
@@ -187,17 +244,22 @@ def case_panel(ihc: pd.DataFrame, case_id: str, specimens: str | Sequence[str]) 
     return panel
 
 
-def subtype_table(ihc: pd.DataFrame) -> pd.DataFrame:
-    """Subtype and gaps for every specimen with an ER, PR or HER2 result, with locators."""
+#: The markers a subtype is read from: the receptors and the HER2 ISH call (amplified alone is HER2-positive).
+SUBTYPE_MARKERS: tuple[str, ...] = RECEPTORS + ("HER2 ISH",)
+
+
+def subtype_table(ihc: pd.DataFrame, case_ids: Sequence[str] | None = None) -> pd.DataFrame:
+    """Subtype and gaps for every specimen with an ER, PR or HER2 (IHC or ISH) result, with locators
+    (cases in :func:`case_order`)."""
     frame = _plain(ihc)
     records = []
-    for case_id in sorted(set(frame["case_id"])):
+    for case_id in case_order(frame, case_ids):
         for specimen in SPECIMEN_ORDER:
             own = frame[(frame["case_id"] == case_id) & (frame["specimen"] == specimen)]
-            if not set(own["marker"]) & set(RECEPTORS):
+            if not set(own["marker"]) & set(SUBTYPE_MARKERS):
                 continue
-            reading = interpret_panel({m: v for m, v in case_panel(ihc, case_id, specimen).items() if m in RECEPTORS})
-            locators = own.loc[own["marker"].isin(RECEPTORS), "source_locator"]
+            reading = interpret_panel({m: v for m, v in case_panel(ihc, case_id, specimen).items() if m in SUBTYPE_MARKERS})
+            locators = own.loc[own["marker"].isin(SUBTYPE_MARKERS), "source_locator"]
             records.append({
                 "case_id": case_id,
                 "specimen": SPECIMEN_LABELS[specimen],
@@ -216,8 +278,9 @@ def _short_missing(text: str) -> str:
     return re.split(r"[:.]", text, maxsplit=1)[0]
 
 
-def receptor_course(ihc: pd.DataFrame) -> pd.DataFrame:
-    """ER, PR and HER2 across breast primary, axillary node and bone marrow, case by case.
+def receptor_course(ihc: pd.DataFrame, case_ids: Sequence[str] | None = None) -> pd.DataFrame:
+    """ER, PR and HER2 across breast primary, axillary node and bone marrow, case by case (cases in
+    :func:`case_order`; cases without any IHC row are left out); a HER2 ISH row is added for a case that has one.
 
     ``reading`` compares the primary with the marrow: concordant, not reported for the
     marrow, not reported for the primary, or the direction of a conversion.
@@ -225,8 +288,9 @@ def receptor_course(ihc: pd.DataFrame) -> pd.DataFrame:
     frame = _plain(ihc)
     sites = ("breast_primary", "axillary_node", "bone_marrow")
     records = []
-    for case_id in sorted(set(frame["case_id"])):
-        for marker in RECEPTORS:
+    for case_id in [c for c in case_order(frame, case_ids) if (frame["case_id"] == c).any()]:
+        has_ish = ((frame["case_id"] == case_id) & (frame["marker"] == "HER2 ISH")).any()
+        for marker in RECEPTORS + (("HER2 ISH",) if has_ish else ()):
             own = frame[(frame["case_id"] == case_id) & (frame["marker"] == marker)]
             result = {s: own.loc[own["specimen"] == s, "result"].iloc[0] if (own["specimen"] == s).any() else NOT_REPORTED
                       for s in sites}
@@ -303,6 +367,9 @@ EXPLORER_CONTROLS: dict[str, tuple[str, tuple[tuple[str, object], ...]]] = {
     "CK20": ("CK20", BINARY_CHOICES),
     "MUM1": ("MUM1", BINARY_CHOICES),
     "GATA3": ("GATA3 (added?)", BINARY_CHOICES),
+    "TRPS1": ("TRPS1 (added?)", BINARY_CHOICES),
+    "mammaglobin": ("mammaglobin (added?)", BINARY_CHOICES),
+    "SOX10": ("SOX10 (added?)", BINARY_CHOICES),
     "ER": ("ER", RECEPTOR_CHOICES),
     "PR": ("PR", RECEPTOR_CHOICES),
     "HER2": ("HER2 IHC", HER2_CHOICES),
@@ -381,3 +448,133 @@ def panel_explorer(reported: Mapping[str, object], show: Callable[[str], None] |
         return text
 
     return explorer(title, controls, render)
+
+
+# The explorer of any case ---------------------------------------------------------------------------------
+#: The specimen a report leaves unnamed: offered on its own and together with each named specimen of the case
+#: (PD-L1 and BRCA results often come without one, yet belong to the reading of a panel).
+UNNAMED_SPECIMEN: str = "not_stated"
+
+
+def specimen_choices(ihc: pd.DataFrame, case_id: str) -> list[tuple[str, tuple[str, ...]]]:
+    """(label, specimens) a panel of ``case_id`` can be read from: each specimen it has, in clinical order, and
+    each named specimen together with the unnamed one (:data:`UNNAMED_SPECIMEN`) when the case has it and no
+    marker appears on both. A case without any IHC row has one choice, ``("no marker reported", ())``."""
+    frame = _plain(ihc)
+    own = frame[frame["case_id"] == str(case_id)]
+    present = [s for s in SPECIMEN_ORDER if (own["specimen"] == s).any()]
+    if not present:
+        return [(NOTHING_REPORTED, ())]
+    choices = [(SPECIMEN_LABELS.get(s, s), (s,)) for s in present]
+    if UNNAMED_SPECIMEN in present:
+        unnamed = set(own.loc[own["specimen"] == UNNAMED_SPECIMEN, "marker"])
+        for s in present:
+            if s != UNNAMED_SPECIMEN and not unnamed & set(own.loc[own["specimen"] == s, "marker"]):
+                choices.append((f"{SPECIMEN_LABELS.get(s, s)} + {SPECIMEN_LABELS[UNNAMED_SPECIMEN]}", (s, UNNAMED_SPECIMEN)))
+    return choices
+
+
+def reported_panel(ihc: pd.DataFrame, case_id: str, specimens: Sequence[str]) -> dict[str, object]:
+    """:func:`case_panel`, or an empty panel for a case (or a choice) without any IHC row."""
+    if not specimens or not (_plain(ihc)["case_id"] == str(case_id)).any():
+        return {}
+    return case_panel(ihc, case_id, list(specimens))
+
+
+def case_panel_explorer(ihc: pd.DataFrame, case_id: str, specimens: str | Sequence[str],
+                        case_ids: Sequence[str] | None = None, show: Callable[[str], None] | None = None,
+                        title: str = "Choose a case and a specimen, then change a marker and watch the reading change"):
+    """The notebook-02 widget for any case: a case dropdown, a specimen dropdown, and one dropdown per marker.
+
+    The case dropdown lists ``case_ids`` (pass ``data.cases["case_id"]``: every case of cases.csv, in its
+    order, a case added as CSV rows included; without it, the cases of ``ihc``). The specimen dropdown
+    follows the case (:func:`specimen_choices`), and the marker dropdowns follow the case and specimen:
+    each starts from the panel as reported there (:func:`reported_panel`; reported markers without a control,
+    such as BRCA1/2, still count). Every change calls :func:`interpret_panel` and passes
+    :func:`explain_markdown` of the result to ``show`` if given, else shows it as Markdown. *Back to as
+    reported* restores the starting case, specimen and panel. Nothing here touches ``casedata/``.
+    """
+    import ipywidgets as widgets
+
+    from utils.controls import ControlError, check_choice, refusal
+    from utils.widgets import explorer
+
+    cases = case_order(ihc, case_ids)
+    if str(case_id) not in cases:
+        raise ValueError(f"case {case_id!r} is not among the cases offered ({', '.join(cases)})")
+    start_specimens = (specimens,) if isinstance(specimens, str) else tuple(specimens)
+    offered = specimen_choices(ihc, case_id)
+    if start_specimens not in [value for _, value in offered]:
+        raise ValueError(f"{case_id}: specimens {start_specimens} are not offered; expected one of: "
+                         + ", ".join(str(value) for _, value in offered))
+    state: dict = {"updating": False, "box": None, "fixed": {}, "choices": {}, "specimens": offered}
+    controls: dict = {
+        "case_id": widgets.Dropdown(options=cases, value=str(case_id), description="case"),
+        "specimens": widgets.Dropdown(options=offered, value=start_specimens, description="specimen"),
+    }
+
+    def load_panel(case: str, chosen: tuple[str, ...]) -> dict[str, object]:
+        reported = reported_panel(ihc, case, chosen)
+        start = explorer_start(reported)
+        state["fixed"] = {k: v for k, v in reported.items() if k not in EXPLORER_CONTROLS}
+        state["choices"] = {key: explorer_choices(key, start[key]) for key in EXPLORER_CONTROLS}
+        return start
+
+    start = load_panel(str(case_id), start_specimens)
+    for key, (description, _) in EXPLORER_CONTROLS.items():
+        controls[key] = widgets.Dropdown(options=state["choices"][key], value=start[key], description=description)
+
+    def follow(case: str, chosen: tuple[str, ...]) -> None:
+        """Put every marker control at the reported panel of ``case`` on ``chosen``, drawing once at the end."""
+        state["updating"] = True
+        try:
+            values = load_panel(case, chosen)
+            for key in EXPLORER_CONTROLS:
+                controls[key].options = state["choices"][key]
+                controls[key].value = values[key]
+        finally:
+            state["updating"] = False
+        if state["box"] is not None:
+            state["box"].redraw()
+
+    def on_case(change: dict) -> None:
+        if change["new"] not in cases:
+            return
+        state["updating"] = True
+        try:
+            state["specimens"] = specimen_choices(ihc, change["new"])
+            controls["specimens"].options = state["specimens"]
+            controls["specimens"].value = state["specimens"][0][1]
+        finally:
+            state["updating"] = False
+        follow(change["new"], controls["specimens"].value)
+
+    def on_specimens(change: dict) -> None:
+        if not state["updating"] and change["new"] in [value for _, value in state["specimens"]]:
+            follow(controls["case_id"].value, change["new"])
+
+    controls["case_id"].observe(on_case, names="value")
+    controls["specimens"].observe(on_specimens, names="value")
+
+    def render(case_id: str, specimens: tuple[str, ...], **values: object) -> None:
+        if state["updating"]:  # the controls are being set to a new case or specimen; draw once they are
+            return None
+        try:  # a value no dropdown offers (NaN, None, ...) is refused, not read
+            check_choice("case", case_id, cases)
+            check_choice("specimen", specimens, [value for _, value in state["specimens"]])
+            for key, value in values.items():
+                check_choice(EXPLORER_CONTROLS[key][0].split(" (")[0], value, [choice for _, choice in state["choices"][key]])
+            text = explain_markdown(interpret_panel({**state["fixed"], **values}))
+        except ControlError as error:
+            text = f"**{markdown_text(refusal(error))}**"
+        except ValueError as error:  # a contradictory choice, e.g. HER2 'negative' with amplified ISH
+            text = f"**These choices contradict each other:** {markdown_text(error)}"
+        heading = f"*{markdown_text(case_id)}, {markdown_text(' + '.join(SPECIMEN_LABELS.get(s, s) for s in specimens) or NOTHING_REPORTED)}:*\n\n"
+        if show is not None:  # a hook for tests; the explorer then shows nothing itself
+            show(heading + text)
+            return None
+        return heading + text
+
+    box = explorer(title, controls, render)
+    state["box"] = box
+    return box

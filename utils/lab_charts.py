@@ -7,6 +7,10 @@ standard units, and the metastatic therapy lines of the period. :func:`lab_chart
 view; :func:`lab_explorer` wires widget controls to :func:`lab_view` and only draws.
 :func:`describe` reads a view as Markdown, curated text escaped (:mod:`utils.markup`).
 
+Any case: the chart draws a case in its colour and marker of :func:`utils.plots.case_styles` (by the order of
+``cases.csv``, passed as ``case_ids``), and the explorer's case menu lists every case of ``cases.csv``, a case
+without any stated value included; its threshold lines follow the chosen case.
+
 How the figure stays honest about sparse data:
 
 * a marker sits only on a stated value: filled when its day is exact, hollow when the day
@@ -45,7 +49,7 @@ from utils import units
 from utils.grading import CTCAE_V5
 from utils.labs import COUNTS, MARKERS, check_case_and_analyte
 from utils.markup import markdown_text
-from utils.plots import GRADE_SHADES, OKABE_ITO, case_styles, lay_out, subplots
+from utils.plots import GRADE_SHADES, OKABE_ITO, CaseStyle, case_styles, lay_out, subplots
 from utils.vocabulary import ANALYTE_LABELS
 
 #: Axis labels of the tumour markers.
@@ -360,7 +364,7 @@ def _plot_points(ax: Axes, points: pd.DataFrame, colour: str, marker: str, label
                         fontsize=12, color="black", zorder=5)
 
 
-def _count_panel(ax: Axes, view: LabView, analyte: str, lln: dict[str, float], colour: str) -> None:
+def _count_panel(ax: Axes, view: LabView, analyte: str, lln: dict[str, float], colour: str, marker: str = "o") -> None:
     own = view.points[view.points["analyte"] == analyte]
     if analyte not in lln:
         raise ValueError(f"no lower limit of normal given for {analyte!r}; lln has: {', '.join(lln) or 'nothing'}")
@@ -386,7 +390,7 @@ def _count_panel(ax: Axes, view: LabView, analyte: str, lln: dict[str, float], c
         ax.text(0.975, t["below_std"], f"{t['threshold_id']} < {t['below_std']:g}", transform=ax.get_yaxis_transform(),
                 ha="right", va="top" if crowded else "bottom", fontsize=12, zorder=5,
                 bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none", "pad": 1})
-    _plot_points(ax, own, colour, "o", label_values=True, breaks=[d for d, _ in view.breaks])
+    _plot_points(ax, own, colour, marker, label_values=True, breaks=[d for d, _ in view.breaks])
     _say_gaps(ax, view, [int(d) for d in own["day"]])
     ax.set_ylim(bottom, top)
     ax.set_ylabel(COUNT_LABELS[analyte], fontsize=14)
@@ -418,8 +422,23 @@ def _marker_panel(ax: Axes, view: LabView, markers: list[str]) -> None:
               loc="lower right", fontsize=12, ncol=1)
 
 
-def lab_chart(view: LabView, lln: dict[str, float], title: str | None = None) -> Figure:
+def case_style(case_id: str, case_ids: Sequence[str] | None) -> CaseStyle:
+    """The style of ``case_id`` among ``case_ids`` (the order of cases.csv, :func:`utils.plots.case_styles`);
+    without an order, a neutral style (ink, circles) that no case owns. :class:`ValueError` for a case not in the order."""
+    if case_ids is None:
+        return CaseStyle(OKABE_ITO[7], "o", "-")
+    styles = case_styles(list(case_ids))
+    if str(case_id) not in styles:
+        raise ValueError(f"case {case_id!r} is not in case_ids ({', '.join(styles)}); pass the order of cases.csv")
+    return styles[str(case_id)]
+
+
+def lab_chart(view: LabView, lln: dict[str, float], title: str | None = None, case_ids: Sequence[str] | None = None) -> Figure:
     """Draw a :class:`LabView`: therapy track, one panel per count on CTCAE v5.0 bands, one marker panel.
+
+    The counts are drawn in the case's colour and marker of :func:`utils.plots.case_styles`, by the
+    order of ``case_ids`` (``data.cases["case_id"]``), so a case looks the same here as in every other
+    figure; without ``case_ids`` in a neutral ink (:func:`case_style`).
 
     ``lln`` gives the lower limit of normal per count (standard units). Counts without
     stated values get no panel (they are named in the title's note line); a marker panel is
@@ -434,10 +453,11 @@ def lab_chart(view: LabView, lln: dict[str, float], title: str | None = None) ->
                              gridspec_kw={"height_ratios": heights})
     first, last = view.day_range
     span = max(last - first, 10)
-    colour = CASE_COLOURS.get(view.case_id, OKABE_ITO[7])
+    style = case_style(view.case_id, case_ids)
+    colour = style.colour
     _therapy_track(axes[0], view)
     for ax, analyte in zip(axes[1:], counts):
-        _count_panel(ax, view, analyte, lln, colour)
+        _count_panel(ax, view, analyte, lln, colour, style.marker)
     if markers:
         _marker_panel(axes[1 + len(counts)], view, markers)
     if view.breaks and (counts or markers):
@@ -452,8 +472,8 @@ def lab_chart(view: LabView, lln: dict[str, float], title: str | None = None) ->
     axes[-1].set_xlim(first - span * PAD_SHARE, last + span * PAD_SHARE)
     axes[-1].set_xlabel("days from diagnosis of bone marrow metastasis (day 0)")
     handles = [
-        Line2D([], [], marker="o", linestyle="", color=colour, markersize=11, label="stated value, exact day"),
-        Line2D([], [], marker="o", linestyle="", markerfacecolor="white", markeredgecolor=colour, markeredgewidth=2,
+        Line2D([], [], marker=style.marker, linestyle="", color=colour, markersize=11, label="stated value, exact day"),
+        Line2D([], [], marker=style.marker, linestyle="", markerfacecolor="white", markeredgecolor=colour, markeredgewidth=2,
                markersize=11, label="stated value, approximate day (error not stated)"),
         Line2D([], [], linestyle=":", color=colour, lw=2, label="joins stated values only (nothing measured between)"),
         Patch(facecolor=LINE_FILLS[0], alpha=0.6, edgecolor="black", linestyle="--",
@@ -501,14 +521,19 @@ def threshold_choices(thresholds: pd.DataFrame) -> list[tuple[str, str]]:
 
 def lab_explorer(labs: pd.DataFrame, therapy_lines: pd.DataFrame, thresholds: pd.DataFrame, lln: dict[str, float],
                  case_id: str, show: Callable[[LabView | str], None] | None = None,
-                 title: str = "Choose a case, the analytes and the threshold lines", events: pd.DataFrame | None = None):
+                 title: str = "Choose a case, the analytes and the threshold lines", events: pd.DataFrame | None = None,
+                 case_ids: Sequence[str] | None = None):
     """The notebook-04 widget: case, analytes and threshold lines, starting from ``case_id`` with every analyte.
 
+    The case control is a dropdown of ``case_ids`` (pass ``data.cases["case_id"]``: every case of
+    cases.csv, in its order, a case added as CSV rows included); without it, of the cases in ``labs``
+    in their order there. A case whose report states no laboratory value is offered too, and reads
+    as such. The threshold lines follow the case: choosing a case selects the thresholds that apply to
+    it (:func:`applicable_thresholds`: its own and the guideline ones); any of them can then be changed.
     Every change calls :func:`lab_view` (with ``events``, so that connectors break at
     relapses) and passes the view (or, for choices that do not fit together, the error
     message as Markdown text) to ``show`` if given; otherwise the explorer shows the figure of
-    :func:`lab_chart` (or the message).
-    It starts with the thresholds that apply to ``case_id`` (:func:`applicable_thresholds`);
+    :func:`lab_chart` (in the case's style, :func:`case_style`) or the message.
     *Back to as reported* restores the start.
     """
     import ipywidgets as widgets
@@ -516,23 +541,39 @@ def lab_explorer(labs: pd.DataFrame, therapy_lines: pd.DataFrame, thresholds: pd
     from utils.controls import ControlError, check_choice, check_choices, refusal
     from utils.widgets import explorer
 
-    cases = sorted(str(c) for c in labs["case_id"].dropna().unique())
+    with_labs = list(dict.fromkeys(str(c) for c in labs["case_id"].dropna()))
+    cases = list(dict.fromkeys(str(c) for c in case_ids)) if case_ids is not None else with_labs
+    if case_id not in cases:
+        raise ValueError(f"case {case_id!r} is not among the cases offered ({', '.join(cases)})")
     check_case_and_analyte(labs, case_id, COUNTS[0])
+
+    def thresholds_for(case: str) -> list[str]:
+        return applicable_thresholds(labs, thresholds, case) if case in with_labs else []
+
     controls = {
         "case_id": widgets.Dropdown(options=cases, value=case_id, description="case"),
         "analytes": widgets.SelectMultiple(options=list(ANALYTE_CHOICES), value=[a for _, a in ANALYTE_CHOICES],
                                            rows=len(ANALYTE_CHOICES), description="analytes"),
-        "show_thresholds": widgets.SelectMultiple(options=threshold_choices(thresholds),
-                                                  value=applicable_thresholds(labs, thresholds, case_id),
+        "show_thresholds": widgets.SelectMultiple(options=threshold_choices(thresholds), value=thresholds_for(case_id),
                                                   rows=max(len(thresholds), 2), description="threshold lines"),
     }
+
+    def follow_case(change: dict) -> None:  # runs before the explorer redraws, so the reading sees the new lines
+        if change["new"] in cases:
+            controls["show_thresholds"].value = thresholds_for(change["new"])
+
+    controls["case_id"].observe(follow_case, names="value")
 
     def render(case_id: str, analytes: tuple[str, ...], show_thresholds: tuple[str, ...]) -> None:
         try:  # a value no control offers (NaN, None, an unknown id) is refused before anything is read
             check_choice("case", case_id, cases)
             check_choices("analytes", analytes, [a for _, a in ANALYTE_CHOICES])
             check_choices("threshold lines", show_thresholds, [t for _, t in threshold_choices(thresholds)])
-            result: LabView | str = lab_view(labs, therapy_lines, thresholds, case_id, analytes, show_thresholds, events)
+            if case_id not in with_labs:
+                result: LabView | str = (f"**{markdown_text(case_id)}: the report states no laboratory value**"
+                                         " (labs.csv has no row for this case), so there is nothing to draw.")
+            else:
+                result = lab_view(labs, therapy_lines, thresholds, case_id, analytes, show_thresholds, events)
         except ControlError as error:
             result = f"**{markdown_text(refusal(error))}**"
         except ValueError as error:
@@ -540,6 +581,6 @@ def lab_explorer(labs: pd.DataFrame, therapy_lines: pd.DataFrame, thresholds: pd
         if show is not None:  # a hook for tests; the explorer then shows nothing itself
             show(result)
             return None
-        return result if isinstance(result, str) else lab_chart(result, lln)
+        return result if isinstance(result, str) else lab_chart(result, lln, case_ids=cases)
 
     return explorer(title, controls, render)

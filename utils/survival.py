@@ -1,4 +1,4 @@
-"""Survival of the two cases next to published series: time-to-event tables and constant-hazard models.
+"""Survival of the course's cases next to published series: time-to-event tables and constant-hazard models.
 
 Everything here is in **months** (30.44 days, as in ``casedata/README.md``) and takes plain
 values or the tables of :mod:`utils.casedata`; nothing prints, nothing is read off a figure.
@@ -42,13 +42,10 @@ from lifelines.utils import median_survival_times
 
 from utils import timeline
 from utils.casedata import DAYS_PER_MONTH
+from utils.vocabulary import ORIGIN_LABELS
 
 #: The clocks a survival time can start from (milestones in events.csv), and how they read.
-ORIGINS: dict[str, str] = {
-    "bmm_diagnosis": "diagnosis of bone marrow metastasis",
-    "first_distant_metastasis": "first distant metastasis",
-    "primary_diagnosis": "diagnosis of the primary breast cancer",
-}
+ORIGINS: dict[str, str] = ORIGIN_LABELS
 
 #: Milestones that end follow-up: death is an event, last contact (alive) is censoring.
 END_MILESTONES: dict[str, int] = {"death": 1, "last_contact": 0}
@@ -320,7 +317,7 @@ def _text_or(values: pd.Series, blank: str) -> pd.Series:
 
 
 def single_case_series(literature: pd.DataFrame, own_cases: pd.DataFrame) -> pd.DataFrame:
-    """The two curated cases and the single published cases, as one survival table.
+    """Every curated case (each row of ``own_cases``) and the single published cases, as one survival table.
 
     ``own_cases`` is :func:`time_to_event` (origin = BMM diagnosis). Columns: ``case, months,
     outcome`` (``dead``, ``alive`` or ``not stated``), ``time_origin`` and ``source``.
@@ -341,6 +338,42 @@ def single_case_series(literature: pd.DataFrame, own_cases: pd.DataFrame) -> pd.
         "source": single["source_locator"],
     })
     return pd.concat([own, published], ignore_index=True)
+
+
+def single_case_reading(series: pd.DataFrame, fitter: KaplanMeierFitter, forest: pd.DataFrame) -> str:
+    """The numbers behind the single-case Kaplan-Meier lesson of notebook 05b, as Markdown built from the data.
+
+    ``series`` is :func:`single_case_series`, ``fitter`` the Kaplan-Meier fit of (part of) it, ``forest``
+    :func:`forest_table`. Says which patients the curve holds (the course's cases, by name, and the published
+    single cases), the least step a death makes (1/n), its median with the 95% CI, and how the median
+    compares with the median of every whole cohort: so the prose never states a number that a case added to
+    ``cases.csv`` would change. Curated names are escaped (:func:`utils.markup.markdown_text`).
+    """
+    from utils.markup import markdown_text
+
+    summary = km_summary(fitter)
+    own = series[series["source"] == "cases.csv and events.csv"]["case"].astype(str).tolist()
+    published = series[series["source"] != "cases.csv and events.csv"]["case"].astype(str).tolist()
+    whole = forest[forest["subgroup"] == "all"]
+    if whole.empty:
+        raise ValueError("the forest table has no whole-cohort row (subgroup 'all') to compare with")
+    n, median = summary["n"], summary["median"]
+    longer = int((whole["median"] < median).sum())
+    names = lambda ids: ", ".join(markdown_text(i) for i in ids) or "none"  # noqa: E731
+    ci = f"{summary['ci_low']:g} to {'not reached' if math.isinf(summary['ci_high']) else format(summary['ci_high'], 'g')}"
+    if longer == len(whole):
+        verdict = f"longer than the median of every one of the {len(whole)} whole cohorts"
+    else:
+        verdict = f"longer than the median of {longer} of the {len(whole)} whole cohorts"
+    cohorts = ", ".join(f"{markdown_text(r.label)} {r.median:g}" for r in whole.itertuples())
+    return "\n".join([
+        f"- **Who is in the curve** ({markdown_text(fitter.label)}): {n} patients: {len(own)} case(s) of this course"
+        f" ({names(own)}) and {len(published)} published single case(s) ({names(published)}).",
+        f"- **Step size**: each death drops the curve by at least 1/{n} ({100 / n:.0f} percentage points), and by more"
+        " once fewer patients remain at risk.",
+        f"- **Kaplan-Meier median**: {median:g} months (95% CI {ci}; {summary['events']} deaths).",
+        f"- **Cohort medians** (whole series, months): {cohorts}. The single-case median is {verdict}.",
+    ])
 
 
 def km_inputs(series: pd.DataFrame, unknown_as: UnknownOutcome) -> tuple[pd.Series, pd.Series]:

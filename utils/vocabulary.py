@@ -142,6 +142,14 @@ ANALYTE_LABELS: dict[str, str] = {
 #: Blood counts drawn on CTCAE grade bands, and the serum tumour markers (both subsets of labs.analyte).
 COUNT_ANALYTES: tuple[str, ...] = ("hemoglobin", "platelets", "wbc")
 MARKER_ANALYTES: tuple[str, ...] = ("cea", "ca15_3", "ca125")
+#: The milestones a survival clock can start from, as a clock reads ("months from ..."), latest first.
+ORIGIN_LABELS: dict[str, str] = {
+    "bmm_diagnosis": "diagnosis of bone marrow metastasis",
+    "first_distant_metastasis": "first distant metastasis",
+    "primary_diagnosis": "diagnosis of the primary breast cancer",
+}
+#: The name of a low count of each blood count (CTCAE v5.0 term, British spelling).
+CYTOPENIA_NAMES: dict[str, str] = {"hemoglobin": "anaemia", "platelets": "thrombocytopenia", "wbc": "leukopenia"}
 #: Specimens of ihc.csv.
 SPECIMEN_LABELS: dict[str, str] = {
     "breast_primary": "breast primary",
@@ -173,6 +181,8 @@ COVERS: dict[str, tuple[str, str]] = {
 #: Tables that cover part of an enum (their keys must be values of it).
 SUBSETS: dict[str, tuple[str, str]] = {
     "ANTICANCER_CATEGORIES": ("therapy_lines", "category"),
+    "ORIGIN_LABELS": ("events", "milestone"),
+    "CYTOPENIA_NAMES": ("labs", "analyte"),
     "COUNT_ANALYTES": ("labs", "analyte"),
     "MARKER_ANALYTES": ("labs", "analyte"),
     "SUPPORTIVE_PREFIX": ("therapy_lines", "category"),
