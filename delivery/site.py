@@ -3,13 +3,18 @@
 What it holds:
 
 * ``index.html``: the course map (from :mod:`utils.course`), with links to every notebook,
-  its slides, the tutor guide, the self-study guide and the data dictionary;
+  its slides, the casebook, the tutor guide, the self-study guide, the curation guide and the
+  data dictionary;
 * ``NN_slug.html``: every notebook as saved (outputs and widget state from its last clean
   run, nothing re-executed), in JupyterLab's look; stored widgets are drawn by
   ``assets/static-widgets.js`` and the self-checks run as they do in JupyterLab;
+* ``casebook/<case_id>.html``: the casebook page of every case of ``cases.csv`` that has one
+  (``notebooks/casebook/``, written by ``make casebook``, :mod:`delivery.casebook`), as saved;
+  the index lists every case, and says "run make casebook" for a case without a page;
 * ``slides/NN_slug.slides.html``: the same notebooks as reveal.js slides, for projection
   without a kernel (the live slides with working widgets are ``make slides``);
-* ``tutor-guide.html``, ``self-study.html``, ``casedata/README.html`` and the curated CSV files,
+* ``tutor-guide.html``, ``self-study.html``, ``curation.html``, ``casedata/README.html`` and the curated CSV files,
+  and the curation template (``curation/template/``: its README as a page, its empty CSV tables as files),
   copied by :mod:`delivery.safe_csv` so that no cell runs as a spreadsheet formula;
 * ``assets/``: reveal.js and MathJax (from PyPI wheels, see :mod:`delivery.assets`), the
   widget renderer and the site's style sheet.
@@ -41,7 +46,12 @@ from utils import casedata, course, evidence
 
 TEMPLATES = PROJECT_ROOT / "delivery" / "templates"
 STATIC = PROJECT_ROOT / "delivery" / "static"
-DOCS = {"tutor-guide": "Tutor guide", "self-study": "Self-study guide"}
+DOCS = {"tutor-guide": "Tutor guide", "self-study": "Self-study guide", "curation": "Curation guide"}
+#: Folder of the casebook pages, under the notebooks folder and in the site.
+CASEBOOK = "casebook"
+_CASEBOOK_PAGE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*\.ipynb$")
+#: The empty tables a curator copies to start a case (docs/curation.md links the folder).
+CURATION_TEMPLATE = "curation/template"
 SITE_DIR = PROJECT_ROOT / "site"
 
 _HREF = re.compile(r'(\s(?:href|src)=")([^"]*)(")')
@@ -55,10 +65,16 @@ def site_path(repo_path: str) -> str | None:
     parts = repo_path.split("/")
     if len(parts) == 2 and parts[0] == "notebooks" and course.NOTEBOOK_NAME.match(parts[1]):
         return parts[1][: -len(".ipynb")] + ".html"
+    if len(parts) == 3 and parts[:2] == ["notebooks", CASEBOOK] and _CASEBOOK_PAGE.match(parts[2]):
+        return f"{CASEBOOK}/{parts[2][: -len('.ipynb')]}.html"
     if len(parts) == 2 and parts[0] == "docs" and parts[1].endswith(".md") and parts[1][:-3] in DOCS:
         return parts[1][:-3] + ".html"
     if repo_path == "casedata/README.md":
         return "casedata/README.html"
+    if repo_path in (CURATION_TEMPLATE, f"{CURATION_TEMPLATE}/README.md"):
+        return f"{CURATION_TEMPLATE}/README.html"
+    if repo_path.startswith(f"{CURATION_TEMPLATE}/") and repo_path.count("/") == 2 and repo_path.endswith(".csv"):
+        return repo_path
     if len(parts) == 2 and parts[0] == "casedata" and parts[1].endswith((".csv", ".json")):
         return repo_path
     if repo_path == "README.md":
@@ -116,14 +132,41 @@ def _exporter(kind: type, template: str, page_path: str):
     return exporter
 
 
-def notebook_page(path: Path) -> tuple[str, str]:
-    """``(site path, HTML)`` of a saved notebook, as stored (not re-executed)."""
-    page_path = site_path(f"notebooks/{path.name}")
+def notebook_page(path: Path, folder: str = "notebooks") -> tuple[str, str]:
+    """``(site path, HTML)`` of a saved notebook, as stored (not re-executed).
+
+    ``folder`` is the notebook's folder in the repository: ``notebooks`` for the course,
+    ``notebooks/casebook`` for a casebook page (which has no slides)."""
+    page_path = site_path(f"{folder}/{path.name}")
+    if page_path is None:
+        raise ValueError(f"{folder}/{path.name} has no place in the site (see delivery.site.site_path)")
     nb = with_captions(nbformat.read(path, as_version=4))
-    slides = f"slides/{path.stem}.slides.html" if path.name != course.INDEX_FILENAME else ""
+    slides = f"slides/{path.stem}.slides.html" if folder == "notebooks" and path.name != course.INDEX_FILENAME else ""
     body, _ = _exporter(HTMLExporter, "bmm-site", page_path).from_notebook_node(
         nb, resources={"site_prefix": _prefix(page_path), "slides_href": slides})
-    return page_path, rewrite_links(body, "notebooks", page_path)
+    return page_path, rewrite_links(body, folder, page_path)
+
+
+def casebook_pages(notebook_dir: Path, data_dir: Path) -> list[tuple[str, Path | None]]:
+    """``(case_id, stored page or None)`` for every case of ``cases.csv`` in ``data_dir``, in file order."""
+    cases = casedata.load("cases", data_dir)
+    folder = notebook_dir / CASEBOOK
+    pages = []
+    for case_id in map(str, cases["case_id"]):
+        path = folder / f"{case_id}.ipynb"
+        pages.append((case_id, path if _CASEBOOK_PAGE.match(path.name) and path.is_file() else None))
+    return pages
+
+
+def casebook_list_html(pages: list[tuple[str, Path | None]]) -> str:
+    """The index's list of casebook pages: a link per case with a page, "run make casebook" for the others."""
+    items = []
+    for case_id, path in pages:
+        if path is None:
+            items.append(f"<li>{html.escape(case_id)}: no page yet (run <code>make casebook</code>)</li>")
+        else:
+            items.append(f"<li><a href=\"{CASEBOOK}/{html.escape(path.stem, quote=True)}.html\">{html.escape(case_id)}</a></li>")
+    return "<ul class=\"casebook\">\n" + "\n".join(items) + "\n</ul>"
 
 
 def slides_page(path: Path) -> tuple[str, str]:
@@ -176,11 +219,14 @@ def markdown_page(source: Path, title: str) -> tuple[str, str]:
     return page_path, rewrite_links(_page(title, page_path, body), posixpath.dirname(repo_path), page_path)
 
 
-def index_page(data_dir: Path | None = None) -> tuple[str, str]:
-    """``(site path, HTML)`` of the landing page: the course map with notebook and slide links.
+def index_page(data_dir: Path | None = None, notebook_dir: Path | None = None) -> tuple[str, str]:
+    """``(site path, HTML)`` of the landing page: the course map with notebook and slide links, and the casebook.
 
-    The evidence date comes from ``sources.csv`` in ``data_dir`` (default: the curated ``casedata/``)."""
-    checked = evidence.checked_as_of_text(casedata.load("sources", data_dir or casedata.DATA_DIR))
+    The evidence date and the list of cases come from ``data_dir`` (default: the curated ``casedata/``);
+    the casebook pages from ``notebook_dir`` (default: the repository's ``notebooks/``)."""
+    data_dir = data_dir or casedata.DATA_DIR
+    checked = evidence.checked_as_of_text(casedata.load("sources", data_dir))
+    casebook = casebook_list_html(casebook_pages(notebook_dir or course.NOTEBOOK_DIR, data_dir))
     rows = []
     for lesson in course.LESSONS:
         stem = lesson.filename[: -len(".ipynb")]
@@ -194,7 +240,8 @@ def index_page(data_dir: Path | None = None) -> tuple[str, str]:
 Nothing here is advice about any patient.</p>
 <p>Start with the <a href="00_index.html">course introduction</a>. Tutors: the <a href="tutor-guide.html">tutor guide</a>.
 Studying alone: the <a href="self-study.html">self-study guide</a>. Where every number comes from:
-the <a href="casedata/README.html">data dictionary</a>.</p>
+the <a href="casedata/README.html">data dictionary</a>; how a case is curated into it: the
+<a href="curation.html">curation guide</a>.</p>
 <p><strong>{html.escape(checked)}</strong>: every guideline and trial
 the course cites was looked up on that day (versions and dates: <code>casedata/sources.csv</code>); the
 <a href="00_index.html">course introduction</a> lists the few whose newest version could not be obtained.</p>
@@ -205,7 +252,11 @@ To change the explorers' settings, run the notebooks (<code>make lab</code>) or 
 <tbody>
 {chr(10).join(rows)}
 </tbody>
-</table>"""
+</table>
+<h2>Casebook: one page per case</h2>
+<p>Each case of the data, end to end on one reference page: presentation and first counts, marker panel,
+treatment and doses, lab course, survival against the published series, and the case's discrepancies.</p>
+{casebook}"""
     return "index.html", _page("Course index", "index.html", body)
 
 
@@ -225,14 +276,23 @@ def build(site_dir: Path = SITE_DIR, with_slides: bool = True, data_dir: Path | 
     for name in ("static-widgets.js", "site.css"):
         shutil.copy(STATIC / name, site_dir / "assets" / name)
     safe_csv.copy_folder(data_dir, site_dir / "casedata")
-    pages = [index_page(data_dir)]
+    pages = [index_page(data_dir, notebook_dir)]
     for path in (notebook_dir / course.INDEX_FILENAME, *(notebook_dir / lesson.filename for lesson in course.LESSONS)):
         pages.append(notebook_page(path))
         if with_slides and path.name != course.INDEX_FILENAME:
             pages.append(slides_page(path))
+    for _, path in casebook_pages(notebook_dir, data_dir):
+        if path is not None:
+            pages.append(notebook_page(path, f"notebooks/{CASEBOOK}"))
     for stem, title in DOCS.items():
         pages.append(markdown_page(PROJECT_ROOT / "docs" / f"{stem}.md", title))
     pages.append(markdown_page(PROJECT_ROOT / "casedata" / "README.md", "Data dictionary"))
+    template = PROJECT_ROOT / CURATION_TEMPLATE
+    if template.is_dir():
+        pages.append(markdown_page(template / "README.md", "Curation template"))
+        (site_dir / CURATION_TEMPLATE).mkdir(parents=True, exist_ok=True)
+        for table in sorted(template.glob("*.csv")):
+            safe_csv.copy(table, site_dir / CURATION_TEMPLATE / table.name)
     pages.append(markdown_page(PROJECT_ROOT / "README.md", "About the collection"))
     written = []
     for page_path, body in pages:
