@@ -32,11 +32,14 @@ lab: setup
 test: setup
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-# Re-execute every notebook in a fresh kernel and save it with its outputs
-# (after a deliberate change; then review the diff and commit).
+# Re-execute every notebook in a fresh kernel and save it with its outputs, render the casebook, and record
+# which casedata/ the outputs show (notebooks/casedata.sha256: make test and make site say when the data
+# changed since). After a deliberate change; then review the diff and commit.
 notebooks: setup
 	$(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.record_timing=False \
 		--ExecutePreprocessor.timeout=300 notebooks/[0-9][0-9]*_*.ipynb
+	$(PY) -m delivery.casebook
+	$(PY) -m delivery.freshness stamp
 
 # One reference page per case of casedata/cases.csv: delivery/casebook_template.ipynb executed with
 # papermill for each case into notebooks/casebook/<case_id>.ipynb, with its outputs (a case added as
@@ -65,6 +68,7 @@ slides: setup
 # The offline self-study site in site/: every notebook as static HTML with its widgets and
 # self-checks, static slides, the guides; scripts and styles from PyPI wheels, no CDN.
 site: setup
+	@$(PY) -m delivery.freshness warn
 	$(PY) -m delivery.site site
 
 # Re-resolve the full pin set from requirements.txt in a scratch environment.

@@ -22,7 +22,7 @@ from utils import PROJECT_ROOT
 
 DATA_DIR: Path = PROJECT_ROOT / "casedata"
 STAMP: Path = PROJECT_ROOT / "notebooks" / "casedata.sha256"
-WHAT_TO_RUN = "make notebooks && make casebook, then review the changed outputs and commit them with the data"
+WHAT_TO_RUN = "make notebooks (it re-executes the notebooks and renders the casebook), then review the changed outputs and commit them with the data"
 
 
 def fingerprints(data_dir: Path = DATA_DIR) -> dict[str, str]:
