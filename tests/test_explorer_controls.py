@@ -21,7 +21,7 @@ import pandas as pd
 import pytest
 
 from tests.test_explorers import data, views  # noqa: F401  (the shared fixtures: loaded data, the three views of 06)
-from utils import explorers, ihc_views, lab_charts
+from utils import casedata, explorers, ihc_views, lab_charts
 from utils.controls import REFUSED
 
 NAN, INF = math.nan, math.inf
@@ -45,8 +45,7 @@ def bad_selections(good: str) -> list[Selection]:
 
 
 CONTROLS: list[tuple[str, str, list]] = [
-    ("origin", "akagi2021", BAD_CHOICES),
-    ("origin", "tnbc2025", BAD_CHOICES),
+    *[("origin", case_id, BAD_CHOICES) for case_id in casedata.load("cases")["case_id"]],  # one control per case of cases.csv
     ("treatment", "therapy_id", [*BAD_CHOICES, "AK-T01"]),  # AK-T01 exists but is adjuvant: not offered
     ("treatment", "shift_days", [*NOT_FINITE, 85, -85, 3.5, "7"]),
     ("treatment", "length_change_days", [*NOT_FINITE, 169, -169, 2.5]),

@@ -122,13 +122,14 @@ def test_fast_figure_changes_with_its_dynamic_artists_only():
 # The views --------------------------------------------------------------------------------------
 def test_origin_view_readout_follows_the_origin(views, data):
     view = views["origin"]
-    as_reported = view.callback("bmm_diagnosis", "bmm_diagnosis")
-    moved = view.callback("primary_diagnosis", "bmm_diagnosis")
+    as_reported = view.callback(akagi2021="bmm_diagnosis", tnbc2025="bmm_diagnosis")
+    moved = view.callback(akagi2021="primary_diagnosis", tnbc2025="bmm_diagnosis")
     followup = survival.case_row(survival.time_to_event(data.cases, data.events), "akagi2021")["months"]
     assert f"akagi2021: {followup:g} months from diagnosis of marrow metastasis" in as_reported.readout
     assert "akagi2021" in moved.readout and "from primary diagnosis" in moved.readout
     assert moved.png != as_reported.png
-    assert view.callback("bmm_diagnosis", "bmm_diagnosis").png == as_reported.png
+    assert view.callback(akagi2021="bmm_diagnosis", tnbc2025="bmm_diagnosis").png == as_reported.png
+    assert view.callback().png == as_reported.png  # a case left out starts at the marrow diagnosis
 
 
 def test_treatment_view_recomputes_the_cumulative_dose(views, data):

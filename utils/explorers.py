@@ -22,7 +22,9 @@ ipywidgets, and shows the clamped value):
 ========================  ==================  ===================================================
 control                   widget              callback accepts (anything else is refused)
 ========================  ==================  ===================================================
-origin, per case          dropdown            a key of :data:`utils.origins.ORIGIN_CHOICES`
+origin, one per case      dropdown            a key of :data:`utils.origins.ORIGIN_CHOICES` that the
+of cases.csv                                  case's data can place (a case left out: marrow
+                                              diagnosis; a name that is no case is refused)
 line                      dropdown            a line of :func:`line_options`
 move by (days)            slider -84..84      a whole number of days, -84 to 84
 lengthen by (days)        slider -168..168    a whole number of days, -168 to 168; a line
@@ -31,8 +33,9 @@ lengthen by (days)        slider -168..168    a whole number of days, -168 to 16
 remove the line           check box           True or False
 cycles                    dropdown            as reported, or a whole number from 1 to 12
 dose reduction (%)        dropdown            as reported, or 0 to 50 %
-weight (kg)               slider              40 to 80 kg, widened to take the first recorded
-                                              weight
+weight (kg)               slider              40 to 80 kg, widened to take every weight a case
+                                              states; starts at the weight the chosen line's
+                                              case states (60 kg, called an assumption, if none)
 assumed height (cm)       slider              150 to 180 cm
 reference series          dropdown            a published median, or "enter a median below"
 own median (months)       slider              1 to 60 months (checked even when a published
@@ -56,11 +59,11 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import HTML, Image, display
 
-from utils import alternatives, origins, scenarios, survival, swimmer
+from utils import alternatives, dosing, origins, scenarios, survival, swimmer
 from utils.casedata import DAYS_PER_MONTH, CaseData
 from utils.controls import ControlError, NumberRange, check_choice, check_flag, refusal
 from utils.fastfigure import FastFigure
-from utils.plots import OKABE_ITO, case_styles, milestone_legend_handles, milestone_marker, new_figure
+from utils.plots import OKABE_ITO, case_styles, count_cases, milestone_legend_handles, milestone_marker, new_figure
 from utils.vocabulary import MILESTONE_MARKERS
 from utils.timeline import milestones
 from utils.widgets import CONTROL_LAYOUT, CONTROL_STYLE, explorer, readout_html, tables_html
@@ -95,55 +98,86 @@ def show(rendering: Rendering) -> None:
 
 # 1. Time origin ---------------------------------------------------------------------------------
 class OriginView:
-    """Explorer 1: each case's milestones in months from a chosen origin, and the cohorts' clocks."""
+    """Explorer 1: each case's milestones in months from a chosen origin, and the cohorts' clocks.
 
-    CASES = ("akagi2021", "tnbc2025")
+    One origin control per case of ``cases.csv``, in its order (the controls and the figure grow with the
+    cases); each control offers the origins that case's data can place (:func:`utils.origins.available_origins`).
+    """
+
+    #: The origin every case starts from ("as reported": the clock of the marrow series).
+    DEFAULT = "bmm_diagnosis"
 
     def __init__(self, data: CaseData):
         self.data = data
         self.marks = milestones(data.events)
+        self.cases = [str(c) for c in data.cases["case_id"]]
+        self.styles = case_styles(self.cases)
+        self.options = {case_id: origins.available_origins(data.events, data.therapy_lines, case_id) for case_id in self.cases}
+        # every case from every origin it can take, computed once: a callback only looks them up and draws
+        self.points = {(case_id, origin): origins.intervals(data.events, data.therapy_lines, case_id, origin)
+                       for case_id in self.cases for origin in self.options[case_id]}
+        self.survival = {(case_id, origin): origins.survival_from(data.cases, data.events, data.therapy_lines, case_id, origin)
+                         for case_id in self.cases for origin in self.options[case_id]}
         spans = []
-        for case_id in self.CASES:
-            days = self.marks.loc[self.marks["case_id"] == case_id, "day"].astype(float)
-            for origin in origins.ORIGIN_CHOICES:
-                start, _ = origins.origin_day(data.events, data.therapy_lines, case_id, origin)
-                spans += [(days.min() - start) / DAYS_PER_MONTH, (days.max() - start) / DAYS_PER_MONTH]
-        fig = new_figure((10, 3.6), WIDGET_DPI)
+        for (case_id, origin), points in self.points.items():
+            days = points.loc[points["milestone"].isin(list(MILESTONE_MARKERS)), "day"].astype(float)
+            start, _ = origins.origin_day(data.events, data.therapy_lines, case_id, origin)
+            spans += [(days.min() - start) / DAYS_PER_MONTH, (days.max() - start) / DAYS_PER_MONTH]
+        n = len(self.cases)
+        height = max(3.6, 2.4 + 0.6 * n)  # grows with the cases
+        fig = new_figure((10, height), WIDGET_DPI)
         self.ax = fig.subplots()
         self.ax.axvline(0, color=OKABE_ITO[7], linestyle="--", linewidth=1.5)
-        self.ax.set_yticks(range(len(self.CASES)), list(self.CASES))
-        self.ax.set_ylim(-0.6, len(self.CASES) - 0.4)
+        self.ax.set_yticks(range(n), self.cases)
+        self.ax.set_ylim(-0.6, n - 0.4)
         self.ax.set_xlim(min(spans) - 4, max(spans) + 4)
         self.ax.set_xlabel("months from the chosen origin (dashed line)")
-        self.ax.set_title("The same two histories, measured from the chosen clocks", fontsize=15)
-        self.ax.legend(handles=milestone_legend_handles(9), loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=11)
-        fig.subplots_adjust(left=0.17, right=0.68, bottom=0.2, top=0.86)
+        self.ax.set_title(f"The same {count_cases(n, 'history')}, measured from the chosen clocks", fontsize=15)
+        legend = self.ax.legend(handles=milestone_legend_handles(9), loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=11)
+        renderer = fig.canvas.get_renderer()  # margins wide enough for the longest case name and the legend
+        names = max(t.get_window_extent(renderer).width for t in self.ax.get_yticklabels()) / fig.dpi
+        left = max(1.7, names + 0.35)
+        fig.subplots_adjust(left=left / 10, right=1 - (legend.get_window_extent(renderer).width / fig.dpi + 0.35) / 10,
+                            bottom=0.72 / height, top=1 - 0.5 / height)
         self.figure = FastFigure(fig)
 
-    def callback(self, akagi2021: str, tnbc2025: str) -> Rendering:
+    def control_label(self, case_id: str) -> str:
+        """The description of a case's origin control (and the name a refused value is reported under)."""
+        return f"{case_id} origin"
+
+    def check(self, chosen: dict[str, object]) -> dict[str, str]:
+        """An origin for every case (the ones not given start at :attr:`DEFAULT`); ControlError for a bad one."""
+        strays = [key for key in chosen if key not in self.options]
+        if strays:
+            raise ControlError(f"origin: found a control for {strays[0]!r}, which is not a case of cases.csv; "
+                               f"expected one of: {', '.join(self.cases)}")
+        return {case_id: check_choice(self.control_label(case_id), chosen.get(case_id, self.DEFAULT), self.options[case_id])
+                for case_id in self.cases}
+
+    def callback(self, **chosen: str) -> Rendering:
+        """``chosen`` maps a case id to an origin of :data:`utils.origins.ORIGIN_CHOICES` (missing cases: :attr:`DEFAULT`)."""
         try:
-            chosen = {case_id: check_choice(f"{case_id} origin", origin, origins.ORIGIN_CHOICES)
-                      for case_id, origin in (("akagi2021", akagi2021), ("tnbc2025", tnbc2025))}
+            chosen = self.check(chosen)
         except ControlError as error:
             return refused(error)
         artists, readouts = [], []
         for row, (case_id, origin) in enumerate(chosen.items()):
-            points = origins.intervals(self.data.events, self.data.therapy_lines, case_id, origin)
+            points = self.points[(case_id, origin)]
             marks = points[points["milestone"].isin(list(MILESTONE_MARKERS))]
-            colour = CASE_COLOURS[case_id]
-            artists += self.ax.plot([marks["months"].min(), marks["months"].max()], [row, row], color=colour, linewidth=3,
-                                    zorder=1, animated=True)
-            artists += [milestone_marker(self.ax, m.months, row, m.milestone, colour, animated=True) for m in marks.itertuples()]
-            result = origins.survival_from(self.data.cases, self.data.events, self.data.therapy_lines, case_id, origin)
+            style = self.styles[case_id]
+            artists += self.ax.plot([marks["months"].min(), marks["months"].max()], [row, row], color=style.colour,
+                                    linestyle=style.linestyle, linewidth=3, zorder=1, animated=True)
+            artists += [milestone_marker(self.ax, m.months, row, m.milestone, style.colour, animated=True) for m in marks.itertuples()]
+            result = self.survival[(case_id, origin)]
             readouts.append(f"{case_id}: {result['months']:g} months from {origins.ORIGIN_CHOICES[origin]}, {result['status']}")
         self.figure.update(artists)
         clocks = origins.cohort_clocks(self.data.literature_survival, chosen)
         return Rendering("; ".join(readouts), self.figure.png(), (clocks,))
 
     def widget(self):
-        options = [(label, key) for key, label in origins.ORIGIN_CHOICES.items()]
-        controls = {case_id: widgets.Dropdown(options=options, value="bmm_diagnosis", description=f"{case_id} origin")
-                    for case_id in self.CASES}
+        controls = {case_id: widgets.Dropdown(options=[(origins.ORIGIN_CHOICES[key], key) for key in self.options[case_id]],
+                                              value=self.DEFAULT, description=self.control_label(case_id))
+                    for case_id in self.cases}
         box = explorer("Time origin: where does the clock start?", controls, self.callback)
         box.add_class("explorer-origin")  # a stable hook for the browser tests
         return box
@@ -151,7 +185,10 @@ class OriginView:
 
 # 2. Treatment timeline ----------------------------------------------------------------------------
 def line_options(data: CaseData) -> list[tuple[str, str]]:
-    """Dropdown options for the chemotherapy and endocrine lines after BMM diagnosis: (label, therapy_id)."""
+    """Dropdown options for the anticancer lines of every case that start from day 0 on: (label, therapy_id).
+
+    The categories are :data:`utils.vocabulary.ANTICANCER_CATEGORIES`; lines follow therapy_lines.csv (case by case).
+    """
     lines = data.therapy_lines
     own = lines[lines["category"].isin(origins.ANTICANCER_CATEGORIES) & (lines["start_day"] >= 0)]
     return [(f"{r.case_id} {r.therapy_id}: {' + '.join(str(r.agents).split(';'))}", r.therapy_id) for r in own.itertuples()]
@@ -204,19 +241,27 @@ def _or_as_reported(limits: NumberRange, value: object) -> int | float | str:
 
 
 class TreatmentView:
-    """Explorer 2: the reported lanes of a case above an edited copy, and the doses the edit changes."""
+    """Explorer 2: the reported lanes of a case above an edited copy, and the doses the edit changes.
+
+    The line dropdown offers every anticancer line after day 0 of every case; the weight follows the
+    chosen line's case: the weight its report states at the start of the line (:func:`utils.dosing.body_weight`),
+    or, for a case whose report states none, :data:`ASSUMED_WEIGHT_KG`, which the reading calls an assumption.
+    """
 
     SHIFT = NumberRange("move by", -84, 84, "days", whole=True)
     LENGTH = NumberRange("lengthen by", -168, 168, "days", whole=True)
     CYCLES = NumberRange("cycles", 1, 12, whole=True)
     REDUCTION = NumberRange("dose reduction", 0, 50, "%")
     HEIGHT = NumberRange("assumed height", 150, 180, "cm")
-    #: The usual weight slider; :attr:`weight_range` widens it to take the first recorded weight.
+    #: The usual weight slider; :attr:`weight_range` widens it to take every weight a case's report states.
     WEIGHT_KG = (40.0, 80.0)
+    #: The slider's start for a case whose report states no weight (an assumption, said in the reading).
+    ASSUMED_WEIGHT_KG = 60.0
 
     def __init__(self, data: CaseData):
         self.data = data
         self.marks = milestones(data.events)
+        self.styles = case_styles(data.cases["case_id"])
         self.lines = [therapy_id for _, therapy_id in line_options(data)]
         self.panels: dict[str, tuple[FastFigure, plt.Axes, dict[str, int]]] = {}
         for case_id in dict.fromkeys(data.therapy_lines["case_id"].astype(str)):
@@ -230,23 +275,41 @@ class TreatmentView:
             rows = swimmer.in_window(swimmer.swimmer_rows(self.data.therapy_lines, self.data.events, case_id), window)
             rows = rows[rows["kind"] == "anticancer"]
             n = rows["lane"].nunique() + 1
+            style = self.styles[case_id]
             fig = new_figure((12, 0.84 * n + 2.4), WIDGET_DPI)
             top, bottom = fig.subplots(2, 1, sharex=True)
-            swimmer.draw_panel(top, rows, self.marks, case_id, window)
-            y_of = swimmer.draw_panel(bottom, rows, self.marks, case_id, window, bars=False)
-            top.set_title(f"{case_id}: as reported", loc="left", color=CASE_COLOURS[case_id])
-            bottom.set_title(f"{case_id}: alternative (an edited copy)", loc="left", color=CASE_COLOURS[case_id])
+            swimmer.draw_panel(top, rows, self.marks, case_id, window, style=style)
+            y_of = swimmer.draw_panel(bottom, rows, self.marks, case_id, window, bars=False, style=style)
+            top.set_title(f"{case_id}: as reported", loc="left", color=style.colour)
+            bottom.set_title(f"{case_id}: alternative (an edited copy)", loc="left", color=style.colour)
             bottom.set_xlabel("months from diagnosis of bone marrow metastasis (day 0)")
-            fig.subplots_adjust(left=0.3, right=0.74, top=0.94, bottom=1.0 / (0.84 * n + 2.4), hspace=0.3)
+            left, right = swimmer.margins(fig, [top, bottom], least=(0.3 * 12, 0.26 * 12))
+            fig.subplots_adjust(left=left / 12, right=1 - right / 12, top=0.94, bottom=1.0 / (0.84 * n + 2.4), hspace=0.3)
             lane_of = dict(zip(rows["therapy_ids"], rows["lane"]))
             self.panels[case_id] = (FastFigure(fig), bottom, {tid: y_of[lane] for tid, lane in lane_of.items()})
         return self.panels[case_id]
 
+    def case_of(self, therapy_id: str) -> str:
+        """The case a line belongs to."""
+        lines = self.data.therapy_lines
+        return str(lines.loc[lines["therapy_id"] == therapy_id, "case_id"].iloc[0])
+
+    def stated_weight(self, therapy_id: str) -> dosing.StatedWeight | None:
+        """The weight the line's case states for the start of the line (None when its report states none)."""
+        line = self.data.therapy_lines[self.data.therapy_lines["therapy_id"] == therapy_id].iloc[0]
+        return dosing.body_weight(self.data.observations, str(line["case_id"]), day=int(line["start_day"]))
+
+    def line_weight(self, therapy_id: str) -> float:
+        """Where the weight slider starts for a line: its case's stated weight, or :data:`ASSUMED_WEIGHT_KG`."""
+        stated = self.stated_weight(therapy_id)
+        return self.ASSUMED_WEIGHT_KG if stated is None else stated.kg
+
     @cached_property
     def weight_range(self) -> NumberRange:
-        """The weights the slider and the callback take: :data:`WEIGHT_KG`, widened to the first recorded weight."""
-        first = self.first_weight()
-        return NumberRange("weight", min(self.WEIGHT_KG[0], first), max(self.WEIGHT_KG[1], first), "kg")
+        """The weights the slider and the callback take: :data:`WEIGHT_KG`, widened to every weight a case states."""
+        observations = self.data.observations
+        stated = [self.ASSUMED_WEIGHT_KG, *observations.loc[observations["quantity"] == dosing.BODY_WEIGHT, "value"].astype(float)]
+        return NumberRange("weight", min(self.WEIGHT_KG[0], *stated), max(self.WEIGHT_KG[1], *stated), "kg")
 
     def check(self, therapy_id: object, shift_days: object, length_change_days: object, removed: object, cycles: object,
               reduction_percent: object, weight_kg: object, height_cm: object) -> dict:
@@ -259,18 +322,19 @@ class TreatmentView:
     def callback(self, therapy_id: str, shift_days: int = 0, length_change_days: int = 0, removed: bool = False,
                  cycles: int | str = AS_REPORTED, reduction_percent: float | str = AS_REPORTED,
                  weight_kg: float | None = None, height_cm: float = 160.0) -> Rendering:
-        """``weight_kg`` defaults to the first recorded weight; ``height_cm`` is always an assumption."""
+        """``weight_kg`` defaults to the weight the line's case states (:meth:`line_weight`); ``height_cm`` is always an assumption."""
         data = self.data
         try:
+            therapy_id = check_choice("line", therapy_id, self.lines)
             values = self.check(therapy_id, shift_days, length_change_days, removed, cycles, reduction_percent,
-                                self.first_weight() if weight_kg is None else weight_kg, height_cm)
+                                self.line_weight(therapy_id) if weight_kg is None else weight_kg, height_cm)
             weight_kg, height_cm = values.pop("weight_kg"), values.pop("height_cm")
             edit, note = treatment_edit(data, **values)
             edited = alternatives.edited_lines(data.therapy_lines, edit)
             readout, tables = self._doses(edit, note, weight_kg, height_cm)
         except ValueError as error:  # a refused control value, or an edit the data cannot support
             return refused(error)
-        case_id = str(data.therapy_lines.loc[data.therapy_lines["therapy_id"] == therapy_id, "case_id"].iloc[0])
+        case_id = self.case_of(therapy_id)
         figure, ax, y_of_id = self._panel(case_id)
         rows = swimmer.swimmer_rows(edited, data.events, case_id)
         rows = rows[rows["therapy_ids"].isin(list(y_of_id))].copy()
@@ -284,7 +348,7 @@ class TreatmentView:
         return Rendering(readout, figure.png(), tables)
 
     def _doses(self, edit: alternatives.LineEdit, note: str, weight_kg: float, height_cm: float) -> tuple[str, tuple[pd.DataFrame, ...]]:
-        """The readout and the dose tables of an edit (cumulative anthracycline, dose intensity, fixed doses per m2)."""
+        """The readout and the dose tables of an edit (cumulative anthracycline, dose intensity, doses by body size)."""
         data, therapy_id = self.data, edit.therapy_id
         readout = f"{therapy_id}: " + (AS_REPORTED if edit.is_reported else "edited copy") + (f"; {note}" if note else "")
         tables = []
@@ -296,7 +360,21 @@ class TreatmentView:
                 readout += f"; cumulative {agent} {table.iloc[0]['edited']:g} mg/m2 (as reported {table.iloc[0]['as reported']:g})"
         if not doses.empty:
             tables.append(alternatives.dose_intensity_comparison(data.therapy_lines, data.doses, edit).reset_index())
-        fixed = doses[doses["dose_unit"] == "mg"]
+        by_weight = doses[doses["dose_unit"].isin([dosing.FLAT, dosing.PER_KG])]
+        if not by_weight.empty and self.stated_weight(therapy_id) is None:
+            readout += f"; {self.case_of(therapy_id)}'s report states no weight, so {weight_kg:g} kg is an assumption"
+        per_kg = doses[doses["dose_unit"] == dosing.PER_KG]
+        if not per_kg.empty:
+            column = f"MODEL: mg per administration at {weight_kg:g} kg"
+            tables.append(pd.DataFrame([{"agent": r.agent, "printed dose (mg/kg)": r.dose,
+                                         "loading dose (mg/kg)": r.loading_dose if pd.notna(r.loading_dose) else "none",
+                                         column: round(dosing.dose_mg(r.dose, unit=dosing.PER_KG, weight_kg=weight_kg), 1)}
+                                        for r in per_kg.itertuples()]))
+        by_auc = doses[doses["dose_unit"] == dosing.AUC]
+        for r in by_auc.itertuples():
+            readout += (f"; {r.agent} is dosed to a target AUC of {r.dose:g} mg/mL·min: its dose in mg needs the GFR "
+                        f"(Calvert formula), which the data do not give")
+        fixed = doses[doses["dose_unit"] == dosing.FLAT]
         if not fixed.empty:
             column = f"MODEL: mg/m2 at {weight_kg:g} kg and an assumed {height_cm:g} cm"
             tables.append(pd.DataFrame([{"agent": r.agent, "printed dose (mg)": r.dose,
@@ -304,12 +382,8 @@ class TreatmentView:
                                         for r in fixed.itertuples()]))
         return readout, tuple(tables)
 
-    def first_weight(self) -> float:
-        """The first body weight recorded in observations.csv (the start of the weight slider)."""
-        weights = self.data.observations[self.data.observations["quantity"] == "body_weight"].sort_values("day")
-        return float(weights["value"].iloc[0])
-
     def widget(self, therapy_id: str = "AK-T06"):
+        """The explorer, starting on ``therapy_id``; choosing another line moves the weight to that line's case."""
         def slider(limits: NumberRange, value: float, step: float, kind=widgets.IntSlider):
             return kind(value=value, min=limits.low, max=limits.high, step=step, description=limits.description())
 
@@ -323,10 +397,16 @@ class TreatmentView:
                                        value=AS_REPORTED, description=self.CYCLES.description()),
             "reduction_percent": widgets.Dropdown(options=[AS_REPORTED, *range(int(self.REDUCTION.low), int(self.REDUCTION.high) + 1, 10)],
                                                   value=AS_REPORTED, description=self.REDUCTION.description()),
-            "weight_kg": slider(weight, self.first_weight(), 1, widgets.FloatSlider),
+            "weight_kg": slider(weight, self.line_weight(therapy_id), 1, widgets.FloatSlider),
             "height_cm": slider(self.HEIGHT, 160, 5),
         }
         box = explorer("Treatment timeline: what if a line had been different?", controls, self.callback)
+
+        def follow_case(change) -> None:  # the weight of the chosen line's own case
+            if change["new"] in self.lines:
+                controls["weight_kg"].value = self.line_weight(change["new"])
+
+        controls["therapy_id"].observe(follow_case, names="value")
         box.add_class("explorer-treatment")
         return box
 
@@ -336,7 +416,7 @@ OWN_MEDIAN = "enter a median below"
 
 
 class SurvivalView:
-    """Explorer 3 (MODEL): a published median, a hazard ratio, and both cases on the two curves."""
+    """Explorer 3 (MODEL): a published median, a hazard ratio, and every case of cases.csv on the two curves."""
 
     HORIZON_MONTHS = 120.0
     OWN_MEDIAN_RANGE = NumberRange("own median", 1.0, 60.0, "months")
@@ -350,7 +430,9 @@ class SurvivalView:
         self.hazard_range = NumberRange("hazard ratio", min(self.HAZARD_RATIO[0], *self.presets.values()),
                                         max(self.HAZARD_RATIO[1], *self.presets.values()))
         self.cases = survival.time_to_event(data.cases, data.events)
-        fig = new_figure((10, 4.6), WIDGET_DPI)
+        self.styles = case_styles(data.cases["case_id"])
+        height = 4.6 + 0.3 * max(0, len(self.cases) - 2)  # room for one legend entry per case
+        fig = new_figure((10, height), WIDGET_DPI)
         self.ax = fig.subplots()
         self.ax.axhline(0.5, color="#999999", linewidth=1)
         self.ax.set_xlim(0, self.HORIZON_MONTHS)
@@ -362,11 +444,12 @@ class SurvivalView:
                    plt.Line2D([], [], color=OKABE_ITO[2], linewidth=3, linestyle="--", label="scenario model (hazard ratio applied)")]
         for case in self.cases.itertuples():
             died = bool(case.event)
+            colour = self.styles[case.case_id].colour
             handles.append(plt.Line2D([], [], linestyle="", marker="X" if died else ">", markersize=11, markeredgewidth=2,
-                                      color=CASE_COLOURS[case.case_id], markerfacecolor=CASE_COLOURS[case.case_id] if died else "white",
+                                      color=colour, markerfacecolor=colour if died else "white",
                                       label=f"{case.case_id} ({'died' if died else 'alive at last contact'})"))
         self.ax.legend(handles=handles, loc="upper right", fontsize=11)
-        fig.subplots_adjust(left=0.1, right=0.97, bottom=0.16, top=0.9)
+        fig.subplots_adjust(left=0.1, right=0.97, bottom=0.74 / height, top=1 - 0.46 / height)
         self.figure = FastFigure(fig)
 
     def median(self, reference: str, own_median_months: float) -> float:
@@ -392,7 +475,7 @@ class SurvivalView:
             died = bool(case.event)
             for y in (row["P(T >= months), reference model"], row["P(T >= months), scenario model"]):
                 artists.append(milestone_marker(self.ax, case.months, y, "death" if died else "last_contact",
-                                                CASE_COLOURS[case.case_id], zorder=3, animated=True))
+                                                self.styles[case.case_id].colour, zorder=3, animated=True))
         self.figure.update(artists)
         readout = (f"MODEL: reference median {median:g} months; with hazard ratio {hazard_ratio:.2f} "
                    f"the scenario median is {result.scenario_median:.1f} months")

@@ -45,6 +45,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from utils import vocabulary
+
 #: For each analyte: CTCAE v5.0 term, and the lower bound of grades 1, 2, 3 (grade 4 below the last).
 CTCAE_V5: dict[str, tuple[str, tuple[float, ...]]] = {
     "hemoglobin": ("Anemia", (10.0, 8.0)),
@@ -61,7 +63,7 @@ CTCAE_V6_CHANGES: dict[str, tuple[str, float | None, tuple[float, ...]]] = {
 CTCAE_VERSIONS: tuple[str, ...] = ("5.0", "6.0")
 
 #: Cytopenia named by each analyte when it is below the LLN.
-CYTOPENIA_NAMES: dict[str, str] = {"hemoglobin": "anaemia", "platelets": "thrombocytopenia", "wbc": "leukopenia"}
+CYTOPENIA_NAMES: dict[str, str] = vocabulary.CYTOPENIA_NAMES
 
 
 def ctcae_grade(analyte: str, value: float, lln: float, version: str = "5.0") -> int:

@@ -14,16 +14,21 @@ from __future__ import annotations
 
 import pandas as pd
 
-from utils import survival, timeline
+from utils import survival, timeline, vocabulary
 from utils.casedata import DAYS_PER_MONTH
 from utils.vocabulary import ANTICANCER_CATEGORIES
 
-#: The origins a resident can choose, in clinical order.
+#: How a milestone reads as the start of a clock, where its label (:data:`utils.vocabulary.MILESTONE_LABELS`) does not.
+CLOCK_WORDING: dict[str, str] = {"bmm_diagnosis": "diagnosis of marrow metastasis"}
+#: The one origin that is not a milestone: the first anticancer line from day 0 on (:func:`first_therapy_after_bmm`).
+FIRST_THERAPY = "first_therapy_after_bmm"
+
+#: The origins a resident can choose, in clinical order: every milestone of events.csv's vocabulary that can start
+#: a clock (not the end of follow-up, :data:`utils.survival.END_MILESTONES`), then the first therapy after BMM.
 ORIGIN_CHOICES: dict[str, str] = {
-    "primary_diagnosis": "primary diagnosis",
-    "first_distant_metastasis": "first distant metastasis",
-    "bmm_diagnosis": "diagnosis of marrow metastasis",
-    "first_therapy_after_bmm": "first therapy after marrow diagnosis",
+    **{milestone: CLOCK_WORDING.get(milestone, vocabulary.label("milestone", milestone))
+       for milestone in vocabulary.milestones() if milestone not in survival.END_MILESTONES},
+    FIRST_THERAPY: "first therapy after marrow diagnosis",
 }
 
 #: The class of published time origin (:func:`utils.survival.classify_time_origin`) that counts
@@ -46,10 +51,26 @@ def first_therapy_after_bmm(therapy_lines: pd.DataFrame, case_id: str) -> pd.Ser
     return own.sort_values("start_day").iloc[0]
 
 
+def available_origins(events: pd.DataFrame, therapy_lines: pd.DataFrame, case_id: str) -> list[str]:
+    """The keys of :data:`ORIGIN_CHOICES` that the data of one case can place (in clinical order).
+
+    Every case has its primary and marrow diagnoses (the loader checks); a first distant metastasis that
+    events.csv does not mark, or no anticancer line from day 0 on (a sparse case), leaves that origin out.
+    """
+    available = []
+    for origin in ORIGIN_CHOICES:
+        try:
+            origin_day(events, therapy_lines, case_id, origin)
+        except ValueError:
+            continue
+        available.append(origin)
+    return available
+
+
 def origin_day(events: pd.DataFrame, therapy_lines: pd.DataFrame, case_id: str, origin: str) -> tuple[int, str]:
     """Day (from BMM diagnosis) and precision of ``origin`` for one case."""
     _check_origin(origin)
-    if origin == "first_therapy_after_bmm":
+    if origin == FIRST_THERAPY:
         line = first_therapy_after_bmm(therapy_lines, case_id)
         return int(line["start_day"]), str(line["start_precision"])
     marks = timeline.milestones(events)
@@ -60,7 +81,7 @@ def origin_day(events: pd.DataFrame, therapy_lines: pd.DataFrame, case_id: str, 
 
 
 def intervals(events: pd.DataFrame, therapy_lines: pd.DataFrame, case_id: str, origin: str) -> pd.DataFrame:
-    """Every milestone of a case (and the first therapy after BMM) in months from ``origin``.
+    """Every milestone of a case (and the first therapy after BMM, when it has one) in months from ``origin``.
 
     Columns: ``point`` (label), ``milestone`` (its key in events.csv, or
     ``first_therapy_after_bmm``), ``day, precision, months`` (negative before the origin). Rows in
@@ -71,10 +92,13 @@ def intervals(events: pd.DataFrame, therapy_lines: pd.DataFrame, case_id: str, o
     own = marks[marks["case_id"] == case_id]
     rows = [{"point": str(r["label"]), "milestone": str(r["milestone"]), "day": int(r["day"]), "precision": str(r["day_precision"])}
             for _, r in own.iterrows()]
-    line = first_therapy_after_bmm(therapy_lines, case_id)
-    rows.append({"point": f"first therapy after marrow diagnosis ({line['therapy_id']})", "milestone": "first_therapy_after_bmm",
-                 "day": int(line["start_day"]),
-                 "precision": str(line["start_precision"])})
+    try:
+        line = first_therapy_after_bmm(therapy_lines, case_id)
+    except ValueError:  # a case with no anticancer line from day 0 on: nothing to place
+        line = None
+    if line is not None:
+        rows.append({"point": f"first therapy after marrow diagnosis ({line['therapy_id']})", "milestone": "first_therapy_after_bmm",
+                     "day": int(line["start_day"]), "precision": str(line["start_precision"])})
     table = pd.DataFrame(rows).sort_values("day", kind="stable").reset_index(drop=True)
     table["months"] = ((table["day"] - start) / DAYS_PER_MONTH).round(1)
     return table

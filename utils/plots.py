@@ -167,25 +167,62 @@ def milestone_legend_handles(markersize: float) -> list:
     ]
 
 
-def milestone_chart(milestones: pd.DataFrame, ax: Axes | None = None) -> Figure:
-    """Both cases on one axis of years from the diagnosis of marrow metastasis.
+#: Number words for titles ("The two cases at a glance"); past ten, digits.
+_NUMBER_WORDS: tuple[str, ...] = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
 
-    ``milestones`` is the table returned by :func:`utils.timeline.milestones`.
+
+def count_cases(n: int, noun: str = "case") -> str:
+    """``n`` cases in words, for a title that counts what it shows: ``count_cases(3) == 'three cases'``.
+
+    >>> count_cases(1), count_cases(2, "history"), count_cases(12)
+    ('one case', 'two histories', '12 cases')
     """
+    if n < 0:
+        raise ValueError(f"a number of cases cannot be negative, got {n}")
+    word = _NUMBER_WORDS[n] if n < len(_NUMBER_WORDS) else str(n)
+    if n == 1:
+        return f"{word} {noun}"
+    plural = noun[:-1] + "ies" if noun.endswith("y") and noun[-2:-1] not in "aeiou" else noun + "s"
+    return f"{word} {plural}"
+
+
+def _ordered_cases(present: Sequence[str], case_ids: Sequence[str] | None) -> tuple[list[str], dict[str, CaseStyle]]:
+    """The cases to draw (those of ``case_ids`` present in the data, in that order) and their styles.
+
+    ``case_ids`` is the order of ``cases.csv`` (``data.cases["case_id"]``): styles are assigned by it, so a
+    case keeps its style whichever cases a figure shows. Without it, the order in which cases appear.
+    """
+    present = list(dict.fromkeys(str(c) for c in present))
+    order = present if case_ids is None else [str(c) for c in case_ids]
+    missing = [c for c in present if c not in order]
+    if missing:
+        raise ValueError(f"case(s) {', '.join(missing)} in the data are not in case_ids ({', '.join(order)})")
+    styles = case_styles(order)
+    return [c for c in order if c in present], styles
+
+
+def milestone_chart(milestones: pd.DataFrame, ax: Axes | None = None, case_ids: Sequence[str] | None = None) -> Figure:
+    """Every case on one axis of years from the diagnosis of marrow metastasis, one row per case.
+
+    ``milestones`` is the table returned by :func:`utils.timeline.milestones`; ``case_ids`` the order of
+    ``cases.csv`` (rows and case styles follow it; without it, the order of the table). Each case's line
+    has its colour and line style of :func:`case_styles`; the height grows with the number of cases.
+    """
+    cases, styles = _ordered_cases(milestones["case_id"], case_ids)
     if ax is None:
-        _, ax = subplots(figsize=(11, 3.8))
-    cases = list(dict.fromkeys(milestones["case_id"]))
+        _, ax = subplots(figsize=(11, max(3.8, 2.2 + 0.8 * len(cases))))
     for row, case_id in enumerate(cases):
         own = milestones[milestones["case_id"] == case_id]
-        colour = CASE_COLOURS.get(case_id, OKABE_ITO[7])
-        ax.plot([own["years"].min(), own["years"].max()], [row, row], color=colour, linewidth=3, zorder=1)
+        style = styles[case_id]
+        ax.plot([own["years"].min(), own["years"].max()], [row, row], color=style.colour, linestyle=style.linestyle,
+                linewidth=3, zorder=1)
         for _, point in own.iterrows():
-            milestone_marker(ax, point["years"], row, point["milestone"], colour)
+            milestone_marker(ax, point["years"], row, point["milestone"], style.colour)
     ax.axvline(0, color=OKABE_ITO[7], linestyle="--", linewidth=1.5)
     ax.set_yticks(range(len(cases)), cases)
     ax.set_ylim(-0.7, len(cases) - 0.3)
     ax.set_xlabel("years from diagnosis of bone marrow metastasis (day 0)")
-    ax.set_title("The two cases at a glance")
+    ax.set_title(f"The {count_cases(len(cases))} at a glance")
     ax.legend(handles=milestone_legend_handles(11), loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=13)
     lay_out(ax.figure)
     return ax.figure
@@ -195,17 +232,21 @@ def milestone_chart(milestones: pd.DataFrame, ax: Axes | None = None) -> Figure:
 GRADE_SHADES: tuple[str, ...] = ("#ffffff", "#eeeeee", "#d4d4d4", "#b3b3b3", "#8c8c8c")
 
 
-def grade_ladder(values: pd.DataFrame, lln: dict[str, float], title: str) -> Figure:
-    """Blood counts placed on the CTCAE v5.0 grade bands, one panel per analyte.
+def grade_ladder(values: pd.DataFrame, lln: dict[str, float], title: str, case_ids: Sequence[str] | None = None) -> Figure:
+    """Blood counts placed on the CTCAE v5.0 grade bands, one panel per analyte, one column per case.
 
     ``values`` has ``case_id, day, analyte, value_std`` (standard units); ``lln`` gives the
     lower limit of normal per analyte. Points of one case on several days are joined by an
     arrow in day order, so a fall is visible. A panel with no value says so ("no value printed").
+    ``case_ids`` is the order of ``cases.csv``: columns and case styles (colour and marker) follow it;
+    the cases shown are those with a value. The figure widens until every case name fits under its column.
     """
     from utils.grading import CTCAE_V5
 
     analytes = [a for a in CTCAE_V5 if a in lln]
-    fig, axes = subplots(1, len(analytes), figsize=(4.5 * len(analytes), 5.5))  # wide enough for every case name
+    cases, styles = _ordered_cases(values["case_id"], case_ids)
+    fig, axes = subplots(1, len(analytes), figsize=(4.5 * len(analytes), 5.5), squeeze=False)
+    axes = axes[0]
     for ax, analyte in zip(axes, analytes):
         _, bounds = CTCAE_V5[analyte]
         edges = [lln[analyte], *bounds, 0.0]
@@ -216,11 +257,11 @@ def grade_ladder(values: pd.DataFrame, lln: dict[str, float], title: str) -> Fig
             ax.text(1.02, (lower + upper) / 2, f"grade {grade}", transform=ax.get_yaxis_transform(), va="center", fontsize=12)
         ax.text(1.02, (lln[analyte] + top) / 2, "grade 0", transform=ax.get_yaxis_transform(), va="center", fontsize=12)
         own = values[values["analyte"] == analyte].sort_values("day")
-        cases = list(dict.fromkeys(values["case_id"]))
         for position, case_id in enumerate(cases):
             points = own[own["case_id"] == case_id]
-            colour = CASE_COLOURS.get(case_id, OKABE_ITO[7])
-            ax.scatter([position] * len(points), points["value_std"], s=150, color=colour, edgecolors="black", zorder=3)
+            colour = styles[case_id].colour
+            ax.scatter([position] * len(points), points["value_std"], s=150, color=colour, marker=styles[case_id].marker,
+                       edgecolors="black", zorder=3)
             for (_, a), (_, b) in zip(points.iloc[:-1].iterrows(), points.iloc[1:].iterrows()):
                 ax.annotate("", xy=(position, b["value_std"]), xytext=(position, a["value_std"]),
                             arrowprops={"arrowstyle": "->", "color": colour, "lw": 2.5}, zorder=2)
@@ -228,6 +269,8 @@ def grade_ladder(values: pd.DataFrame, lln: dict[str, float], title: str) -> Fig
             ax.text(0.5, 0.5, "no value printed", transform=ax.transAxes, ha="center", va="center", fontsize=14,
                     bbox={"facecolor": "white", "edgecolor": OKABE_ITO[7]})
         ax.set_xticks(range(len(cases)), cases)
+        for label, case_id in zip(ax.get_xticklabels(), cases):
+            label.set_color(styles[case_id].colour)
         ax.tick_params(axis="x", labelsize=13)
         ax.set_xlim(-0.6, len(cases) - 0.4)
         ax.set_ylim(0, top)
@@ -235,7 +278,19 @@ def grade_ladder(values: pd.DataFrame, lln: dict[str, float], title: str) -> Fig
         ax.grid(False)
     fig.suptitle(title, fontsize=18, fontweight="bold")
     lay_out(fig)
+    _widen_for_tick_labels(fig, axes, len(cases))
     return fig
+
+
+def _widen_for_tick_labels(fig: Figure, axes, columns: int, gap_in: float = 0.25) -> None:
+    """Widen ``fig`` (and lay it out again) until each of ``columns`` x-tick labels fits its column with a gap."""
+    renderer = fig.canvas.get_renderer()
+    widest = max((t.get_window_extent(renderer).width for ax in axes for t in ax.get_xticklabels() if t.get_text()), default=0)
+    needed = columns * (widest / fig.dpi + gap_in)  # inches of axis each panel needs
+    have = min(ax.get_window_extent(renderer).width for ax in axes) / fig.dpi
+    if needed > have:
+        fig.set_size_inches(fig.get_figwidth() + (needed - have) * len(axes), fig.get_figheight())
+        lay_out(fig)
 
 
 #: Fill and text colour of each cell category in the marker-panel figure (Okabe-Ito).

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from utils import dosing
 from utils.casedata import CaseData
 from utils.markup import markdown_text
 from utils.timeline import days_to_years, milestones
@@ -23,7 +24,8 @@ def presentation_table(data: CaseData) -> pd.DataFrame:
     """The history of each case up to the diagnosis of marrow metastasis, one column per case.
 
     The ``symptoms`` row lists the case's ``symptom`` events on or before day 0, or
-    :data:`NO_SYMPTOMS` when there are none.
+    :data:`NO_SYMPTOMS` when there are none. A milestone that events.csv does not mark for a case (a
+    sparse case may lack its first distant metastasis) reads "not recorded".
     """
     marks = milestones(data.events).pivot(index="case_id", columns="milestone", values="day")
     columns = {}
@@ -39,14 +41,39 @@ def presentation_table(data: CaseData) -> pd.DataFrame:
             "subtype of the primary": case["subtype"],
             "histology": case["histology"],
             "marrow metastasis": case["bmm_presentation"].replace("_", " "),
-            "years from primary diagnosis": _years(-marks.at[cid, "primary_diagnosis"]),
-            "years from first distant metastasis": _years(-marks.at[cid, "first_distant_metastasis"]),
+            "years from primary diagnosis": _years(-_milestone_day(marks, cid, "primary_diagnosis")),
+            "years from first distant metastasis": _years(-_milestone_day(marks, cid, "first_distant_metastasis")),
             "metastatic lines before": _lines_text(lines),
             "presenting problem": case["presenting_problem"],
             "symptoms": "; ".join(symptoms["description"]) or NO_SYMPTOMS,
             "vital signs": "; ".join(f"{r['quantity'].replace('_', ' ')} {r['printed']}" for _, r in vitals.iterrows()) or "none reported",
         }
     return pd.DataFrame(columns)
+
+
+def first_stated(observations: pd.DataFrame, case_id: str, quantity: str) -> float | None:
+    """The first value (smallest day) of ``quantity`` that ``case_id``'s own rows of observations.csv state, or None."""
+    rows = observations[(observations["case_id"].astype(str) == str(case_id)) & (observations["quantity"].astype(str) == quantity)]
+    return None if rows.empty else float(rows.sort_values("day", kind="stable")["value"].iloc[0])
+
+
+def doses_in_mg(data: CaseData) -> pd.DataFrame:
+    """Every printed dose of every case of cases.csv in absolute terms, one block of rows per case (index ``case_id``).
+
+    Each case's block is :func:`utils.dosing.case_dose_table` with the first body weight and height that case's
+    own observations state (none: the cells that need them stay blank, and ``note`` says why; no GFR is given,
+    so a dose to a target AUC stays blank too). A case without a printed dose has no rows.
+    """
+    blocks = {}
+    for case_id in data.cases["case_id"].astype(str):
+        table = dosing.case_dose_table(data.doses, data.therapy_lines, case_id,
+                                       weight_kg=first_stated(data.observations, case_id, "body_weight"),
+                                       height_cm=first_stated(data.observations, case_id, "body_height"))
+        if not table.empty:
+            blocks[case_id] = table
+    if not blocks:
+        return pd.DataFrame(columns=list(dosing.CASE_DOSE_COLUMNS), index=pd.Index([], name="case_id"))
+    return pd.concat(blocks, names=["case_id", None]).droplevel(1)
 
 
 def _lines_text(lines: pd.DataFrame) -> str:
@@ -56,7 +83,17 @@ def _lines_text(lines: pd.DataFrame) -> str:
     return f"{len(lines)}: {agents}"
 
 
+def _milestone_day(marks: pd.DataFrame, case_id: str, milestone: str) -> float:
+    """The day of a case's milestone in the pivoted milestones, NaN when events.csv does not mark it."""
+    if milestone not in marks.columns or case_id not in marks.index:
+        return float("nan")
+    day = marks.at[case_id, milestone]
+    return float("nan") if pd.isna(day) else float(day)
+
+
 def _years(days: float) -> str:
+    if pd.isna(days):
+        return "not recorded"
     years = days_to_years(days)
     return "under 1 month" if years < 1 / 12 else f"about {years:.0f}"
 

@@ -23,7 +23,9 @@ drawn the same way as the reported one.
 
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import pandas as pd
@@ -32,8 +34,9 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from utils.casedata import DAYS_PER_MONTH
-from utils.plots import OKABE_ITO, case_styles, milestone_legend_handles, milestone_marker, subplots
-from utils.vocabulary import CATEGORY_COLOURS, CATEGORY_LABELS, REASON_LABELS, RESPONSE_LABELS, SUPPORTIVE_PREFIX
+from utils.plots import OKABE_ITO, CaseStyle, case_styles, milestone_legend_handles, milestone_marker, subplots
+from utils import vocabulary
+from utils.vocabulary import CATEGORY_COLOURS, REASON_LABELS, RESPONSE_LABELS, SUPPORTIVE_PREFIX
 from utils.timeline import milestones
 
 ANTICANCER_SETTINGS = ("adjuvant", "metastatic")
@@ -83,6 +86,9 @@ def end_of_followup(events: pd.DataFrame, case_id: str) -> int:
 def swimmer_rows(therapy_lines: pd.DataFrame, events: pd.DataFrame, case_id: str) -> pd.DataFrame:
     """One row per bar of the chart, in lane order; days stay days (no rounding, no filling in).
 
+    A case with milestones in ``events`` but no therapy line (a sparse case) has no rows; a case
+    with neither is unknown (ValueError naming the known cases).
+
     Columns: ``lane`` (label), ``kind`` (anticancer or supportive), ``therapy_ids``,
     ``category``, ``start_day``, ``end_day`` (end of follow-up when the data give no end),
     ``approximate`` (either end approximate), ``open_end`` (no end in the data), ``ongoing``
@@ -91,8 +97,11 @@ def swimmer_rows(therapy_lines: pd.DataFrame, events: pd.DataFrame, case_id: str
     """
     own = therapy_lines[therapy_lines["case_id"] == case_id]
     if own.empty:
-        known = ", ".join(sorted(set(therapy_lines["case_id"].astype(str))))
-        raise ValueError(f"no therapy lines for case {case_id!r}; cases: {known}")
+        known_cases = set(events["case_id"].astype(str))
+        if case_id not in known_cases:
+            known = ", ".join(sorted(known_cases | set(therapy_lines["case_id"].astype(str))))
+            raise ValueError(f"no therapy lines for case {case_id!r}; cases: {known}")
+        return pd.DataFrame({column: pd.Series(dtype=object) for column in ROW_COLUMNS})
     followup_end = end_of_followup(events, case_id)
     rows = []
     for _, row in own.iterrows():
@@ -140,9 +149,11 @@ def draw_bars(ax: Axes, rows: pd.DataFrame, y_of: dict, animated: bool = False) 
 
 
 def draw_panel(ax: Axes, rows: pd.DataFrame, marks: pd.DataFrame, case_id: str, window: tuple[float, float],
-               bars: bool = True) -> dict[str, int]:
+               bars: bool = True, style: CaseStyle | None = None) -> dict[str, int]:
     """One case's lanes on ``ax``: milestones on top, the rows' bars (unless ``bars`` is False) and notes.
 
+    ``style`` is the case's style of :func:`utils.plots.case_styles` (its colour marks the milestones and
+    the panel title; grey without one). A case without lines gets its milestone lane and a note saying so.
     Returns the height of each lane, so other bars (an edited copy) can be drawn in the same lanes.
     """
     lanes = list(dict.fromkeys(rows["lane"]))
@@ -154,7 +165,9 @@ def draw_panel(ax: Axes, rows: pd.DataFrame, marks: pd.DataFrame, case_id: str, 
             if lane in notes.index:
                 ax.text(1.01, y, notes[lane], transform=ax.get_yaxis_transform(), va="center", fontsize=12)
     own = marks[marks["case_id"] == case_id]
-    colour = CASE_COLOURS.get(case_id, OKABE_ITO[7])
+    colour = style.colour if style is not None else OKABE_ITO[7]
+    if not lanes:  # said in the notes column, beside the milestones
+        ax.text(1.01, 0, "no treatment line in the data", transform=ax.get_yaxis_transform(), va="center", fontsize=12)
     for _, m in own.iterrows():
         x = m["day"] / DAYS_PER_MONTH
         ax.axvline(x, color="#555555", linestyle=":", linewidth=1.2, zorder=1)
@@ -173,13 +186,36 @@ def in_window(rows: pd.DataFrame, window_months: tuple[float, float]) -> pd.Data
     return rows[(rows["end_day"] >= start) & (rows["start_day"] <= end)].reset_index(drop=True)
 
 
-def swimmer_figure(therapy_lines: pd.DataFrame, events: pd.DataFrame, case_ids: list[str] | tuple[str, ...],
-                   window_months: tuple[float, float] | None = None, title: str = "Every treatment on one time axis") -> Figure:
+def margins(fig: Figure, axes, least: tuple[float, float] = (4.0, 3.9)) -> tuple[float, float]:
+    """Inches to keep left of the panels (the longest lane label) and right of them (the longest note).
+
+    At least ``least``; more when a case brings a longer lane label or note, so no text is cut.
+    """
+    renderer = fig.canvas.get_renderer()
+    labels = [t.get_window_extent(renderer).width for ax in axes for t in ax.get_yticklabels() if t.get_text()]
+    notes = [t.get_window_extent(renderer).width for ax in axes for t in ax.texts if t.get_position()[0] == 1.01]
+    return (max(least[0], max(labels, default=0) / fig.dpi + 0.45), max(least[1], max(notes, default=0) / fig.dpi + 0.35))
+
+
+def swimmer_figure(therapy_lines: pd.DataFrame, events: pd.DataFrame, case_ids: Sequence[str],
+                   window_months: tuple[float, float] | None = None, title: str = "Every treatment on one time axis",
+                   styles: Mapping[str, CaseStyle] | None = None) -> Figure:
     """One swimmer panel per case, stacked on a shared axis of months from BMM diagnosis.
 
+    ``case_ids`` are the cases to draw, in order (pass ``data.cases["case_id"]`` for every case); the
+    figure grows with their lanes and the legend with the categories drawn. ``styles`` are the cases'
+    styles (:func:`utils.plots.case_styles` of the order of cases.csv); by default they are assigned by the
+    order of ``case_ids``, which is the same thing when every case is drawn.
     ``window_months`` limits the axis (for example ``(-3, 40)`` to zoom on the marrow years);
     by default it runs from the earliest primary diagnosis to the latest end of follow-up.
     """
+    case_ids = [str(c) for c in case_ids]
+    if not case_ids:
+        raise ValueError("swimmer_figure needs at least one case")
+    styles = case_styles(case_ids) if styles is None else styles
+    unstyled = [c for c in case_ids if c not in styles]
+    if unstyled:
+        raise ValueError(f"no style for case(s) {', '.join(unstyled)}; pass plots.case_styles(data.cases['case_id'])")
     marks = milestones(events)
     all_rows = {case_id: swimmer_rows(therapy_lines, events, case_id) for case_id in case_ids}
     hidden = 0
@@ -191,17 +227,10 @@ def swimmer_figure(therapy_lines: pd.DataFrame, events: pd.DataFrame, case_ids: 
         hidden = sum(len(all_rows[c]) - len(shown[c]) for c in case_ids)
         all_rows = shown
     lane_counts = [all_rows[c]["lane"].nunique() + 1 for c in case_ids]
-    legend_in, title_in, row_in, gap_in = 2.0, 0.9, 0.42, 0.9
-    height = legend_in + title_in + row_in * sum(n + 1.4 for n in lane_counts) + gap_in * (len(case_ids) - 1)
-    width = 16.0
-    fig, axes = subplots(len(case_ids), 1, figsize=(width, height), sharex=True,
-                         gridspec_kw={"height_ratios": [n + 0.6 for n in lane_counts]}, squeeze=False)
-    for ax, case_id in zip(axes[:, 0], case_ids):
-        draw_panel(ax, all_rows[case_id], marks, case_id, window_months)
-    axes[-1, 0].set_xlabel("months from diagnosis of bone marrow metastasis (day 0)")
-    used = list(dict.fromkeys(CATEGORY_LABELS[c] for rows in all_rows.values() for c in rows["category"]))
-    colour_of = {CATEGORY_LABELS[c]: col for c, col in CATEGORY_COLOURS.items()}
-    handles = [Patch(facecolor=colour_of[label], edgecolor="black", label=label) for label in used]
+    used: dict[str, str] = {}  # legend label -> colour, for the categories drawn (two categories may share a label)
+    for category in (c for rows in all_rows.values() for c in rows["category"]):
+        used.setdefault(vocabulary.label("category", category), vocabulary.category_colour(category))
+    handles = [Patch(facecolor=colour, edgecolor="black", label=label) for label, colour in used.items()]
     handles += [
         Patch(facecolor="#bbbbbb", edgecolor="black", label="solid: exact dates"),
         Patch(facecolor="#dddddd", edgecolor="black", hatch="///", label="hatched: approximate timing"),
@@ -211,11 +240,21 @@ def swimmer_figure(therapy_lines: pd.DataFrame, events: pd.DataFrame, case_ids: 
         plt.Line2D([], [], marker="|", linestyle="", color="black", markersize=14, markeredgewidth=3, label="date only, duration not reported"),
     ]
     handles += milestone_legend_handles(10)
+    legend_rows = math.ceil(len(handles) / 4)
+    legend_in, title_in, row_in, gap_in = 0.3 + 0.34 * legend_rows, 0.9, 0.42, 0.9  # the legend grows with its rows
+    height = legend_in + title_in + row_in * sum(n + 1.4 for n in lane_counts) + gap_in * (len(case_ids) - 1)
+    width = 16.0
+    fig, axes = subplots(len(case_ids), 1, figsize=(width, height), sharex=True,
+                         gridspec_kw={"height_ratios": [n + 0.6 for n in lane_counts]}, squeeze=False)
+    for ax, case_id in zip(axes[:, 0], case_ids):
+        draw_panel(ax, all_rows[case_id], marks, case_id, window_months, style=styles[case_id])
+    axes[-1, 0].set_xlabel("months from diagnosis of bone marrow metastasis (day 0)")
     fig.legend(handles=handles, loc="lower center", ncol=4, fontsize=12, bbox_to_anchor=(0.5, 0.0))
     if hidden:
         title = f"{title}\n({hidden} treatment(s) outside months {window_months[0]:g} to {window_months[1]:g} not shown)"
     fig.suptitle(title, fontsize=18, fontweight="bold")
-    fig.subplots_adjust(left=4.0 / width, right=1 - 3.9 / width, bottom=(legend_in + 0.8) / height,
+    left_in, right_in = margins(fig, axes[:, 0])
+    fig.subplots_adjust(left=left_in / width, right=1 - right_in / width, bottom=(legend_in + 0.8) / height,
                         top=1 - (title_in + (0.35 if hidden else 0)) / height, hspace=gap_in / (height / len(case_ids)))
     return fig
 

@@ -31,11 +31,15 @@ def days_to_years(days: float) -> float:
 def milestones(events: pd.DataFrame) -> pd.DataFrame:
     """One row per case and milestone: ``case_id, milestone, label, day, day_precision, years``.
 
-    Sorted by case, then by the clinical order of :data:`MILESTONES`.
+    Cases in the order they first appear in ``events`` (events.csv lists them in the order of cases.csv, so a
+    case added as rows comes last, and figures drawn from this table keep each case's style), then milestones
+    in the clinical order of :data:`MILESTONES`.
     """
     marked = events.loc[events["milestone"].notna(), ["case_id", "milestone", "day", "day_precision"]].copy()
     marked["milestone"] = pd.Categorical(marked["milestone"].astype(str), categories=MILESTONES, ordered=True)
     marked["label"] = marked["milestone"].map(MILESTONE_LABELS).astype(str)
     marked["years"] = marked["day"].astype(float).map(days_to_years).round(2)
+    case_order = {case_id: i for i, case_id in enumerate(dict.fromkeys(events["case_id"]))}
+    marked["_case"] = marked["case_id"].map(case_order)
     columns = ["case_id", "milestone", "label", "day", "day_precision", "years"]
-    return marked.sort_values(["case_id", "milestone"])[columns].reset_index(drop=True)
+    return marked.sort_values(["_case", "milestone"], kind="stable")[columns].reset_index(drop=True)
