@@ -29,7 +29,7 @@ NOTEBOOKS = sorted(p.name for p in NOTEBOOK_DIR.glob("[0-9][0-9]*_*.ipynb"))
 CASE_LEVEL = ("00_index.ipynb", "01_presentation.ipynb", "02_ihc_interpretation.ipynb", "03_treatment_lines.ipynb",
               "04_lab_recovery.ipynb", "05b_survival_comparison.ipynb", "06_alternative_timelines.ipynb")
 #: Notebooks whose explorers choose a case: their stored widget state must offer the new case.
-CASE_CONTROLS = ("02_ihc_interpretation.ipynb", "03_treatment_lines.ipynb", "04_lab_recovery.ipynb",
+CASE_CONTROLS = ("02_ihc_interpretation.ipynb", "04_lab_recovery.ipynb",
                  "06_alternative_timelines.ipynb")
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
