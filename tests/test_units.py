@@ -59,3 +59,14 @@ def test_possible_range_of_hemoglobin(value, possible):
 def test_agrees_tolerates_only_rounding_error():
     assert units.agrees(4.1, 4100 * 1e-3)
     assert not units.agrees(4.1, 4.2)
+
+
+def test_capital_g_per_litre_is_a_cell_count_and_small_g_is_grams():
+    """European reports print counts in G/L (giga per litre); g/L is grams per litre (haemoglobin)."""
+    assert units.to_standard(150, "G/L", "platelets") == (150.0, "10^9/L")
+    assert units.to_standard(3.2, "Gpt/l", "wbc") == (3.2, "10^9/L")
+    assert units.to_standard(98, "g/L", "hemoglobin") == (9.8, "g/dL")
+    with pytest.raises(units.UnitError, match=r"written G/L, with a capital G"):
+        units.to_standard(150, "g/L", "platelets")
+    with pytest.raises(units.UnitError, match="does not fit hemoglobin"):
+        units.to_standard(98, "G/L", "hemoglobin")
