@@ -150,6 +150,8 @@ ORIGIN_LABELS: dict[str, str] = {
 }
 #: The name of a low count of each blood count (CTCAE v5.0 term, British spelling).
 CYTOPENIA_NAMES: dict[str, str] = {"hemoglobin": "anaemia", "platelets": "thrombocytopenia", "wbc": "leukopenia"}
+#: How the marrow metastasis presented (cases.bmm_presentation).
+PRESENTATION_LABELS: dict[str, str] = {"de_novo": "de novo (at first diagnosis)", "relapsed": "at recurrence"}
 #: Specimens of ihc.csv.
 SPECIMEN_LABELS: dict[str, str] = {
     "breast_primary": "breast primary",
@@ -177,6 +179,7 @@ COVERS: dict[str, tuple[str, str]] = {
     "ANALYTE_LABELS": ("labs", "analyte"),
     "SPECIMEN_LABELS": ("ihc", "specimen"),
     "DOSE_UNIT_LABELS": ("doses", "dose_unit"),
+    "PRESENTATION_LABELS": ("cases", "bmm_presentation"),
 }
 #: Tables that cover part of an enum (their keys must be values of it).
 SUBSETS: dict[str, tuple[str, str]] = {
@@ -191,11 +194,12 @@ SUBSETS: dict[str, tuple[str, str]] = {
 _TABLES: dict[str, dict[str, str]] = {
     "category": CATEGORY_LABELS, "reason_stopped": REASON_LABELS, "response": RESPONSE_LABELS,
     "milestone": MILESTONE_LABELS, "analyte": ANALYTE_LABELS, "specimen": SPECIMEN_LABELS, "dose_unit": DOSE_UNIT_LABELS,
+    "bmm_presentation": PRESENTATION_LABELS,
 }
 
 
 def label(kind: str, value: object) -> str:
-    """How ``value`` of ``kind`` (category, reason_stopped, response, milestone, analyte, specimen, dose_unit)
+    """How ``value`` of ``kind`` (category, reason_stopped, response, milestone, analyte, specimen, dose_unit, bmm_presentation)
     reads; a value without a label (added to an enum, not yet here) reads as itself with spaces."""
     text = str(value)
     return _TABLES[kind].get(text, text.replace("_", " "))
