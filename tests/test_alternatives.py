@@ -68,13 +68,13 @@ def test_cumulative_comparison_by_hand(data, anthracycline):
     printed = data.doses.set_index(["therapy_id", "agent"]).loc[(therapy_id, agent)]
     table = alt.cumulative_comparison(data.therapy_lines, data.doses, data.dose_references,
                                       alt.LineEdit(therapy_id, cycles=2, reduction_percent=0), agent)
-    assert table.loc["cumulative dose (mg/m2)", "edited"] == pytest.approx(2 * printed["dose"] * printed["administrations_per_cycle"])
-    assert table.loc["cumulative dose (mg/m2)", "as reported"] > 0
+    assert table.loc["cumulative dose (mg/m²)", "edited"] == pytest.approx(2 * printed["dose"] * printed["administrations_per_cycle"])
+    assert table.loc["cumulative dose (mg/m²)", "as reported"] > 0
     first_threshold = [q for q in table.index if q.startswith("% of")][0]
-    value = float(first_threshold.split(" mg/m2")[0].split()[-1])
+    value = float(first_threshold.split(" mg/m²")[0].split()[-1])
     assert table.loc[first_threshold, "edited"] == round(100 * 2 * printed["dose"] / value)
     removed = alt.cumulative_comparison(data.therapy_lines, data.doses, data.dose_references, alt.LineEdit(therapy_id, removed=True), agent)
-    assert removed.loc["cumulative dose (mg/m2)", "edited"] == 0
+    assert removed.loc["cumulative dose (mg/m²)", "edited"] == 0
 
 
 def test_cumulative_needs_reported_cycles(data):
@@ -89,7 +89,7 @@ def test_dose_intensity_comparison_follows_the_reduction(data, anthracycline):
     table = alt.dose_intensity_comparison(data.therapy_lines, data.doses, alt.LineEdit(therapy_id, reduction_percent=50))
     printed = data.doses.set_index(["therapy_id", "agent"]).loc[(therapy_id, agent)]
     expected = printed["dose"] * 0.5 * printed["administrations_per_cycle"] * 7 / printed["cycle_days"]
-    assert table.loc[f"{agent} per week (mg/m2)", "edited"] == pytest.approx(round(expected, 2))
+    assert table.loc[f"{agent} per week (mg/m²)", "edited"] == pytest.approx(round(expected, 2))
 
 
 def test_fixed_dose_at_a_weight(data):
@@ -99,3 +99,21 @@ def test_fixed_dose_at_a_weight(data):
     per_m2 = data.doses[data.doses["dose_unit"] == "mg/m2"].iloc[0]
     with pytest.raises(alt.EditError, match="not as a fixed dose in mg"):
         alt.fixed_dose_at(data.doses, per_m2["therapy_id"], per_m2["agent"], 80, 180)
+
+
+def test_cumulative_and_intensity_name_the_printed_unit_of_the_dose():
+    from utils import vocabulary
+    doses = pd.DataFrame({"case_id": ["x"], "therapy_id": ["XX-T01"], "agent": ["drug_kg"], "dose": [6.0], "loading_dose": [8.0],
+                          "dose_unit": ["mg/kg"], "administrations_per_cycle": [1], "cycle_days": [21],
+                          "reduction_percent": [None], "printed": ["6 mg/kg"]})
+    lines = pd.DataFrame({"case_id": ["x"], "therapy_id": ["XX-T01"], "cycles": [3], "start_day": [0], "end_day": [63]})
+    refs = pd.DataFrame({"reference_id": ["R1"], "agent": ["drug_kg"], "kind": ["cumulative_threshold"], "value": [100.0],
+                         "unit": ["mg/m2"], "meaning": ["m"], "source_id": ["s"], "schedule": ["lifetime"]})
+    label = vocabulary.label("dose_unit", "mg/kg")
+    table = alt.cumulative_comparison(lines, doses, refs, alt.LineEdit("XX-T01"), "drug_kg", readings=())
+    assert list(table.index) == [f"cumulative dose ({label})"] and "mg/m2" not in table.index[0]
+    assert table.iloc[0]["as reported"] == pytest.approx(8 + 6 + 6)
+    with pytest.raises(alt.EditError, match="R1 \\(drug_kg\\) is in mg/m2, but XX-T01/drug_kg is printed in mg/kg"):
+        alt.cumulative_comparison(lines, doses, refs, alt.LineEdit("XX-T01"), "drug_kg", readings=("drug_kg",))
+    intensity = alt.dose_intensity_comparison(lines, doses, alt.LineEdit("XX-T01"))
+    assert list(intensity.index) == [f"drug_kg per week ({label})"]

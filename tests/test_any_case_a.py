@@ -273,6 +273,8 @@ def test_treatment_explorer_weight_follows_the_case_of_the_chosen_line(views, me
     tnbc = dosing.body_weight(merged.observations, "tnbc2025", day=int(merged.therapy_lines.set_index("therapy_id").at["TN-T06", "start_day"])).kg
     box.controls["therapy_id"].value = "TN-T06"
     assert box.controls["weight_kg"].value == tnbc and f"{tnbc:g} kg" in box.tables.value
+    later = dosing.stated_measures(merged.observations, "tnbc2025")[-1]
+    assert f"-> {later.kg:g} kg by day {later.day}" in view.callback("TN-T06").readout  # her weight fell after the line began
     box.reset()
     assert box.controls["therapy_id"].value == "AK-T06" and box.controls["weight_kg"].value == explorers.TreatmentView.ASSUMED_WEIGHT_KG
     assert view.weight_range.low <= min(stated, tnbc) and view.weight_range.high >= max(stated, tnbc)
@@ -291,6 +293,60 @@ def test_treatment_explorer_says_a_weight_is_assumed_and_an_auc_needs_a_gfr(merg
     per_kg = merged.doses.query("case_id == @FIXTURE_CASE and dose_unit == 'mg/kg'").iloc[0]
     assumed = view.callback(per_kg["therapy_id"])
     assert f"{FIXTURE_CASE}'s report states no weight" in assumed.readout and "is an assumption" in assumed.readout
+
+
+def _fixture_line_with(merged, unit):
+    dose = merged.doses.query("case_id == @FIXTURE_CASE and dose_unit == @unit")
+    return dose, merged.therapy_lines.set_index("therapy_id").loc[dose["therapy_id"].iloc[0]]
+
+
+def test_treatment_explorer_shows_a_loading_dose_in_mg_and_no_per_m2_for_a_flat_drug(views, merged):
+    flat, line = _fixture_line_with(merged, "mg")
+    reading = views["treatment"].callback(line.name)
+    weight = dosing.body_weight(merged.observations, FIXTURE_CASE, day=int(line["start_day"]))
+    height = dosing.body_height(merged.observations, FIXTURE_CASE, day=int(line["start_day"]))
+    per_kg = [t for t in reading.tables if "printed dose (mg/kg)" in t.columns][0].set_index("agent")
+    loading = per_kg.loc[per_kg["loading dose (mg/kg)"] != "none"]
+    assert not loading.empty
+    column = f"MODEL: loading dose in mg at {weight.kg:g} kg"
+    for agent, row in loading.iterrows():
+        assert row[column] == pytest.approx(row["loading dose (mg/kg)"] * weight.kg, abs=0.05)
+    fixed = [t for t in reading.tables if "printed dose (mg)" in t.columns][0].set_index("agent")
+    model = [c for c in fixed.columns if c.startswith("MODEL: mg/m2")][0]
+    assert f"{height.cm:g} cm (stated for day {height.day})" in model and "assumed" not in model
+    for agent in fixed.index:
+        has_standard = not dosing.per_m2_standards(merged.dose_references, agent).empty
+        assert (fixed.at[agent, model] == "flat dose: no per-m2 equivalent") is (not has_standard), agent
+    assert "flat dose: no per-m2 equivalent" in set(fixed[model])  # the fixture's pertuzumab is dosed flat
+    assert any(fixed["loading dose (mg)"] != "none")
+
+
+def test_treatment_explorer_starts_at_the_stated_height_and_says_an_assumed_one(views, merged):
+    view = views["treatment"]
+    _, line = _fixture_line_with(merged, "mg")
+    stated = dosing.body_height(merged.observations, FIXTURE_CASE, day=int(line["start_day"]))
+    assert view.line_height(line.name) == stated.cm
+    assert dosing.body_height(merged.observations, "tnbc2025") is None
+    assert view.line_height("TN-T06") == explorers.TreatmentView.ASSUMED_HEIGHT_CM
+    box = view.widget("TN-T06")
+    assert box.controls["height_cm"].value == explorers.TreatmentView.ASSUMED_HEIGHT_CM
+    box.controls["therapy_id"].value = line.name
+    assert box.controls["height_cm"].value == stated.cm
+    moved = view.callback(line.name, height_cm=stated.cm + 6)
+    fixed = [t for t in moved.tables if "printed dose (mg)" in t.columns][0]
+    assert any(c.endswith(f"an assumed {stated.cm + 6:g} cm") for c in fixed.columns)
+    tnbc = [t for t in view.callback("TN-T06").tables if "printed dose (mg)" in t.columns][0]
+    assert any(f"an assumed {explorers.TreatmentView.ASSUMED_HEIGHT_CM:g} cm" in c for c in tnbc.columns)
+
+
+def test_a_percentage_reduction_of_an_anti_her2_line_carries_a_caveat(views, merged):
+    view = views["treatment"]
+    _, line = _fixture_line_with(merged, "mg/kg")
+    assert str(line["category"]) in explorers.TreatmentView.NOT_REDUCED_BY_PERCENT
+    assert "MODEL caveat" not in view.callback(line.name).readout
+    reduced = view.callback(line.name, reduction_percent=20).readout
+    assert "MODEL caveat" in reduced and "not dose-reduced in practice" in reduced and "dose level" in reduced
+    assert "MODEL caveat" not in view.callback("AK-T06", reduction_percent=20).readout  # chemotherapy: no caveat
 
 
 def test_survival_explorer_marks_every_case(views, cases):

@@ -223,15 +223,21 @@ def test_case_dose_table_by_hand_with_every_measure():
     kg, auc, flat, m2 = (table.loc[a] for a in ("drug_kg", "drug_auc", "drug_flat", "drug_m2"))
     assert kg["loading dose"] == 8 and kg["loading dose (mg)"] == pytest.approx(640)
     assert kg["mg per administration"] == pytest.approx(480)
-    assert kg["mg per m2"] == pytest.approx(240) and kg["mg per kg"] == pytest.approx(6)
+    assert kg["mg per kg"] == pytest.approx(6)
+    assert math.isnan(kg["mg per m2"])  # a dose per kg has no per-m2 reading
     assert kg["mg per week"] == pytest.approx(480 / 3, abs=0.01)
-    assert auc["mg per administration"] == pytest.approx(5 * 125) and auc["mg per m2"] == pytest.approx(312.5)
+    assert auc["mg per administration"] == pytest.approx(5 * 125) and math.isnan(auc["mg per m2"])
     assert "Calvert, GFR 100 mL/min" in auc["note"] and "capped" not in auc["note"]
-    assert flat["loading dose (mg)"] == pytest.approx(840) and flat["mg per kg"] == pytest.approx(5.25)
+    assert flat["loading dose (mg)"] == pytest.approx(840)
+    # mg per kg only for a dose printed per kg; a flat dose per m2 only as labelled arithmetic
+    assert math.isnan(flat["mg per kg"]) and math.isnan(m2["mg per kg"]) and math.isnan(auc["mg per kg"])
+    assert flat["mg per m2"] == pytest.approx(210) and "arithmetic only" in flat["note"]
+    assert "arithmetic only" not in m2["note"] and "arithmetic only" not in kg["note"]
+    assert set(table["weight used (kg, day stated)"]) == {"80 (given)"}
     assert m2["reduction (%)"] == 20 and m2["mg per administration"] == pytest.approx(160)  # 100 x 0.8 x 2.0
     assert m2["mg per m2"] == pytest.approx(80) and m2["mg per week"] == pytest.approx(160 * 3 / 3)
     assert "after the stated 20 % reduction" in m2["note"]
-    assert (table["note"].str.contains("left blank") == False).all()  # noqa: E712
+    assert not table["note"].str.contains("left blank").any()
 
 
 def test_case_dose_table_notes_a_capped_gfr():
@@ -245,7 +251,8 @@ def test_missing_body_data_leaves_blanks_with_reasons_never_an_exception():
     kg, auc, flat, m2 = (table.loc[a] for a in ("drug_kg", "drug_auc", "drug_flat", "drug_m2"))
     assert math.isnan(kg["mg per administration"]) and math.isnan(kg["loading dose (mg)"])
     assert kg["mg per kg"] == 6  # a dose per kg still reads per kg
-    assert "no body weight: mg per administration, loading dose (mg), mg per m2, mg per week left blank" in kg["note"]
+    assert "no body weight: mg per administration, loading dose (mg), mg per week left blank" in kg["note"]
+    assert (table["weight used (kg, day stated)"] == "").all()
     assert math.isnan(auc["mg per administration"]) and "no GFR (or creatinine clearance)" in auc["note"]
     assert flat["mg per administration"] == 420 and math.isnan(flat["mg per m2"]) and math.isnan(flat["mg per kg"])
     assert flat["mg per week"] == pytest.approx(140)  # a flat dose needs no body data
@@ -256,8 +263,9 @@ def test_missing_body_data_leaves_blanks_with_reasons_never_an_exception():
 def test_a_weight_without_a_height_gives_what_a_weight_allows():
     table = table_of(weight_kg=60)
     assert table.loc["drug_kg", "mg per administration"] == pytest.approx(360)
-    assert math.isnan(table.loc["drug_kg", "mg per m2"]) and "no height for a BSA" in table.loc["drug_kg", "note"]
-    assert math.isnan(table.loc["drug_m2", "mg per administration"])
+    assert math.isnan(table.loc["drug_kg", "mg per m2"])
+    assert math.isnan(table.loc["drug_flat", "mg per m2"]) and "no height for a BSA: mg per m2 left blank" in table.loc["drug_flat", "note"]
+    assert math.isnan(table.loc["drug_m2", "mg per administration"]) and "no height for a BSA" in table.loc["drug_m2", "note"]
 
 
 def test_a_case_with_no_doses_gives_an_empty_table_with_the_columns():
@@ -286,16 +294,96 @@ def test_a_dose_of_a_line_the_case_does_not_have_is_named():
 
 
 def test_case_dose_table_on_every_published_case(data):
+    lines = data.therapy_lines.set_index("therapy_id")
     for case_id in data.cases["case_id"]:
         own = data.doses[data.doses["case_id"] == case_id]
-        weight = dosing.body_weight(data.observations, case_id)
-        table = dosing.case_dose_table(data.doses, data.therapy_lines, case_id, weight_kg=weight and weight.kg)
+        table = dosing.case_dose_table(data.doses, data.therapy_lines, case_id, observations=data.observations)
         assert len(table) == len(own)
         assert sorted(table["agent"]) == sorted(own["agent"])
         for _, row in table.iterrows():
             printed = own[own["agent"] == row["agent"]].iloc[0]
-            if printed["dose_unit"] == "mg" and weight is not None:  # a flat dose per kg of the stated weight
-                assert row["mg per kg"] == pytest.approx(printed["dose"] / weight.kg, abs=0.001)
+            if printed["dose_unit"] != "mg/kg":
+                assert math.isnan(row["mg per kg"])
+            # each line at the weight stated on or before its own start, never a later one
+            weight = dosing.body_weight(data.observations, case_id, day=int(lines.at[row["therapy_id"], "start_day"]))
+            if weight is None:
+                assert row["weight used (kg, day stated)"] == ""
+            else:
+                assert row["weight used (kg, day stated)"].startswith(f"{weight.kg:g} (day {weight.day}")
+                assert weight.day <= lines.at[row["therapy_id"], "start_day"]
+
+
+# Each line at the weight stated by its start -----------------------------------------------------
+def losing_weight():
+    """Case x states 63 kg on day 0 (approximate), 45 kg on day 219 and a height of 160 cm on day 0."""
+    return pd.DataFrame({
+        "case_id": ["x", "x", "x", "y"], "day": [0, 219, 0, 0],
+        "day_precision": ["approximate", "approximate", "exact", "exact"],
+        "quantity": ["body_weight", "body_weight", "body_height", "body_weight"],
+        "value": [63.0, 45.0, 160.0, 99.0], "unit": ["kg", "kg", "cm", "kg"], "source_locator": ["w0", "w219", "h0", "y"],
+    })
+
+
+def lines_starting(starts):
+    lines = synthetic_lines()
+    return lines.assign(start_day=[starts["XX-T01"], starts["XX-T02"], 0])
+
+
+def test_each_line_uses_the_weight_stated_by_its_own_start():
+    table = dosing.case_dose_table(synthetic_doses(), lines_starting({"XX-T01": 135, "XX-T02": 300}), "x",
+                                   observations=losing_weight()).set_index("agent")
+    # XX-T01 starts on day 135: 63 kg (day 0) is the last stated by then, and the note names the later 45 kg
+    assert table.at["drug_m2", "weight used (kg, day stated)"] == "63 (day 0, approximate)"
+    bsa_63 = dosing.bsa_mosteller(160, 63)
+    assert table.at["drug_m2", "mg per administration"] == pytest.approx(80 * bsa_63, abs=0.01)
+    assert ("weight at this line's start (day 135) not stated; 63 kg on day 0 (approximate) -> 45 kg by day 219 (approximate)"
+            in table.at["drug_m2", "note"])
+    # XX-T02 starts on day 300: the 45 kg stated on day 219, and no later weight to warn about
+    assert table.at["drug_kg", "weight used (kg, day stated)"] == "45 (day 219, approximate)"
+    assert table.at["drug_kg", "mg per administration"] == pytest.approx(6 * 45)
+    assert table.at["drug_kg", "loading dose (mg)"] == pytest.approx(8 * 45)
+    assert "->" not in table.at["drug_kg", "note"]
+
+
+def test_a_line_starting_on_the_day_of_a_weight_still_names_a_later_different_one():
+    table = dosing.case_dose_table(synthetic_doses(), lines_starting({"XX-T01": 0, "XX-T02": 0}), "x",
+                                   observations=losing_weight()).set_index("agent")
+    assert "weight stated at this line's start, 63 kg on day 0 (approximate) -> 45 kg by day 219 (approximate)" in table.at["drug_kg", "note"]
+
+
+def test_a_line_before_every_stated_weight_is_left_blank_never_given_a_later_weight():
+    table = dosing.case_dose_table(synthetic_doses(), lines_starting({"XX-T01": -880, "XX-T02": 10}), "x",
+                                   observations=losing_weight()).set_index("agent")
+    m2 = table.loc["drug_m2"]
+    assert m2["weight used (kg, day stated)"] == "" and math.isnan(m2["mg per administration"])
+    assert "no body weight of x is stated on or before day -880; the first is 63 kg, stated for day 0 (approximate)" in m2["note"]
+    assert "no height and weight for a BSA: mg per administration, mg per week left blank" in m2["note"]
+    assert table.at["drug_kg", "mg per administration"] == pytest.approx(6 * 63)  # the later line has its weight
+
+
+def test_a_weight_given_overrides_the_stated_ones_for_every_line():
+    table = dosing.case_dose_table(synthetic_doses(), lines_starting({"XX-T01": 135, "XX-T02": 300}), "x",
+                                   weight_kg=70, observations=losing_weight())
+    assert set(table["weight used (kg, day stated)"]) == {"70 (given)"}
+    assert not table["note"].str.contains("->").any()
+
+
+def test_why_not_stated_names_the_first_later_weight_or_its_absence():
+    obs = losing_weight()
+    assert dosing.why_not_stated(obs, "x", day=-5) == "no body weight of x is stated on or before day -5; the first is 63 kg, stated for day 0 (approximate)"
+    assert dosing.why_not_stated(obs, "x", day=0) == "" and dosing.why_not_stated(obs, "x") == ""
+    assert dosing.why_not_stated(obs, "z") == "the report of z states no body weight"
+    assert dosing.why_not_stated(obs, "x", day=-1, quantity=dosing.BODY_HEIGHT).startswith("no body height of x")
+    with pytest.raises(dosing.DoseError, match="unknown body measure 'heart_rate'"):
+        dosing.why_not_stated(obs, "x", quantity="heart_rate")
+
+
+def test_per_m2_standards_find_a_drug_by_its_name_or_form(data):
+    assert not dosing.per_m2_standards(data.dose_references, "paclitaxel").empty
+    eribulin = dosing.per_m2_standards(data.dose_references, "eribulin")
+    assert len(eribulin) == 2 and eribulin["agent"].str.startswith("eribulin ").all()
+    assert dosing.per_m2_standards(data.dose_references, "pertuzumab").empty
+    assert dosing.per_m2_standards(data.dose_references, "erib").empty  # a prefix of a word is not the drug
 
 
 def test_case_dose_table_on_the_fictional_third_case(three_cases):
@@ -343,7 +431,6 @@ def observations():
     (99, 66, 0),      # the nearest before
     (100, 60, 100),
     (5000, 60, 100),
-    (-100, 70, -30),  # nothing before: the first stated one, later than the day
     (0.5, 66, 0),
 ])
 def test_body_weight_is_the_nearest_stated_on_or_before_the_day(day, kg, stated_day):
@@ -351,6 +438,13 @@ def test_body_weight_is_the_nearest_stated_on_or_before_the_day(day, kg, stated_
     assert weight.kg == kg and weight.day == stated_day
     assert weight.source_locator == f"loc {stated_day}"
     assert weight.row["value"] == kg
+
+
+def test_body_weight_before_every_stated_weight_is_none_never_a_later_one():
+    assert dosing.body_weight(observations(), "a", day=-100) is None
+    assert dosing.body_weight(observations(), "a", day=-31) is None
+    assert dosing.body_weight(observations(), "a").day == -30  # day None: the first stated, as documented
+    assert "the first is 70 kg, stated for day -30 (exact)" in dosing.why_not_stated(observations(), "a", day=-100)
 
 
 def test_body_weight_never_takes_another_cases_weight():

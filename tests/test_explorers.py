@@ -137,11 +137,11 @@ def test_treatment_view_recomputes_the_cumulative_dose(views, data):
     reported = view.callback("AK-T06")
     assert "as reported" in reported.readout
     cumulative = reported.tables[0].set_index("quantity")
-    assert cumulative.loc["cumulative dose (mg/m2)", "edited"] == cumulative.loc["cumulative dose (mg/m2)", "as reported"]
+    assert cumulative.loc["cumulative dose (mg/m²)", "edited"] == cumulative.loc["cumulative dose (mg/m²)", "as reported"]
     fewer = view.callback("AK-T06", cycles=2, reduction_percent=0)
     table = fewer.tables[0].set_index("quantity")
     printed = data.doses.set_index(["therapy_id", "agent"]).loc[("AK-T06", "doxorubicin"), "dose"]
-    assert table.loc["cumulative dose (mg/m2)", "edited"] == pytest.approx(2 * printed)
+    assert table.loc["cumulative dose (mg/m²)", "edited"] == pytest.approx(2 * printed)
     assert "length set to 2 cycles" in fewer.readout
     assert fewer.png != reported.png
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from utils import dosing
+from utils import dosing, vocabulary
 
 
 class EditError(ValueError):
@@ -84,27 +84,38 @@ def cumulative_comparison(therapy_lines: pd.DataFrame, doses: pd.DataFrame, dose
                           edit: LineEdit, agent: str, readings: tuple[str, ...] = ("doxorubicin", "epirubicin")) -> pd.DataFrame:
     """Cumulative dose of ``agent`` over the edited line against each reading's thresholds, reported beside edited.
 
-    Index ``quantity``: the cumulative dose in mg/m2, then that dose as % of each threshold;
+    Index ``quantity``: the cumulative dose in the printed dose's own unit (``cumulative dose (mg/m²)``,
+    the unit as :data:`utils.vocabulary.DOSE_UNIT_LABELS` says it), then that dose as % of each threshold;
     columns ``as reported`` and ``edited``. Both totals come from
-    :func:`utils.dosing.cumulative_for_line` (printed dose, stated reduction, reported cycles).
+    :func:`utils.dosing.cumulative_for_line` (printed dose, stated reduction, reported cycles). A threshold
+    in another unit than the printed dose cannot be compared with it and raises :class:`EditError`.
     """
     try:
+        unit = str(dosing.printed_dose(doses, edit.therapy_id, agent)["dose_unit"])
         reported_total = dosing.cumulative_for_line(doses, therapy_lines, edit.therapy_id, agent)
         edited_total = 0.0 if edit.removed else dosing.cumulative_for_line(
             doses, therapy_lines, edit.therapy_id, agent, cycles=edit.cycles, reduction_percent=edit.reduction_percent)
     except dosing.DoseError as error:
         raise EditError(f"the cumulative dose of {edit.therapy_id} is unknown: {error}") from error
-    rows = [{"quantity": "cumulative dose (mg/m2)", "as reported": round(reported_total, 1), "edited": round(edited_total, 1)}]
+    shown = vocabulary.label("dose_unit", unit)
+    rows = [{"quantity": f"cumulative dose ({shown})", "as reported": round(reported_total, 1), "edited": round(edited_total, 1)}]
     for reading in readings:
         for _, t in dosing.references(dose_references, reading, "cumulative_threshold").iterrows():
-            rows.append({"quantity": f"% of {reading} {t['value']:g} mg/m2 ({t['reference_id']})",
+            if dosing.reference_unit(t) != unit:
+                raise EditError(f"{t['reference_id']} ({reading}) is in {dosing.reference_unit(t)}, but {edit.therapy_id}/{agent} "
+                                f"is printed in {unit}: a cumulative dose cannot be set against it")
+            rows.append({"quantity": f"% of {reading} {t['value']:g} {shown} ({t['reference_id']})",
                          "as reported": round(100 * reported_total / t["value"]),
                          "edited": round(100 * edited_total / t["value"])})
     return pd.DataFrame(rows).set_index("quantity")
 
 
 def dose_intensity_comparison(therapy_lines: pd.DataFrame, doses: pd.DataFrame, edit: LineEdit) -> pd.DataFrame:
-    """Planned dose intensity (per week) of every agent of the line, reported beside edited."""
+    """Planned dose intensity (per week) of every agent of the line, reported beside edited.
+
+    Each ``quantity`` names the dose's own unit as :data:`utils.vocabulary.DOSE_UNIT_LABELS` says it
+    (``paclitaxel per week (mg/m²)``, ``trastuzumab per week (mg/kg)``); a loading dose is not counted.
+    """
     _line(therapy_lines, edit.therapy_id)
     own = doses[doses["therapy_id"] == edit.therapy_id]
     rows = []
@@ -112,7 +123,7 @@ def dose_intensity_comparison(therapy_lines: pd.DataFrame, doses: pd.DataFrame, 
         reported_reduction = 0.0 if pd.isna(d["reduction_percent"]) else float(d["reduction_percent"])
         reduction = reported_reduction if edit.reduction_percent is None else edit.reduction_percent
         args = (float(d["dose"]), int(d["administrations_per_cycle"]), int(d["cycle_days"]))
-        rows.append({"quantity": f"{d['agent']} per week ({d['dose_unit']})",
+        rows.append({"quantity": f"{d['agent']} per week ({vocabulary.label('dose_unit', d['dose_unit'])})",
                      "as reported": round(dosing.dose_intensity_per_week(*args, reported_reduction), 2),
                      "edited": 0.0 if edit.removed else round(dosing.dose_intensity_per_week(*args, reduction), 2)})
     return pd.DataFrame(rows, columns=["quantity", "as reported", "edited"]).set_index("quantity")

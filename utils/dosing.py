@@ -28,12 +28,13 @@ Any case, any printed unit. The units a dose may be printed in are the enum of `
 ``casedata/datapackage.json`` (:func:`dose_units`, also ``DOSE_UNITS``, read through :mod:`utils.vocabulary`): per m2 of
 body-surface area, per kg of body weight, flat milligrams, or a carboplatin target AUC. :func:`dose_mg`
 turns one administration of any of them into milligrams; the AUC of carboplatin goes through the
-Calvert formula (:func:`calvert_dose`, with the GFR capped at 125 mL/min). A loading dose (the first
-administration, printed in the same unit) counts once in :func:`cumulative_dose` and the running
-totals. :func:`case_dose_table` sets every printed dose of one case side by side in absolute terms,
-leaving a cell blank, with the reason in ``note``, where the body data it needs is not given, and
-:func:`body_weight` (and :func:`body_height`) find the measure a case's own report states for a given
-day, never another case's.
+Calvert formula (:func:`calvert_dose`; by default an estimated GFR is capped at 125 mL/min, the convention
+of the FDA notice of October 2010). A loading dose (the first administration, printed in the same unit)
+counts once in :func:`cumulative_dose` and the running totals. :func:`case_dose_table` sets every printed
+dose of one case side by side in absolute terms, each line at the weight stated at its start, leaving a
+cell blank, with the reason in ``note``, where the body data it needs is not given; :func:`body_weight`
+(and :func:`body_height`) find the measure a case's own report states on or before a given day, never a
+later one and never another case's (:func:`why_not_stated` says why there is none).
 """
 
 from __future__ import annotations
@@ -163,7 +164,7 @@ def _check_unit(unit: object, where: str = "") -> str:
 # Carboplatin by target AUC ----------------------------------------------------------------------
 #: Non-renal clearance of carboplatin in the Calvert formula (mL/min).
 CALVERT_NONRENAL_ML_MIN: float = 25.0
-#: The highest GFR the formula should use (mL/min): the FDA and NCI/CTEP advice of October 2010.
+#: The highest estimated GFR the formula uses by default (mL/min): a convention from the FDA notice of October 2010.
 CALVERT_GFR_CAP_ML_MIN: float = 125.0
 
 
@@ -184,18 +185,24 @@ class CalvertDose:
 def calvert_dose(target_auc: float, gfr_ml_min: float | None, cap_gfr: bool = True) -> CalvertDose:
     """Carboplatin dose for a target AUC (mg/mL x min): ``dose (mg) = target AUC x (GFR + 25)``.
 
-    The formula: Calvert AH, Newell DR, Gumbrell LA, et al. Carboplatin dosage: prospective
-    evaluation of a simple formula based on renal function. J Clin Oncol 1989;7(11):1748-1756,
-    doi:10.1200/JCO.1989.7.11.1748. The 25 mL/min is the drug's non-renal clearance; the GFR is in
-    mL/min (a measured GFR, or a creatinine clearance standing in for it).
+    The formula (sources.csv ``calvert1989``): Calvert AH, Newell DR, Gumbrell LA, et al. Carboplatin
+    dosage: prospective evaluation of a simple formula based on renal function. J Clin Oncol
+    1989;7(11):1748-1756, doi:10.1200/JCO.1989.7.11.1748. The 25 mL/min is the drug's non-renal
+    clearance.
 
-    The cap: in October 2010 the US FDA, after communications with the NCI Cancer Therapy
-    Evaluation Program (CTEP), advised that an estimated GFR used in the formula be capped at
-    125 mL/min for a patient with normal renal function, so that a dose is at most target AUC x
-    150 mg (creatinine measured by the standardised IDMS method reads lower, and a GFR estimated
-    from it can be too high). FDA, "Carboplatin dosing", communication to the oncology community,
-    October 2010; CTEP, letter to investigators on AUC-based carboplatin dosing, October 2010.
-    ``cap_gfr=False`` uses the GFR as given (the label's dosing on a *measured* GFR).
+    The GFR must be an **absolute** clearance in mL/min: a measured GFR, or a creatinine clearance
+    standing in for it. A laboratory eGFR reported in mL/min/1.73 m2 is normalised to body-surface
+    area and must first be multiplied by the patient's BSA / 1.73. A Cockcroft-Gault clearance
+    overestimates the true clearance when the serum creatinine is very low (cachexia, little muscle):
+    many order templates therefore set a creatinine floor (often 0.7 to 0.8 mg/dL) before the
+    estimate. This function takes the GFR as given and checks none of that.
+
+    The cap (``cap_gfr=True``, the default) is a convention taken from the US FDA notice of October
+    2010 (sources.csv ``fda2010_carboplatin``): with creatinine measured by the standardised IDMS
+    method, a GFR *estimated* from it can read too high, and the notice asks prescribers to
+    *consider* capping an estimated GFR at 125 mL/min for a patient with normal renal function, so
+    that a dose is at most target AUC x 150 mg. The notice does not apply to a *measured* GFR: pass
+    ``cap_gfr=False`` to use the GFR as given.
 
     Without a GFR the dose cannot be computed: :class:`DoseError` says a GFR (or creatinine
     clearance) is needed. A negative or non-numeric GFR, or a target AUC that is not positive,
@@ -301,6 +308,14 @@ def administration_doses(dose: float, administrations: int, reduction_percent: f
     others the maintenance ``dose``. The stated reduction applies to every administration,
     the loading one included (as ``doses.csv`` defines ``reduction_percent``).
 
+    Both are MODELLING conventions, not practice. A percentage reduction suits a cytotoxic drug;
+    trastuzumab and pertuzumab are not dose-reduced in practice (they are held or stopped), and
+    trastuzumab deruxtecan is reduced by dose level (5.4, then 4.4, then 3.2 mg/kg), so a curator
+    stores a reduced dose of such a drug as printed, not as a percentage. The loading dose is
+    counted once, at the first administration; in practice trastuzumab is loaded again after a
+    delay of more than a week, and pertuzumab after a delay of six weeks or more, which this
+    arithmetic does not model.
+
     >>> administration_doses(6, 3, loading_dose=8)
     [8.0, 6.0, 6.0]
     >>> administration_doses(100, 2, reduction_percent=20)
@@ -318,6 +333,10 @@ def administration_doses(dose: float, administrations: int, reduction_percent: f
 def cumulative_dose(dose: float, administrations: int, reduction_percent: float = 0.0,
                     loading_dose: float | None = None) -> float:
     """Total dose over ``administrations``, each reduced by ``reduction_percent``; a loading dose counts once.
+
+    The same modelling conventions as :func:`administration_doses`: the reduction applies to the
+    loading dose too, and the loading dose is counted once (no re-loading after a delay; no
+    dose-level steps for a drug such as trastuzumab deruxtecan).
 
     >>> cumulative_dose(6, 4, loading_dose=8)  # 8 + 3 x 6
     26.0
@@ -386,6 +405,26 @@ def references(dose_references: pd.DataFrame, agent: str, kind: str) -> pd.DataF
     if rows.empty:
         raise DoseError(f"dose_references.csv has no {kind} for {agent!r}")
     return rows.sort_values("value").reset_index(drop=True)
+
+
+def per_m2_standards(dose_references: pd.DataFrame, agent: str) -> pd.DataFrame:
+    """The standard doses per m2 of ``dose_references`` for ``agent``: empty for a drug with no per-m2 standard.
+
+    A reference names the agent itself or the agent followed by its form (``eribulin mesylate`` and
+    ``eribulin (base)`` for ``eribulin``). An absolute dose in mg of a drug with a per-m2 standard
+    (paclitaxel, eribulin) can be read per m2; a drug dosed flat (pertuzumab, subcutaneous
+    trastuzumab) has no such standard here, and no per-m2 equivalent.
+
+    >>> refs = pd.DataFrame({"reference_id": ["R1", "R2"], "agent": ["eribulin mesylate", "pertuzumab"],
+    ...                      "kind": ["standard_dose"] * 2, "value": [1.4, 420], "unit": ["mg/m2", "mg"]})
+    >>> list(per_m2_standards(refs, "eribulin")["reference_id"]), per_m2_standards(refs, "pertuzumab").empty
+    (['R1'], True)
+    """
+    names = dose_references["agent"].astype(str).str.lower()
+    wanted = str(agent).strip().lower()
+    rows = dose_references[((names == wanted) | names.str.startswith(wanted + " "))
+                           & (dose_references["kind"].astype(str) == "standard_dose")]
+    return rows[[reference_unit(r) == PER_M2 for _, r in rows.iterrows()]].reset_index(drop=True)
 
 
 def reference_unit(reference: pd.Series) -> str:
@@ -682,8 +721,9 @@ class StatedMeasure:
 StatedWeight = StatedMeasure
 
 
-def _stated(observations: pd.DataFrame, case_id: str, quantity: str, unit: str, bounds: tuple[float, float],
-            day: float | None) -> StatedMeasure | None:
+def _own_measures(observations: pd.DataFrame, case_id: str, quantity: str, unit: str, bounds: tuple[float, float],
+                  day: float | None) -> pd.DataFrame:
+    """The rows of one case and quantity, checked (unit, adult range), smallest day first."""
     missing = [c for c in ("case_id", "day", "quantity", "value", "unit") if c not in observations.columns]
     if missing:
         raise DoseError(f"observations has no column {', '.join(missing)}")
@@ -691,29 +731,71 @@ def _stated(observations: pd.DataFrame, case_id: str, quantity: str, unit: str, 
         raise DoseError(f"day must be a finite number of days, got {_shown(day)}")
     own = observations[(observations["case_id"].astype(str) == str(case_id))
                        & (observations["quantity"].astype(str) == quantity)]
-    if own.empty:
-        return None
     name = quantity.replace("_", " ")
     for _, row in own.iterrows():
         where = f" ({row['source_locator']})" if not _blank(row.get("source_locator")) else ""
         if str(row["unit"]) != unit:
             raise DoseError(f"{case_id} {name} on day {row['day']} is in {row['unit']!r}, not {unit}{where}")
         _check_range(f"{case_id} {name} on day {row['day']}", row["value"], bounds, unit)
-    own = own.sort_values("day", kind="stable")
-    chosen = own.iloc[0]
+    return own.sort_values("day", kind="stable")
+
+
+def _measure(row: pd.Series, unit: str) -> StatedMeasure:
+    return StatedMeasure(float(row["value"]), unit, int(row["day"]), row)
+
+
+def _stated(observations: pd.DataFrame, case_id: str, quantity: str, unit: str, bounds: tuple[float, float],
+            day: float | None) -> StatedMeasure | None:
+    own = _own_measures(observations, case_id, quantity, unit, bounds, day)
     if day is not None:
-        before = own[own["day"] <= day]
-        if not before.empty:
-            chosen = before.iloc[-1]
-    return StatedMeasure(float(chosen["value"]), unit, int(chosen["day"]), chosen)
+        own = own[own["day"] <= day]
+    if own.empty:
+        return None
+    return _measure(own.iloc[0] if day is None else own.iloc[-1], unit)
+
+
+_MEASURES = {BODY_WEIGHT: (BODY_WEIGHT_UNIT, WEIGHT_RANGE_KG), BODY_HEIGHT: (BODY_HEIGHT_UNIT, HEIGHT_RANGE_CM)}
+
+
+def _quantity(quantity: str) -> tuple[str, tuple[float, float]]:
+    if quantity not in _MEASURES:
+        raise DoseError(f"unknown body measure {quantity!r}; expected one of {', '.join(_MEASURES)}")
+    return _MEASURES[quantity]
+
+
+def stated_measures(observations: pd.DataFrame, case_id: str, quantity: str = BODY_WEIGHT) -> list[StatedMeasure]:
+    """Every weight (or height, ``quantity=BODY_HEIGHT``) ``case_id``'s own report states, smallest day first."""
+    unit, bounds = _quantity(quantity)
+    return [_measure(row, unit) for _, row in _own_measures(observations, case_id, quantity, unit, bounds, None).iterrows()]
+
+
+def why_not_stated(observations: pd.DataFrame, case_id: str, day: float | None = None, quantity: str = BODY_WEIGHT) -> str:
+    """Why :func:`body_weight` (or :func:`body_height`) gives None for ``case_id`` and ``day``; ``""`` when it does not.
+
+    >>> obs = pd.DataFrame({"case_id": ["a"], "day": [0], "quantity": ["body_weight"], "value": [61.0], "unit": ["kg"]})
+    >>> why_not_stated(obs, "a", day=-880)
+    'no body weight of a is stated on or before day -880; the first is 61 kg, stated for day 0'
+    >>> why_not_stated(obs, "b")
+    'the report of b states no body weight'
+    >>> why_not_stated(obs, "a", day=3)
+    ''
+    """
+    stated = stated_measures(observations, case_id, quantity)
+    name = quantity.replace("_", " ")
+    if not stated:
+        return f"the report of {case_id} states no {name}"
+    if day is None or stated[0].day <= day:
+        return ""
+    return f"no {name} of {case_id} is stated on or before day {day:g}; the first is {stated[0].label}"
 
 
 def body_weight(observations: pd.DataFrame, case_id: str, day: float | None = None) -> StatedMeasure | None:
     """The body weight ``case_id``'s own report states, for use on ``day``; None when it states none.
 
-    * ``day`` None: the first stated weight (smallest day);
-    * ``day`` given: the last weight stated on or before ``day``; when every stated weight is
-      later than ``day``, the first stated one (its ``day`` then says it is later).
+    * ``day`` None: the first stated weight (smallest day), whatever day it was stated for;
+    * ``day`` given: the last weight stated on or before ``day``; None when every stated weight is
+      later than ``day`` (a weight measured after a dose says nothing about the weight it was given
+      at). :func:`why_not_stated` gives the reason, naming the first stated weight.
 
     Only rows of ``case_id`` are read, so a case without a stated weight gets None, never another
     case's weight. The answer carries the value (``.kg``), its ``day`` and the ``observations`` row
@@ -726,6 +808,8 @@ def body_weight(observations: pd.DataFrame, case_id: str, day: float | None = No
     63.0
     >>> body_weight(obs, "a", day=200).kg
     45.0
+    >>> body_weight(obs, "a", day=-10) is None  # only later weights: none at that day
+    True
     >>> body_weight(obs, "c") is None
     True
     """
@@ -733,15 +817,19 @@ def body_weight(observations: pd.DataFrame, case_id: str, day: float | None = No
 
 
 def body_height(observations: pd.DataFrame, case_id: str, day: float | None = None) -> StatedMeasure | None:
-    """The height ``case_id``'s own report states (``.cm``), chosen as :func:`body_weight` chooses; None when none."""
+    """The height ``case_id``'s own report states (``.cm``), chosen as :func:`body_weight` chooses; None when none.
+
+    As for a weight, a height stated only after ``day`` is not used for ``day`` (None, with the reason from
+    ``why_not_stated(..., quantity=BODY_HEIGHT)``).
+    """
     return _stated(observations, case_id, BODY_HEIGHT, BODY_HEIGHT_UNIT, HEIGHT_RANGE_CM, day)
 
 
 # One case's doses in absolute terms -------------------------------------------------------------
 #: The columns of :func:`case_dose_table`, in order.
 CASE_DOSE_COLUMNS: tuple[str, ...] = (
-    "therapy_id", "agent", "as printed", "unit", "reduction (%)", "loading dose", "mg per administration",
-    "loading dose (mg)", "mg per m2", "mg per kg", "mg per week", "note",
+    "therapy_id", "agent", "as printed", "unit", "reduction (%)", "loading dose", "weight used (kg, day stated)",
+    "mg per administration", "loading dose (mg)", "mg per m2", "mg per kg", "mg per week", "note",
 )
 _DOSE_COLUMNS_NEEDED = ("case_id", "therapy_id", "agent", "dose", "dose_unit", "administrations_per_cycle", "cycle_days", "printed")
 
@@ -750,10 +838,77 @@ def _number_or_none(value: object) -> float | None:
     return None if _blank(value) else float(value)
 
 
+@dataclass(frozen=True)
+class LineMeasures:
+    """The weight and height one line of a case is worked out at, how the weight is shown, and notes on both."""
+
+    weight_kg: float | None
+    height_cm: float | None
+    weight_shown: str
+    notes: tuple[str, ...]
+
+
+def _later_weights_note(observations: pd.DataFrame, case_id: str, used: StatedMeasure, start_day: float) -> str:
+    """``weight at this line's start (day 135) not stated; 63 kg on day 0 (approximate) -> 45 kg by day 219 (approximate)``."""
+    later = [m for m in stated_measures(observations, case_id, BODY_WEIGHT) if m.day > used.day and m.value != used.value]
+    if not later:
+        return ""
+    def when(m: StatedMeasure) -> str:
+        return f"{m.day} ({m.day_precision})" if m.day_precision else f"{m.day}"
+    chain = " -> ".join(f"{m.value:g} kg by day {when(m)}" for m in later)
+    if used.day < start_day:
+        return f"weight at this line's start (day {start_day:g}) not stated; {used.value:g} kg on day {when(used)} -> {chain}"
+    return f"weight stated at this line's start, {used.value:g} kg on day {when(used)} -> {chain}"
+
+
+def line_measures(observations: pd.DataFrame | None, case_id: str, start_day: float | None,
+                  weight_kg: float | None = None, height_cm: float | None = None) -> LineMeasures:
+    """The weight and height one line is worked out at: given ones first, else the case's own, stated by the line's start.
+
+    A ``weight_kg`` (or ``height_cm``) given is used as it is and shown as ``(given)``. Otherwise the
+    measure is :func:`body_weight` (:func:`body_height`) on ``start_day``: the last stated on or before the
+    line's start, never a later one. The notes say why a measure is missing (:func:`why_not_stated`) and
+    when a weight stated later differs from the one used (``63 kg on day 0 (approximate) -> 45 kg by day 219 (approximate)``).
+    """
+    notes = []
+    weight, height = _number_or_none(weight_kg), _number_or_none(height_cm)
+    shown = "" if weight is None else f"{weight:g} (given)"
+    if weight is not None:
+        _check_weight(weight)
+    elif observations is not None:
+        stated = body_weight(observations, case_id, day=start_day)
+        if stated is None:
+            reason = why_not_stated(observations, case_id, start_day, BODY_WEIGHT)
+            if stated_measures(observations, case_id, BODY_WEIGHT):
+                notes.append(reason)
+        else:
+            weight = stated.kg
+            precision = f", {stated.day_precision}" if stated.day_precision else ""
+            shown = f"{stated.kg:g} (day {stated.day}{precision})"
+            later = _later_weights_note(observations, case_id, stated, start_day if start_day is not None else stated.day)
+            if later:
+                notes.append(later)
+    if height is not None:
+        _check_height(height)
+    elif observations is not None:
+        stated_height = body_height(observations, case_id, day=start_day)
+        if stated_height is None:
+            if stated_measures(observations, case_id, BODY_HEIGHT):
+                notes.append(why_not_stated(observations, case_id, start_day, BODY_HEIGHT))
+        else:
+            height = stated_height.cm
+    return LineMeasures(weight, height, shown, tuple(notes))
+
+
 def case_dose_table(doses: pd.DataFrame, therapy_lines: pd.DataFrame, case_id: str, weight_kg: float | None = None,
                     height_cm: float | None = None, gfr_ml_min: float | None = None,
-                    bsa_formula: str = "Mosteller") -> pd.DataFrame:
+                    bsa_formula: str = "Mosteller", observations: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every printed dose of one case in absolute terms: one row per row of ``doses``, in the order of its lines.
+
+    The body measures, line by line (:func:`line_measures`): with ``observations``, each line is worked
+    out at the weight (and height) the case's own report states on or before **that line's start**
+    (``therapy_lines.start_day``), never at a weight stated later; a ``weight_kg`` or ``height_cm``
+    given overrides that for every line (the caller must label it as an assumption if it is one).
 
     Columns (:data:`CASE_DOSE_COLUMNS`):
 
@@ -761,51 +916,59 @@ def case_dose_table(doses: pd.DataFrame, therapy_lines: pd.DataFrame, case_id: s
       :func:`utils.vocabulary.label`);
     * ``reduction (%)``: the stated reduction, which applies to every administration (blank if none);
     * ``loading dose``: the first dose in the printed unit when it differs (blank if none);
+    * ``weight used (kg, day stated)``: ``63 (day 0, approximate)``, or ``60 (given)``; blank without one;
     * ``mg per administration``: the maintenance dose as given (after the reduction) in mg, by
       :func:`dose_mg`; ``loading dose (mg)`` the same for the first dose;
-    * ``mg per m2`` and ``mg per kg``: that dose per m2 of body-surface area (``bsa_formula``) and
-      per kg of body weight;
+    * ``mg per m2``: the printed dose for a dose printed per m2; for a flat dose in mg, the arithmetic
+      mg / BSA (``note`` says it is arithmetic only, not how the report dosed it); blank for a dose per
+      kg or to a target AUC (a per-m2 figure means nothing for them);
+    * ``mg per kg``: only for a dose printed per kg (the printed dose); blank for every other unit;
     * ``mg per week``: the planned maintenance dose per week, mg x administrations per cycle x 7 / cycle days;
-    * ``note``: how a value was reached (a reduction, a capped GFR) and why a cell is blank.
+    * ``note``: how a value was reached (a reduction, a capped GFR), which weight was used and whether a
+      later one differs, and why a cell is blank.
 
-    A value that needs a measure not given (``weight_kg``, ``height_cm``, ``gfr_ml_min``) is left
-    blank (NaN) with the reason in ``note``: missing body data never raises. A dose printed per m2
-    still reads per m2 without a height, and one per kg per kg without a weight. The measures are
-    the caller's: the case's stated weight (:func:`body_weight`), or an assumption the caller must
-    label as one. A measure given but impossible, an unknown BSA formula or unit, or a dose row
-    whose line is not one of the case's in ``therapy_lines`` raises :class:`DoseError`. A case with
-    no dose rows gives an empty table with these columns.
+    A value that needs a measure not known (no weight stated by the line's start, no height, no
+    ``gfr_ml_min``) is left blank (NaN) with the reason in ``note``: missing body data never raises. A
+    dose printed per m2 still reads per m2 without a height, and one per kg per kg without a weight. A
+    measure given but impossible, an unknown BSA formula or unit, or a dose row whose line is not one
+    of the case's in ``therapy_lines`` raises :class:`DoseError`. A case with no dose rows gives an
+    empty table with these columns.
     """
     missing = [c for c in _DOSE_COLUMNS_NEEDED if c not in doses.columns]
     if missing:
         raise DoseError(f"doses has no column {', '.join(missing)}")
     _check_formula(bsa_formula)
-    weight, height, gfr = (None if _blank(v) else v for v in (weight_kg, height_cm, gfr_ml_min))
-    if weight is not None:
-        _check_weight(weight)
-        weight = float(weight)
-    if height is not None:
-        _check_height(height)
-        height = float(height)
+    gfr = None if _blank(gfr_ml_min) else gfr_ml_min
     if gfr is not None:
         if not _is_number(gfr) or gfr < 0:
             raise DoseError(f"GFR must be a number of 0 mL/min or more, got {_shown(gfr)}")
         gfr = float(gfr)
-    bsa = BSA_FORMULAS[bsa_formula](height, weight) if weight is not None and height is not None else None
-    no_bsa = "no " + " and ".join(n for n, v in (("height", height), ("weight", weight)) if v is None) + " for a BSA"
+    for given, check in ((weight_kg, _check_weight), (height_cm, _check_height)):
+        if not _blank(given):
+            check(given)
 
     own = doses[doses["case_id"].astype(str) == str(case_id)]
     if own.empty:
         return pd.DataFrame(columns=list(CASE_DOSE_COLUMNS))
-    line_ids = list(therapy_lines.loc[therapy_lines["case_id"].astype(str) == str(case_id), "therapy_id"].astype(str))
+    case_lines = therapy_lines[therapy_lines["case_id"].astype(str) == str(case_id)]
+    line_ids = list(case_lines["therapy_id"].astype(str))
     strays = sorted(set(own["therapy_id"].astype(str)) - set(line_ids))
     if strays:
         raise DoseError(f"doses of {case_id} name therapy lines that therapy_lines does not give for {case_id}: {', '.join(strays)}")
     own = own.assign(_order=own["therapy_id"].astype(str).map(line_ids.index)).sort_values("_order", kind="stable")
+    starts = {}
+    if "start_day" in case_lines.columns:
+        starts = {str(t): _number_or_none(d) for t, d in zip(case_lines["therapy_id"], case_lines["start_day"])}
+    measures = {t: line_measures(observations, str(case_id), starts.get(t), weight_kg, height_cm)
+                for t in dict.fromkeys(own["therapy_id"].astype(str))}
 
     rows = []
     for _, d in own.iterrows():
         unit = _check_unit(d["dose_unit"], f" for {d['therapy_id']}/{d['agent']}")
+        body = measures[str(d["therapy_id"])]
+        weight, height = body.weight_kg, body.height_cm
+        bsa = BSA_FORMULAS[bsa_formula](height, weight) if weight is not None and height is not None else None
+        no_bsa = "no " + " and ".join(n for n, v in (("height", height), ("weight", weight)) if v is None) + " for a BSA"
         reduction = _number_or_none(d.get("reduction_percent"))
         given = reduced(float(d["dose"]), reduction or 0.0)
         loading = _loading(d.get("loading_dose"))
@@ -840,20 +1003,16 @@ def case_dose_table(doses: pd.DataFrame, therapy_lines: pd.DataFrame, case_id: s
             if loading is not None:
                 blanks[why].append("loading dose (mg)")
 
+        per_m2 = None
         if unit == PER_M2:
             per_m2 = given
-        elif mg is not None and bsa is not None:
-            per_m2 = mg / bsa
-        else:
-            per_m2 = None
-            blanks.setdefault(why or no_bsa, []).append("mg per m2")
-        if unit == PER_KG:
-            per_kg = given
-        elif mg is not None and weight is not None:
-            per_kg = mg / weight
-        else:
-            per_kg = None
-            blanks.setdefault(why or "no body weight", []).append("mg per kg")
+        elif unit == FLAT:
+            if bsa is None:
+                blanks.setdefault(no_bsa, []).append("mg per m2")
+            else:
+                per_m2 = mg / bsa
+                notes.append("mg per m2 is arithmetic only: the report printed a flat dose in mg, not a dose per m2")
+        per_kg = given if unit == PER_KG else None
 
         per_admin, cycle = _number_or_none(d["administrations_per_cycle"]), _number_or_none(d["cycle_days"])
         if mg is None:
@@ -865,16 +1024,19 @@ def case_dose_table(doses: pd.DataFrame, therapy_lines: pd.DataFrame, case_id: s
         else:
             weekly = mg * per_admin * 7.0 / cycle
 
+        notes += list(body.notes)
         notes += [f"{reason}: {', '.join(columns)} left blank" for reason, columns in blanks.items()]
         rows.append({
             "therapy_id": d["therapy_id"], "agent": d["agent"], "as printed": d["printed"],
             "unit": vocabulary.label("dose_unit", unit), "reduction (%)": reduction, "loading dose": loading,
+            "weight used (kg, day stated)": body.weight_shown,
             "mg per administration": _rounded(mg, 2), "loading dose (mg)": _rounded(loading_mg, 2),
             "mg per m2": _rounded(per_m2, 2), "mg per kg": _rounded(per_kg, 3), "mg per week": _rounded(weekly, 2),
             "note": "; ".join(notes),
         })
     table = pd.DataFrame(rows, columns=list(CASE_DOSE_COLUMNS))
-    numeric = [c for c in CASE_DOSE_COLUMNS if c not in ("therapy_id", "agent", "as printed", "unit", "note")]
+    text = ("therapy_id", "agent", "as printed", "unit", "weight used (kg, day stated)", "note")
+    numeric = [c for c in CASE_DOSE_COLUMNS if c not in text]
     table[numeric] = table[numeric].astype(float)
     return table.reset_index(drop=True)
 

@@ -36,7 +36,9 @@ dose reduction (%)        dropdown            as reported, or 0 to 50 %
 weight (kg)               slider              40 to 80 kg, widened to take every weight a case
                                               states; starts at the weight the chosen line's
                                               case states (60 kg, called an assumption, if none)
-assumed height (cm)       slider              150 to 180 cm
+height (cm)               slider              150 to 180 cm, widened to take every height a case
+                                              states; starts at the height the chosen line's
+                                              case states (160 cm, called an assumption, if none)
 reference series          dropdown            a published median, or "enter a median below"
 own median (months)       slider              1 to 60 months (checked even when a published
                                               series is chosen: the slider still shows it)
@@ -243,16 +245,28 @@ def _or_as_reported(limits: NumberRange, value: object) -> int | float | str:
 class TreatmentView:
     """Explorer 2: the reported lanes of a case above an edited copy, and the doses the edit changes.
 
-    The line dropdown offers every anticancer line after day 0 of every case; the weight follows the
-    chosen line's case: the weight its report states at the start of the line (:func:`utils.dosing.body_weight`),
-    or, for a case whose report states none, :data:`ASSUMED_WEIGHT_KG`, which the reading calls an assumption.
+    The line dropdown offers every anticancer line after day 0 of every case; the weight and the height
+    follow the chosen line's case: the measure its report states on or before the start of the line
+    (:func:`utils.dosing.body_weight`, :func:`utils.dosing.body_height`), or, when it states none,
+    :data:`ASSUMED_WEIGHT_KG` and :data:`ASSUMED_HEIGHT_CM`, which the reading calls assumptions.
+
+    The dose tables are MODELS and say so: a dose per kg in mg at the chosen weight (the loading dose
+    too); a flat dose in mg per m2 only for a drug whose standard in ``dose_references`` is per m2
+    (paclitaxel, eribulin); a drug dosed flat, such as pertuzumab, has no per-m2 equivalent and the
+    table says so. A dose reduction chosen for a line of an anti-HER2 or antibody-drug-conjugate
+    category carries a caveat: those drugs are not reduced by a percentage in practice.
     """
 
     SHIFT = NumberRange("move by", -84, 84, "days", whole=True)
     LENGTH = NumberRange("lengthen by", -168, 168, "days", whole=True)
     CYCLES = NumberRange("cycles", 1, 12, whole=True)
     REDUCTION = NumberRange("dose reduction", 0, 50, "%")
-    HEIGHT = NumberRange("assumed height", 150, 180, "cm")
+    #: The usual height slider; :attr:`height_range` widens it to take every height a case's report states.
+    HEIGHT_CM = (150.0, 180.0)
+    #: The slider's start for a case whose report states no height (an assumption, said in the reading).
+    ASSUMED_HEIGHT_CM = 160.0
+    #: Line categories whose drugs are held or stopped, or reduced by dose level, rather than reduced by a percentage.
+    NOT_REDUCED_BY_PERCENT = ("anti_her2", "antibody_drug_conjugate")
     #: The usual weight slider; :attr:`weight_range` widens it to take every weight a case's report states.
     WEIGHT_KG = (40.0, 80.0)
     #: The slider's start for a case whose report states no weight (an assumption, said in the reading).
@@ -304,6 +318,29 @@ class TreatmentView:
         stated = self.stated_weight(therapy_id)
         return self.ASSUMED_WEIGHT_KG if stated is None else stated.kg
 
+    def stated_height(self, therapy_id: str) -> dosing.StatedMeasure | None:
+        """The height the line's case states on or before the start of the line (None when its report states none)."""
+        line = self.data.therapy_lines[self.data.therapy_lines["therapy_id"] == therapy_id].iloc[0]
+        return dosing.body_height(self.data.observations, str(line["case_id"]), day=int(line["start_day"]))
+
+    def line_height(self, therapy_id: str) -> float:
+        """Where the height slider starts for a line: its case's stated height, or :data:`ASSUMED_HEIGHT_CM`."""
+        stated = self.stated_height(therapy_id)
+        return self.ASSUMED_HEIGHT_CM if stated is None else stated.cm
+
+    @cached_property
+    def height_range(self) -> NumberRange:
+        """The heights the slider and the callback take: :data:`HEIGHT_CM`, widened to every height a case states."""
+        observations = self.data.observations
+        stated = [self.ASSUMED_HEIGHT_CM, *observations.loc[observations["quantity"] == dosing.BODY_HEIGHT, "value"].astype(float)]
+        return NumberRange("height", min(self.HEIGHT_CM[0], *stated), max(self.HEIGHT_CM[1], *stated), "cm")
+
+    def _measure_text(self, therapy_id: str, value: float, stated: dosing.StatedMeasure | None, unit: str) -> str:
+        """``61 kg (stated for day 0)`` when ``value`` is the stated measure, else ``an assumed 60 kg``."""
+        if stated is not None and value == stated.value:
+            return f"{value:g} {unit} (stated for day {stated.day})"
+        return f"an assumed {value:g} {unit}"
+
     @cached_property
     def weight_range(self) -> NumberRange:
         """The weights the slider and the callback take: :data:`WEIGHT_KG`, widened to every weight a case states."""
@@ -317,17 +354,18 @@ class TreatmentView:
         return {"therapy_id": check_choice("line", therapy_id, self.lines), "shift_days": self.SHIFT.check(shift_days),
                 "length_change_days": self.LENGTH.check(length_change_days), "removed": check_flag("remove the line", removed),
                 "cycles": _or_as_reported(self.CYCLES, cycles), "reduction_percent": _or_as_reported(self.REDUCTION, reduction_percent),
-                "weight_kg": self.weight_range.check(weight_kg), "height_cm": self.HEIGHT.check(height_cm)}
+                "weight_kg": self.weight_range.check(weight_kg), "height_cm": self.height_range.check(height_cm)}
 
     def callback(self, therapy_id: str, shift_days: int = 0, length_change_days: int = 0, removed: bool = False,
                  cycles: int | str = AS_REPORTED, reduction_percent: float | str = AS_REPORTED,
-                 weight_kg: float | None = None, height_cm: float = 160.0) -> Rendering:
-        """``weight_kg`` defaults to the weight the line's case states (:meth:`line_weight`); ``height_cm`` is always an assumption."""
+                 weight_kg: float | None = None, height_cm: float | None = None) -> Rendering:
+        """``weight_kg`` and ``height_cm`` default to what the line's case states (:meth:`line_weight`, :meth:`line_height`)."""
         data = self.data
         try:
             therapy_id = check_choice("line", therapy_id, self.lines)
             values = self.check(therapy_id, shift_days, length_change_days, removed, cycles, reduction_percent,
-                                self.line_weight(therapy_id) if weight_kg is None else weight_kg, height_cm)
+                                self.line_weight(therapy_id) if weight_kg is None else weight_kg,
+                                self.line_height(therapy_id) if height_cm is None else height_cm)
             weight_kg, height_cm = values.pop("weight_kg"), values.pop("height_cm")
             edit, note = treatment_edit(data, **values)
             edited = alternatives.edited_lines(data.therapy_lines, edit)
@@ -361,14 +399,28 @@ class TreatmentView:
         if not doses.empty:
             tables.append(alternatives.dose_intensity_comparison(data.therapy_lines, data.doses, edit).reset_index())
         by_weight = doses[doses["dose_unit"].isin([dosing.FLAT, dosing.PER_KG])]
+        line = data.therapy_lines[data.therapy_lines["therapy_id"] == therapy_id].iloc[0]
         if not by_weight.empty and self.stated_weight(therapy_id) is None:
             readout += f"; {self.case_of(therapy_id)}'s report states no weight, so {weight_kg:g} kg is an assumption"
+        elif not by_weight.empty:  # a weight stated later that differs from the one the slider starts at
+            measures = dosing.line_measures(data.observations, self.case_of(therapy_id), float(line["start_day"]))
+            readout += "".join(f"; {n}" for n in measures.notes if "->" in n)
+        if (not doses.empty and not edit.removed and edit.reduction_percent
+                and str(line["category"]) in self.NOT_REDUCED_BY_PERCENT):
+            readout += ("; MODEL caveat: a % reduction is arithmetic only here: trastuzumab and pertuzumab are not "
+                        "dose-reduced in practice (they are held or stopped), and trastuzumab deruxtecan is reduced "
+                        "by dose level (5.4, then 4.4, then 3.2 mg/kg)")
+        weight_text = self._measure_text(therapy_id, weight_kg, self.stated_weight(therapy_id), "kg")
         per_kg = doses[doses["dose_unit"] == dosing.PER_KG]
         if not per_kg.empty:
             column = f"MODEL: mg per administration at {weight_kg:g} kg"
+            loading_column = f"MODEL: loading dose in mg at {weight_kg:g} kg"
             tables.append(pd.DataFrame([{"agent": r.agent, "printed dose (mg/kg)": r.dose,
                                          "loading dose (mg/kg)": r.loading_dose if pd.notna(r.loading_dose) else "none",
-                                         column: round(dosing.dose_mg(r.dose, unit=dosing.PER_KG, weight_kg=weight_kg), 1)}
+                                         column: round(dosing.dose_mg(r.dose, unit=dosing.PER_KG, weight_kg=weight_kg), 1),
+                                         loading_column: (round(dosing.dose_mg(r.loading_dose, unit=dosing.PER_KG, weight_kg=weight_kg), 1)
+                                                          if pd.notna(r.loading_dose) else "none"),
+                                         "weight": weight_text}
                                         for r in per_kg.itertuples()]))
         by_auc = doses[doses["dose_unit"] == dosing.AUC]
         for r in by_auc.itertuples():
@@ -376,10 +428,17 @@ class TreatmentView:
                         f"(Calvert formula), which the data do not give")
         fixed = doses[doses["dose_unit"] == dosing.FLAT]
         if not fixed.empty:
-            column = f"MODEL: mg/m2 at {weight_kg:g} kg and an assumed {height_cm:g} cm"
-            tables.append(pd.DataFrame([{"agent": r.agent, "printed dose (mg)": r.dose,
-                                         column: round(alternatives.fixed_dose_at(data.doses, therapy_id, r.agent, weight_kg, height_cm), 2)}
-                                        for r in fixed.itertuples()]))
+            height_text = self._measure_text(therapy_id, height_cm, self.stated_height(therapy_id), "cm")
+            column = f"MODEL: mg/m2 at {weight_text} and {height_text}"
+            rows = []
+            for r in fixed.itertuples():
+                if dosing.per_m2_standards(data.dose_references, r.agent).empty:
+                    per_m2 = "flat dose: no per-m2 equivalent"
+                else:
+                    per_m2 = round(alternatives.fixed_dose_at(data.doses, therapy_id, r.agent, weight_kg, height_cm), 2)
+                rows.append({"agent": r.agent, "printed dose (mg)": r.dose,
+                             "loading dose (mg)": r.loading_dose if pd.notna(r.loading_dose) else "none", column: per_m2})
+            tables.append(pd.DataFrame(rows))
         return readout, tuple(tables)
 
     def widget(self, therapy_id: str = "AK-T06"):
@@ -398,13 +457,14 @@ class TreatmentView:
             "reduction_percent": widgets.Dropdown(options=[AS_REPORTED, *range(int(self.REDUCTION.low), int(self.REDUCTION.high) + 1, 10)],
                                                   value=AS_REPORTED, description=self.REDUCTION.description()),
             "weight_kg": slider(weight, self.line_weight(therapy_id), 1, widgets.FloatSlider),
-            "height_cm": slider(self.HEIGHT, 160, 5),
+            "height_cm": slider(self.height_range, self.line_height(therapy_id), 1, widgets.FloatSlider),
         }
         box = explorer("Treatment timeline: what if a line had been different?", controls, self.callback)
 
-        def follow_case(change) -> None:  # the weight of the chosen line's own case
+        def follow_case(change) -> None:  # the weight and height of the chosen line's own case
             if change["new"] in self.lines:
                 controls["weight_kg"].value = self.line_weight(change["new"])
+                controls["height_cm"].value = self.line_height(change["new"])
 
         controls["therapy_id"].observe(follow_case, names="value")
         box.add_class("explorer-treatment")

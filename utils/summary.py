@@ -60,15 +60,16 @@ def first_stated(observations: pd.DataFrame, case_id: str, quantity: str) -> flo
 def doses_in_mg(data: CaseData) -> pd.DataFrame:
     """Every printed dose of every case of cases.csv in absolute terms, one block of rows per case (index ``case_id``).
 
-    Each case's block is :func:`utils.dosing.case_dose_table` with the first body weight and height that case's
-    own observations state (none: the cells that need them stay blank, and ``note`` says why; no GFR is given,
-    so a dose to a target AUC stays blank too). A case without a printed dose has no rows.
+    Each case's block is :func:`utils.dosing.case_dose_table` given that case's own observations, so each
+    line is worked out at the weight (and height) stated on or before **that line's start**, never at a weight
+    stated later; column ``weight used (kg, day stated)`` shows which, and ``note`` says when a weight stated
+    later differs (tnbc2025 lost weight during treatment). Where no measure is stated by a line's start, the
+    cells that need it stay blank and ``note`` says why; no GFR is given, so a dose to a target AUC stays blank
+    too. A case without a printed dose has no rows.
     """
     blocks = {}
     for case_id in data.cases["case_id"].astype(str):
-        table = dosing.case_dose_table(data.doses, data.therapy_lines, case_id,
-                                       weight_kg=first_stated(data.observations, case_id, "body_weight"),
-                                       height_cm=first_stated(data.observations, case_id, "body_height"))
+        table = dosing.case_dose_table(data.doses, data.therapy_lines, case_id, observations=data.observations)
         if not table.empty:
             blocks[case_id] = table
     if not blocks:
