@@ -245,10 +245,20 @@ def test_first_counts_prefer_values_before_treatment_and_fall_back_to_the_first_
     ranges = data.reference_ranges
     mixed = _labs([("x", -2, "platelets", "90", 90.0, "10^9/L", "s"), ("x", 5, "platelets", "40", 40.0, "10^9/L", "s")])
     counts, said = casebook.first_counts(mixed, ranges, "x")
-    assert list(counts["day"]) == [-2] and "before treatment" in said
+    assert list(counts["day"]) == [-2] and "before treatment of the marrow metastasis" in said
+    # a table without precisions never reads as exact
+    assert list(counts["day_precision"]) == ["not stated"] and "1 of them on a day not given as exact" in said
+    counts, said = casebook.first_counts(mixed.assign(day_precision="exact", timing_basis="dated"), ranges, "x")
+    assert said == "Every value stated on or before day 0, before treatment of the marrow metastasis."
     later = _labs([("x", 30, "platelets", "40", 40.0, "10^9/L", "s"), ("x", 60, "platelets", "90", 90.0, "10^9/L", "s")])
-    counts, said = casebook.first_counts(later, ranges, "x")
-    assert list(counts["day"]) == [30] and "first stated values, on day 30" in said
+    counts, said = casebook.first_counts(later.assign(day_precision="exact", timing_basis="dated"), ranges, "x")
+    assert list(counts["day"]) == [30] and "first stated values, on day 30 (after treatment" in said
+    rough = later.assign(day_precision="approximate", timing_basis="about a month after day 0")
+    counts, said = casebook.first_counts(rough, ranges, "x")
+    assert "on day 30 (approximate: about a month after day 0)" in said and list(counts["day_precision"]) == ["approximate"]
+    before = mixed.assign(day_precision=["approximate", "exact"], timing_basis=["some days before", "dated"])
+    counts, said = casebook.first_counts(before, ranges, "x")
+    assert "1 of them on a day not given as exact" in said and list(counts["day_precision"]) == ["approximate"]
     counts, said = casebook.first_counts(later, ranges, "y")
     assert counts.empty and "no values for y" in said
 
@@ -273,12 +283,61 @@ def test_chart_analytes_follow_the_course_order(data):
 
 
 def test_survival_position_names_both_clocks(data):
-    followup, table = casebook.survival_position(casebook.case_data(data, "akagi2021"))
+    own = casebook.case_data(data, "akagi2021")
+    followup, table = casebook.survival_position(own)
     assert list(followup["case_id"]) == ["akagi2021"] and followup["origin"].iloc[0] == "bmm_diagnosis"
     cohorts = data.literature_survival.query("design == 'cohort'")
-    assert len(table) == len(cohorts)
-    assert table["series time origin"].notna().all()
+    subtype = own.cases["subtype"].iloc[0]
+    fitting = cohorts[cohorts["subgroup"].map(lambda g: casebook.subgroup_fit(g, subtype) is not None)]
+    assert len(table) == len(fitting) and list(table.columns) == list(casebook.POSITION_COLUMNS)
+    assert table["series time origin"].notna().all() and table["subgroup fits the case"].notna().all()
     assert table["MODEL P(surviving at least the case's follow-up)"].between(0, 1).all()
+
+
+@pytest.mark.parametrize(("subgroup", "subtype", "expected"), [
+    ("all", "triple-negative", "yes: the whole series"),
+    ("HR+/HER2- endocrine therapy", "HR+/HER2-", "same subtype (HR+/HER2-); fits only if the case was treated with endocrine therapy"),
+    ("HR+/HER2- endocrine therapy", "triple-negative", None),
+    ("HR+/HER2-", "HR-/HER2+", None),
+    ("HR+/HER2- chemotherapy", float("nan"), None),
+    ("endocrine therapy", "triple-negative", "a treatment subgroup: fits only if the case was treated with endocrine therapy"),
+])
+def test_subgroup_fit(subgroup, subtype, expected):
+    assert casebook.subgroup_fit(subgroup, subtype) == expected
+
+
+def test_a_case_is_not_given_a_model_probability_from_a_subgroup_of_another_subtype(data):
+    series = pd.DataFrame([
+        {"study_id": "s1", "subgroup": "all", "design": "cohort", "n": 10, "median_os_months": 12.0, "ci_low": None,
+         "ci_high": None, "range_low": None, "range_high": None, "time_origin": "BMM diagnosis", "population": "p"},
+        {"study_id": "s1", "subgroup": "HR+/HER2- endocrine therapy", "design": "cohort", "n": None,
+         "median_os_months": 30.0, "ci_low": None, "ci_high": None, "range_low": None, "range_high": None,
+         "time_origin": "BMM diagnosis", "population": "p"}])
+    own = casebook.case_data(data, "tnbc2025")
+    assert own.cases["subtype"].iloc[0] == "triple-negative"
+    own = own.__class__(**{**own.__dict__, "literature_survival": series})
+    _, table = casebook.survival_position(own)
+    assert list(table["series"]) == ["s1"]
+    said = casebook.subgroups_left_out(own)
+    assert "1 subgroup(s) of another receptor subtype" in said and "s1: HR+/HER2- endocrine therapy" in said
+    hr_positive = own.__class__(**{**own.__dict__, "cases": own.cases.assign(subtype="HR+/HER2-")})
+    assert len(casebook.survival_position(hr_positive)[1]) == 2 and casebook.subgroups_left_out(hr_positive) == ""
+
+
+def test_presentation_markdown_never_shows_an_approximate_day_as_exact(data):
+    case = data.cases.iloc[0].copy()
+    events = pd.DataFrame([
+        {"case_id": case["case_id"], "day": -213, "day_precision": "approximate", "timing_basis": "about seven months before",
+         "milestone": "primary_diagnosis"},
+        {"case_id": case["case_id"], "day": -20, "day_precision": "exact", "timing_basis": "dated",
+         "milestone": "first_distant_metastasis"}])
+    text = casebook.presentation_markdown(case, events)
+    assert "primary diagnosis on day -213 (about 7 months before day 0; approximate: about seven months before)" in text
+    assert "first distant metastasis on day -20 (under a month before day 0)\n" in text
+    assert "dated" not in text  # an exact day carries no note
+    for value, words in (("relapsed", "at recurrence"), ("de_novo", "de novo (at first diagnosis)")):
+        assert f"**Marrow metastasis:** {words};" in casebook.presentation_markdown(case.copy().replace(
+            case["bmm_presentation"], value), events)
 
 
 def test_references_list_the_cases_report_and_refuse_unknown_sources(data):
@@ -309,6 +368,8 @@ def test_the_index_lists_every_case_with_its_page_or_what_to_run(data, tmp_path)
     lines = casebook.index_markdown(data.cases, tmp_path).splitlines()
     assert len(lines) == len(data.cases)
     assert lines[0].startswith(f"- [{first}](casebook/{first}.ipynb): ")
+    assert all("marrow metastasis at recurrence" in line or "marrow metastasis de novo (at first diagnosis)" in line
+               for line in lines) and "relapsed" not in "".join(lines)
     for line, case_id in zip(lines[1:], others):
         assert line.startswith(f"- {case_id}: ") and line.endswith("no page yet (run `make casebook`)")
 

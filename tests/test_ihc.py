@@ -223,6 +223,23 @@ def test_read_her2_other_printed_forms():
         ihc.read_her2("negative", "amplified")
 
 
+def test_an_ish_call_without_an_ihc_score_states_the_guideline_rule_without_overstating_it():
+    amplified = ihc.read_her2(None, "amplified")
+    assert amplified.status == "positive" and len(amplified.missing) == 1
+    # the IHC score cannot change a positive final ISH call, and the message says so rather than asking for it
+    assert amplified.missing[0].startswith("HER2 IHC score not reported; it does not change a positive call")
+    assert "ASCO/CAP 2018, affirmed 2023" in amplified.missing[0] and "final ISH call" in amplified.missing[0]
+    negative = ihc.read_her2("not reported", "not amplified")
+    assert negative.status == "negative" and negative.her2_low is None
+    # one message, not two overlapping "IHC score not reported" ones
+    assert len(negative.missing) == 1 and negative.missing[0].count("IHC score not reported") == 1
+    text = negative.missing[0]
+    assert "final ISH call (for ISH groups 2-4, made after the concurrent IHC review" in text
+    assert "HER2-low or -ultralow from HER2-0" in text and "DESTINY-Breast06" in text
+    for call in (amplified, negative):  # ISH does not decide "on its own" for groups 2-4
+        assert "on its own" not in call.missing[0]
+
+
 # Subtype and PD-L1 -----------------------------------------------------------------------------------
 def panel_subtype(er, pr, her2, ish="not done"):
     return ihc.subtype(ihc.read_receptor("ER", er), ihc.read_receptor("PR", pr), ihc.read_her2(her2, ish))

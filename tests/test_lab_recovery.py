@@ -641,3 +641,34 @@ def test_explorer_breaks_connectors_when_given_events(data, lln):
     lab_charts.lab_explorer(data.labs, data.therapy_lines, data.transfusion_thresholds, lln, "akagi2021",
                             show=shown.append, events=data.events)
     assert shown[-1].breaks == lab_charts.connector_breaks(data.events, "akagi2021")
+
+
+# Threshold lines are described with analyte, unit, whose rule and population -------------------------------
+
+
+def test_threshold_lines_name_analyte_unit_owner_and_population():
+    thresholds = pd.DataFrame([
+        {"threshold_id": "T-own", "case_id": "x", "analyte": "platelets", "below": 20.0, "unit": "10^9/L",
+         "action": "transfused whenever below", "source_id": "x", "source_locator": "s"},
+        {"threshold_id": "T-g", "case_id": pd.NA, "analyte": "platelets", "below": 10000.0, "unit": "/μl",
+         "action": "guideline: prophylactic, in non-bleeding adults (strong recommendation); see also 2",
+         "source_id": "g2099", "source_locator": "s"}])
+    assert lab_charts.threshold_label("T-g", True, "g2099", "platelets", 10.0, "10^9/L", thresholds.loc[1, "action"]) == (
+        "T-g (guideline, g2099): platelets below 10 ×10^9/L; prophylactic, in non-bleeding adults")
+    assert lab_charts.threshold_label("T-own", False, "x", "hemoglobin", 7.0, "g/dL", "transfused whenever below") == (
+        "T-own (this report's own threshold): haemoglobin below 7 g/dL; transfused whenever below")
+    assert lab_charts.threshold_population(None) == "action not stated"
+
+
+def test_describe_lists_each_threshold_line_with_its_unit_and_a_yardstick_heading(data):
+    thresholds = data.transfusion_thresholds
+    shown = view(data, "tnbc2025")
+    text = lab_charts.describe(shown)
+    assert "that apply" not in text and "a yardstick, not an indication for this patient" in text
+    assert len(shown.thresholds)
+    for row in shown.thresholds.itertuples():
+        source = thresholds[thresholds["threshold_id"] == row.threshold_id].iloc[0]
+        whose = "this report's own threshold" if pd.notna(source["case_id"]) else "guideline, "
+        line = next(line for line in text.splitlines() if line.startswith(f"    - {row.threshold_id} ("))
+        assert whose in line and f"below {row.below_std:g} " in line and (row.unit_std.split("^")[-1] in line)
+        assert lab_charts.threshold_population(source["action"]).split()[0] in line

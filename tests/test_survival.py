@@ -463,3 +463,51 @@ def test_figures_are_deterministic(data):
         first, second = make(), make()
         assert first.get_size_inches().tolist() == second.get_size_inches().tolist()
         assert _png(first) == _png(second)
+
+
+# The single-case reading of notebook 05b, on synthetic series -------------------------------------------------
+
+
+def _single_cases(rows):
+    return pd.DataFrame([{"case": c, "months": m, "outcome": o, "time_origin": "x", "source": "cases.csv and events.csv"}
+                         for c, m, o in rows])
+
+
+def _whole_forest():
+    literature = pd.DataFrame([
+        {"study_id": s, "subgroup": "all", "design": "cohort", "n": 10, "median_os_months": m, "ci_low": None,
+         "ci_high": None, "range_low": None, "range_high": None, "time_origin": "BMM diagnosis", "population": "p"}
+        for s, m in (("c1", 6.0), ("c2", 12.0))])
+    return survival.forest_table(literature)
+
+
+def test_single_case_reading_when_the_median_is_not_reached():
+    series = _single_cases([("a", 2.0, "dead"), ("b", 5.0, "alive"), ("c", 9.0, "alive"), ("d", 12.0, "alive")])
+    d, e = survival.km_inputs(series, "censored")
+    fitter = survival.kaplan_meier(d, e, "mostly alive")
+    assert math.isinf(survival.km_summary(fitter)["median"])
+    text = survival.single_case_reading(series, fitter, _whole_forest())
+    assert "inf" not in text
+    assert "**Kaplan-Meier median**: not reached (the curve stays above 50 %) (95% CI " in text
+    assert "; 1 death)." in text  # singular
+    assert "cannot be compared with a cohort median" in text and "longer than" not in text
+
+
+def test_step_sizes_grow_only_after_a_censored_patient_leaves_the_risk_set():
+    fitter = survival.kaplan_meier([1, 2, 3, 4], [1, 1, 1, 1], "no censoring")
+    steps = survival.step_sizes(fitter)
+    assert np.allclose(steps["drop"], 0.25) and (steps["censored_before"] == 0).all()
+    series = _single_cases([("a", 1.0, "dead"), ("b", 2.0, "alive"), ("c", 3.0, "dead"), ("d", 4.0, "dead")])
+    d, e = survival.km_inputs(series, "censored")
+    fitter = survival.kaplan_meier(d, e, "one censored")
+    steps = survival.step_sizes(fitter)
+    # by hand: 1 - 1/4 = 0.75; at 3 months 2 at risk: drop 0.75/2 = 0.375; at 4 months 1 at risk: drop 0.375
+    assert np.allclose(steps["drop"], [0.25, 0.375, 0.375]) and list(steps["censored_before"]) == [0, 1, 1]
+    text = survival.single_case_reading(series, fitter, _whole_forest())
+    assert "exactly 1/4 (25 percentage points)" in text
+    assert "after b censored at 2 months, the death at 3 months drops it by 37.5 percentage points" in text
+    assert "(1 death among 2 patients at risk)" in text and "3 deaths)." in text
+    none_censored = _single_cases([("a", 1.0, "dead"), ("b", 2.0, "dead")])
+    d, e = survival.km_inputs(none_censored, "censored")
+    text = survival.single_case_reading(none_censored, survival.kaplan_meier(d, e, "x"), _whole_forest())
+    assert "no patient is censored before a death, so every step is 1/2" in text

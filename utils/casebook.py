@@ -8,12 +8,14 @@ helpers; this module holds the few small pieces that page needs and no lesson do
 * :func:`coverage` and :func:`missing_markdown` - what the data hold for the case, and the sentence
   a section shows instead of a table or figure when its table has no rows for the case (a sparse
   case: no labs, no IHC, no treatment, no discrepancies). A page never fails on missing data;
-* :func:`presentation_markdown` - the case row in words (age, subtype, presentation, day 0);
-* :func:`first_counts` and :func:`cytopenia_sentence` - the counts before treatment, flagged and
+* :func:`presentation_markdown` - the case row in words (age, subtype, presentation, day 0), every
+  approximate day marked so with its ``timing_basis`` (:func:`approximate_note`);
+* :func:`first_counts` and :func:`cytopenia_sentence` - the counts before treatment of the marrow metastasis, flagged and
   graded, and the cytopenia they name (or why none can be named);
 * :func:`chart_analytes` - the counts and tumour markers the case has values of;
-* :func:`survival_position` - the case's follow-up against each published median, with both time
-  origins named (a constant-hazard MODEL, as in notebook 05b);
+* :func:`survival_position` - the case's follow-up against each published median that can hold the
+  case (:func:`subgroup_fit`; subgroups of another receptor subtype are left out and named by
+  :func:`subgroups_left_out`), with both time origins named (a constant-hazard MODEL, as in notebook 05b);
 * :func:`dated_lines` - the treatment rows a swimmer chart can draw, naming any without a start day;
 * :func:`body_markdown` - the body measures the case's own report states, for the dose table (never
   an assumed one);
@@ -109,23 +111,48 @@ def _text(value: object, blank: str = "not reported") -> str:
     return blank if value is None or pd.isna(value) or not str(value).strip() else markdown_text(str(value))
 
 
+def approximate_note(row: pd.Series) -> str:
+    """``approximate: <timing_basis>`` for a row whose ``day_precision`` is not ``exact``, else ``""``.
+
+    A day the source gives only roughly is never shown as if it were exact; the curated
+    ``timing_basis`` says how it was placed (escaped), or "basis not stated" when it is blank.
+    A blank precision is not taken for exact.
+
+    >>> approximate_note(pd.Series({"day_precision": "approximate", "timing_basis": "about 7 months before"}))
+    'approximate: about 7 months before'
+    >>> approximate_note(pd.Series({"day_precision": "exact", "timing_basis": "dated"}))
+    ''
+    """
+    precision = row.get("day_precision")
+    if not pd.isna(precision) and str(precision).strip() == "exact":
+        return ""
+    return f"{_text(precision, 'precision not stated')}: {_text(row.get('timing_basis'), 'basis not stated')}"
+
+
+def _presentation(value: object) -> str:
+    """How the marrow metastasis presented, in words (:func:`utils.vocabulary.label`: "at recurrence", "de novo ...")."""
+    return "not reported" if value is None or pd.isna(value) else markdown_text(label("bmm_presentation", str(value)))
+
+
 def presentation_markdown(case: pd.Series, events: pd.DataFrame) -> str:
     """The case row of ``cases.csv`` as a short Markdown list, with the milestones before day 0 in months.
 
-    ``events`` holds (at least) the case's events; a milestone the case lacks reads "not in the data".
+    ``events`` holds (at least) the case's events; a milestone the case lacks reads "not in the data",
+    and a milestone on an approximate day says so, with its ``timing_basis`` (:func:`approximate_note`).
     """
     marked = events[(events["case_id"].astype(str) == str(case["case_id"])) & events["milestone"].notna()]
-    day_of = dict(zip(marked["milestone"].astype(str), marked["day"]))
+    row_of = {str(row["milestone"]): row for _, row in marked.iterrows()}
 
     def before(milestone: str) -> str:
-        if milestone not in day_of:
+        if milestone not in row_of:
             return "not in the data"
-        day = int(day_of[milestone])
-        if day == 0:
-            return "day 0"
+        row = row_of[milestone]
+        day = int(row["day"])
         months = abs(days_to_months(day))
-        span = "under a month" if months < 1 else f"about {months:.0f} months"
-        return f"day {day} ({span} {'before' if day < 0 else 'after'} day 0)"
+        said = [] if day == 0 else [("under a month" if months < 1 else f"about {months:.0f} months")
+                                    + f" {'before' if day < 0 else 'after'} day 0"]
+        said += [approximate_note(row)] if approximate_note(row) else []
+        return f"day {day}" + (f" ({'; '.join(said)})" if said else "")
 
     outcome = "died" if case["vital_status"] == "dead" else "alive at last contact"
     cause = f"; cause of death: {_text(case['cause_of_death'])}" if case["vital_status"] == "dead" else ""
@@ -134,7 +161,7 @@ def presentation_markdown(case: pd.Series, events: pd.DataFrame) -> str:
         f"- **Histology:** {_text(case['histology'])}; stage of the primary as reported: {_text(case['primary_stage_as_reported'])}",
         f"- **Subtype of the primary (curated):** {_text(case['subtype'])} (ER {_text(case['er'])}, PR {_text(case['pr'])},"
         f" HER2 {_text(case['her2'])})",
-        f"- **Marrow metastasis:** {_text(str(case['bmm_presentation']).replace('_', ' '))}; primary diagnosis on"
+        f"- **Marrow metastasis:** {_presentation(case['bmm_presentation'])}; primary diagnosis on"
         f" {before('primary_diagnosis')}; first distant metastasis on {before('first_distant_metastasis')}",
         f"- **Presenting problem:** {_text(case['presenting_problem'])}",
         f"- **Day 0 is:** {_text(case['day0_definition'])}",
@@ -146,10 +173,12 @@ def presentation_markdown(case: pd.Series, events: pd.DataFrame) -> str:
 
 def first_counts(labs: pd.DataFrame, ranges: pd.DataFrame, case_id: str,
                  source_id: str = REFERENCE_SOURCE) -> tuple[pd.DataFrame, str]:
-    """The case's laboratory values before treatment (day 0 or earlier), flagged and graded by :func:`utils.grading.flag_labs`.
+    """The case's laboratory values before treatment of the marrow metastasis (day 0 or earlier), flagged and graded
+    by :func:`utils.grading.flag_labs`.
 
     When the case has values but none before day 0, the values of its first stated day are used
-    instead, and the returned sentence says so. Returns ``(flagged table, what it holds)``; an
+    instead, and the returned sentence says so (with the day's precision: an approximate day is never
+    shown as exact; the table keeps ``day_precision``). Returns ``(flagged table, what it holds)``; an
     empty table (with the sentence saying why) when the case has no laboratory values at all.
     """
     own = labs[labs["case_id"].astype(str) == case_id]
@@ -159,10 +188,20 @@ def first_counts(labs: pd.DataFrame, ranges: pd.DataFrame, case_id: str,
     if before.empty:
         first = int(own["day"].min())
         before = own[own["day"] == first]
-        said = f"No value is stated on or before day 0; these are the first stated values, on day {first} (after treatment began)."
+        rough = [approximate_note(row) for _, row in before.iterrows() if approximate_note(row)]
+        on_day = f"day {first}" + (f" ({rough[0]})" if rough else "")
+        said = (f"No value is stated on or before day 0; these are the first stated values, on {on_day}"
+                " (after treatment of the marrow metastasis began).")
     else:
-        said = "Every value stated on or before day 0, before treatment."
-    return flag_labs(before.sort_values(["day", "analyte"]), ranges, source_id), said
+        rough = int(sum(bool(approximate_note(row)) for _, row in before.iterrows()))
+        said = ("Every value stated on or before day 0, before treatment of the marrow metastasis"
+                + (f"; {rough} of them on a day not given as exact (see `day_precision`)." if rough else "."))
+    before = before.sort_values(["day", "analyte"])
+    flagged = flag_labs(before, ranges, source_id)
+    precision = (before["day_precision"].astype("string").fillna("not stated") if "day_precision" in before.columns
+                 else pd.Series("not stated", index=before.index))
+    flagged.insert(flagged.columns.get_loc("day") + 1, "day_precision", precision.to_numpy())
+    return flagged, said
 
 
 def cytopenia_sentence(flagged: pd.DataFrame) -> str:
@@ -177,7 +216,7 @@ def cytopenia_sentence(flagged: pd.DataFrame) -> str:
     called = cytopenia_at(latest[latest["flag"] != ""])
     if called is None:
         absent = [label("analyte", a).split(" (")[0] for a in COUNT_ANALYTES if a not in set(latest["analyte"])]
-        return f"**Cytopenia:** cannot be named: {', '.join(absent)} not stated before treatment."
+        return f"**Cytopenia:** cannot be named: {', '.join(absent)} not stated before treatment of the marrow metastasis."
     low = f" ({', '.join(called.low)})" if called.low else ""
     return f"**Cytopenia:** {called.label}{low}, from the last stated value of each lineage, against `{REFERENCE_SOURCE}`."
 
@@ -193,29 +232,78 @@ def chart_analytes(labs: pd.DataFrame, case_id: str) -> tuple[str, ...]:
 SAME_CLOCK: dict[str, str] = {"bmm_diagnosis": "yes", "not_stated": "unknown: origin not stated", "other": "no"}
 
 
+#: Columns of the comparison table of :func:`survival_position`.
+POSITION_COLUMNS: tuple[str, ...] = ("series", "subgroup fits the case", "median (months)", "series time origin",
+                                     "same clock as day 0", "MODEL P(surviving at least the case's follow-up)")
+
+
+def subgroup_fit(subgroup: object, case_subtype: object) -> str | None:
+    """Whether a published subgroup can hold the case: a sentence, or None when it cannot.
+
+    ``all`` (the whole series) always fits. A subgroup that names a receptor subtype of the
+    vocabulary (``cases.csv`` ``subtype``, e.g. "HR+/HER2- endocrine therapy") fits only a case of
+    that subtype: None for a case of another subtype, or of no curated subtype. Any other subgroup
+    (a treatment group, e.g. "endocrine therapy") is kept, with a reminder that it fits only a case
+    treated that way. Plain text (a table cell), not Markdown.
+
+    >>> subgroup_fit("all", "triple-negative")
+    'yes: the whole series'
+    >>> subgroup_fit("HR+/HER2- chemotherapy", "triple-negative") is None
+    True
+    """
+    from utils.vocabulary import allowed
+
+    text = str(subgroup).strip()
+    if text == "all":
+        return "yes: the whole series"
+    named = [s for s in allowed("cases", "subtype") if text.startswith(s)]
+    if named:
+        if pd.isna(case_subtype) or str(case_subtype) != named[0]:
+            return None
+        rest = text[len(named[0]):].strip()
+        return f"same subtype ({named[0]})" + (f"; fits only if the case was treated with {rest}" if rest else "")
+    return f"a treatment subgroup: fits only if the case was treated with {text}"
+
+
 def survival_position(own: CaseData) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``(follow-up, comparison)`` of one case (``own`` from :func:`case_data`) against the published cohorts.
 
     ``follow-up`` is :func:`utils.survival.time_to_event` of the case (origin: marrow-metastasis
-    diagnosis, day 0). ``comparison`` has one row per cohort series of ``literature_survival.csv``:
-    its median, the series' own time origin as published, whether it is the case's clock (:data:`SAME_CLOCK`:
-    yes, no, or unknown when the series does not state its origin), and the MODEL probability
-    (constant hazard with that median) of surviving at least the case's follow-up.
+    diagnosis, day 0). ``comparison`` has one row per cohort series of ``literature_survival.csv``
+    that can hold the case (:func:`subgroup_fit`: a subgroup of another receptor subtype is left out,
+    see :func:`subgroups_left_out`): whether and how the subgroup fits the case, its median, the
+    series' own time origin as published, whether it is the case's clock (:data:`SAME_CLOCK`: yes, no,
+    or unknown when the series does not state its origin), and the MODEL probability (constant hazard
+    with that median) of surviving at least the case's follow-up.
     """
     followup = survival.time_to_event(own.cases, own.events)
     forest = survival.forest_table(own.literature_survival)
     if forest.empty:
-        return followup, pd.DataFrame(columns=["series", "median (months)", "series time origin", "same clock as day 0",
-                                               "MODEL P(surviving at least the case's follow-up)"])
+        return followup, pd.DataFrame(columns=list(POSITION_COLUMNS))
     compared = survival.cohort_comparison(forest, followup)  # one case: one row per series, in forest order
+    fits = forest["subgroup"].map(lambda g: subgroup_fit(g, own.cases["subtype"].iloc[0]))
     table = pd.DataFrame({
         "series": forest["label"].to_numpy(),
+        "subgroup fits the case": fits.to_numpy(),
         "median (months)": forest["median"].to_numpy(),
         "series time origin": forest["time_origin"].to_numpy(),
         "same clock as day 0": forest["origin_class"].map(lambda o: SAME_CLOCK.get(o, SAME_CLOCK["other"])).to_numpy(),
         "MODEL P(surviving at least the case's follow-up)": compared["p_at_least"].to_numpy(),
     })
-    return followup, table.reset_index(drop=True)
+    return followup, table[fits.notna().to_numpy()].reset_index(drop=True)
+
+
+def subgroups_left_out(own: CaseData) -> str:
+    """The sentence naming the published subgroups :func:`survival_position` leaves out (another subtype), or ``""``."""
+    forest = survival.forest_table(own.literature_survival)
+    if forest.empty:
+        return ""
+    subtype = own.cases["subtype"].iloc[0]
+    out = [str(row.label) for row in forest.itertuples() if subgroup_fit(row.subgroup, subtype) is None]
+    if not out:
+        return ""
+    return (f"Left out of the table: {len(out)} subgroup(s) of another receptor subtype than this case's"
+            f" ({_text(subtype)}): {', '.join(markdown_text(o) for o in out)}. The forest plot below still shows them.")
 
 
 #: Sources every casebook page rests on besides the case report and the published series: the
@@ -266,7 +354,7 @@ def index_markdown(cases: pd.DataFrame, notebook_dir: Path | None = None) -> str
     lines = []
     for case in cases.itertuples():
         case_id = str(case.case_id)
-        about = f"{_text(case.subtype)}, marrow metastasis {_text(str(case.bmm_presentation).replace('_', ' '))}"
+        about = f"{_text(case.subtype)}, marrow metastasis {_presentation(case.bmm_presentation)}"
         if PAGE_ID.match(case_id) and (folder / f"{case_id}.ipynb").is_file():
             lines.append(f"- [{markdown_text(case_id)}]({CASEBOOK_FOLDER}/{case_id}.ipynb): {about}")
         else:

@@ -261,19 +261,27 @@ class Her2Call:
         return {POSITIVE: True, NEGATIVE: False}.get(self.status)
 
 
-_MISSING_SCORE = ("HER2 IHC score not reported: 'negative' covers IHC 0 (null or ultralow), 1+ and 2+ with"
-                  " non-amplified ISH. Trastuzumab deruxtecan evidence now reaches HER2-low (DESTINY-Breast04,"
+_WHY_THE_SCORE = ("Trastuzumab deruxtecan evidence now reaches HER2-low (DESTINY-Breast04,"
                   " 2022, after chemotherapy for metastatic disease) and, in HR+ disease after endocrine therapy"
                   " and before any chemotherapy for metastatic disease, HER2-ultralow (DESTINY-Breast06, 2024):"
                   " in that setting only HER2-null is left out, while after chemotherapy for metastatic disease or"
                   " in HR-negative disease HER2-ultralow is left out too. The score is needed and, for IHC 0,"
                   " whether any faint, incomplete membrane staining was seen (ASCO/CAP 2023 asks for a careful"
                   " call at the low end), ideally on a recent sample of the metastasis.")
+_MISSING_SCORE = ("HER2 IHC score not reported: 'negative' covers IHC 0 (null or ultralow), 1+ and 2+ with"
+                  " non-amplified ISH. " + _WHY_THE_SCORE)
 _MISSING_ZERO = ("IHC 0 reported without saying whether faint, incomplete membrane staining was seen in up to 10 %"
                  " of tumour cells (HER2-ultralow) or none at all (HER2-null): since DESTINY-Breast06 (2024)"
                  " this decides whether trastuzumab deruxtecan evidence applies in HR+ disease.")
-_MISSING_IHC_WITH_ISH = ("HER2 IHC score not reported: the ISH result decides HER2-positive or -negative on its own"
-                         " (ASCO/CAP 2018), but the IHC score is still needed to tell HER2-low from HER2-0.")
+#: ISH amplified, no IHC score: the score would not change the positive call.
+_MISSING_IHC_WITH_AMPLIFIED_ISH = ("HER2 IHC score not reported; it does not change a positive call: a final ISH call of"
+                                   " amplified (for ISH groups 2-4, made after the concurrent IHC review ASCO/CAP 2018,"
+                                   " affirmed 2023, requires) is HER2-positive.")
+#: ISH not amplified, no IHC score: one message, the negative call and why the score is still needed.
+_MISSING_IHC_WITH_ISH = ("HER2 IHC score not reported: a final ISH call (for ISH groups 2-4, made after the concurrent"
+                         " IHC review ASCO/CAP 2018, affirmed 2023, requires) decides positive or negative, so this"
+                         " HER2 is negative; the IHC score is still needed to tell HER2-low or -ultralow from HER2-0"
+                         " (null). " + _WHY_THE_SCORE)
 _DISCORDANT = "IHC and ISH disagree: review both tests as the ASCO/CAP 2018 work-up describes."
 
 
@@ -355,17 +363,20 @@ def read_her2(result: object, ish: object = "not done") -> Her2Call:
     """HER2 from a printed result: an IHC score, the bare words ``"negative"``/``"positive"``,
     or ``None`` / ``"not reported"``; ``ish`` is the final ISH call if one was reported.
 
-    With no IHC result, an ISH result still decides: amplified is HER2-positive and not amplified
-    HER2-negative (ASCO/CAP 2018), with the missing IHC score named; without either, HER2 is not reported.
+    ``ish`` is taken as the final ISH call (for ISH groups 2-4, the call made after the concurrent IHC
+    review ASCO/CAP 2018 requires). With no IHC result, that final call still decides: amplified is
+    HER2-positive and not amplified HER2-negative (ASCO/CAP 2018, affirmed 2023), with the missing IHC
+    score named once (it does not change a positive call; it is needed to tell HER2-low or -ultralow
+    from HER2-0 in a negative one); without either, HER2 is not reported.
     """
     if _is_no_result(result):
         ish = _ish(ish)
-        if ish == "amplified":  # ISH decides on its own: amplification is HER2-positive (ASCO/CAP 2018, ISH group 1)
+        if ish == "amplified":  # a final ISH call of amplified is HER2-positive (ASCO/CAP 2018, affirmed 2023)
             return Her2Call(POSITIVE, "HER2-positive (ISH amplified, IHC score not reported)", None, ish, False,
-                            (_MISSING_IHC_WITH_ISH,))
-        if ish == "not amplified":  # HER2-negative, but HER2-low needs the IHC score
+                            (_MISSING_IHC_WITH_AMPLIFIED_ISH,))
+        if ish == "not amplified":  # a final ISH call: HER2-negative, but HER2-low needs the IHC score
             return Her2Call(NEGATIVE, "HER2-negative (ISH not amplified, IHC score not reported)", None, ish, None,
-                            (_MISSING_IHC_WITH_ISH, _MISSING_SCORE))
+                            (_MISSING_IHC_WITH_ISH,))
         return Her2Call(NOT_REPORTED, "HER2 not reported", None, ish, None, ("HER2 not reported for this specimen.",))
     if isinstance(result, str) and result.strip().lower() == NEGATIVE:
         ish = _ish(ish)

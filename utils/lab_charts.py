@@ -153,6 +153,40 @@ def guideline_legend_label(source_ids: Sequence[str]) -> str:
     return "guideline transfusion threshold" + (f" ({', '.join(names)})" if names else "")
 
 
+def threshold_population(action: object) -> str:
+    """Who a threshold is for and what it does, in short, from its ``action`` text (``transfusion_thresholds.csv``).
+
+    The curated text is cut to its first clause: a leading "guideline: " is dropped, and the text
+    stops at the first parenthesis or semicolon (recommendation strength and cross-references).
+    A blank action reads "action not stated".
+
+    >>> threshold_population("guideline: prophylactic transfusion in non-bleeding adults (strong); see also 2")
+    'prophylactic transfusion in non-bleeding adults'
+    """
+    if action is None or pd.isna(action) or not str(action).strip():
+        return "action not stated"
+    text = str(action).strip()
+    if text.lower().startswith("guideline:"):
+        text = text[len("guideline:"):].strip()
+    for stop in (" (", ";"):
+        text = text.split(stop)[0]
+    return text.strip() or "action not stated"
+
+
+def threshold_label(threshold_id: str, guideline: bool, source_id: str, analyte: str, below_std: float, unit_std: str,
+                    action: object) -> str:
+    """One threshold line in words: id, whose rule (this report's, or a guideline's), analyte, value and unit, and
+    the population or action it covers (:func:`threshold_population`). Plain text; :func:`describe` escapes it.
+
+    >>> threshold_label("TT-9", True, "g2025", "platelets", 10.0, "10^9/L", "guideline: prophylactic, in non-bleeding adults")
+    'TT-9 (guideline, g2025): platelets below 10 ×10^9/L; prophylactic, in non-bleeding adults'
+    """
+    whose = f"guideline, {source_id}" if guideline else "this report's own threshold"
+    name = ANALYTE_LABELS.get(analyte, analyte).split(" (")[0]
+    unit = f"×{unit_std}" if str(unit_std).startswith("10^") else str(unit_std)
+    return f"{threshold_id} ({whose}): {name} below {below_std:g} {unit}; {threshold_population(action)}"
+
+
 def applicable_thresholds(labs: pd.DataFrame, thresholds: pd.DataFrame, case_id: str) -> list[str]:
     """Ids of the thresholds that can be drawn for ``case_id``: its own and the guideline ones, on analytes it has values of."""
     check_case_and_analyte(labs, case_id, COUNTS[0])
@@ -207,7 +241,8 @@ def lab_view(labs: pd.DataFrame, therapy_lines: pd.DataFrame, thresholds: pd.Dat
         kind = "guideline" if owner is None else "case"
         rows.append({"threshold_id": threshold_id, "kind": kind, "analyte": analyte, "below_std": below_std, "unit_std": unit_std,
                      "source_id": str(row["source_id"]),
-                     "label": f"{threshold_id} ({'this report' if owner else row['source_id']}): transfusion below {below_std:g}"})
+                     "label": threshold_label(threshold_id, owner is None, str(row["source_id"]), analyte, below_std,
+                                              unit_std, row.get("action"))})
     chosen_thresholds = pd.DataFrame(rows, columns=["threshold_id", "kind", "analyte", "below_std", "unit_std", "source_id", "label"])
 
     lab_days = own["day"].astype(int)
@@ -253,6 +288,11 @@ def count_lines(lines: pd.DataFrame) -> tuple[int, int]:
     return int(numbered.nunique() + lines["line"].isna().sum()), len(lines)
 
 
+#: How :func:`describe` introduces the threshold lines: drawn for comparison, never an indication for the patient.
+THRESHOLD_HEADING: str = (", drawn for comparison (the report's own threshold where it states one; guideline lines for"
+                          " the population each names: a yardstick, not an indication for this patient):")
+
+
 def describe(view: LabView) -> str:
     """A short Markdown reading of a view: what is stated, on which days, and what is not (curated text escaped)."""
     count = len(view.points)
@@ -264,7 +304,8 @@ def describe(view: LabView) -> str:
              f"- analytes with values (number of values): {markdown_text(shown or 'none')}",
              f"- days with a stated value: {', '.join(str(d) for d in days) or 'none'}",
              f"- metastatic therapy lines in the period: {_lines_text(view.lines)}",
-             f"- threshold lines: {markdown_text('; '.join(view.thresholds['label']) or 'none chosen')}"]
+             f"- threshold lines{THRESHOLD_HEADING if len(view.thresholds) else ': none chosen'}"]
+    lines += [f"    - {markdown_text(label)}" for label in view.thresholds["label"]]
     lines += [f"- {markdown_text(note)}" for note in view.notes]
     return "\n".join(lines)
 

@@ -340,14 +340,41 @@ def single_case_series(literature: pd.DataFrame, own_cases: pd.DataFrame) -> pd.
     return pd.concat([own, published], ignore_index=True)
 
 
+def _median_text(value: float) -> str:
+    """A Kaplan-Meier median or limit in months, or "not reached" when the curve (or its band) stays above 50 %."""
+    return format(value, "g") if math.isfinite(value) else "not reached"
+
+
+def step_sizes(fitter: KaplanMeierFitter) -> pd.DataFrame:
+    """Every step of a fitted Kaplan-Meier curve: ``months``, ``deaths``, ``at_risk`` and ``drop`` (the fall of the curve
+    at that time, as a fraction), with ``censored_before`` (how many patients left the risk set censored before it).
+
+    Without censoring every death drops the curve by exactly 1/n; a patient censored earlier has left
+    the risk set without a step, so each later death drops the curve by more.
+    """
+    table = fitter.event_table
+    curve = fitter.survival_function_.iloc[:, 0]
+    rows, before, censored = [], 1.0, 0
+    for time, row in table.iterrows():
+        after = float(curve.loc[time])
+        if row["observed"] > 0:
+            rows.append({"months": float(time), "deaths": int(row["observed"]), "at_risk": int(row["at_risk"]),
+                         "drop": before - after, "censored_before": censored})
+        censored += int(row["censored"])
+        before = after
+    return pd.DataFrame(rows, columns=["months", "deaths", "at_risk", "drop", "censored_before"])
+
+
 def single_case_reading(series: pd.DataFrame, fitter: KaplanMeierFitter, forest: pd.DataFrame) -> str:
     """The numbers behind the single-case Kaplan-Meier lesson of notebook 05b, as Markdown built from the data.
 
     ``series`` is :func:`single_case_series`, ``fitter`` the Kaplan-Meier fit of (part of) it, ``forest``
     :func:`forest_table`. Says which patients the curve holds (the course's cases, by name, and the published
-    single cases), the least step a death makes (1/n), its median with the 95% CI, and how the median
-    compares with the median of every whole cohort: so the prose never states a number that a case added to
-    ``cases.csv`` would change. Curated names are escaped (:func:`utils.markup.markdown_text`).
+    single cases), the step a death makes (exactly 1/n without censoring; larger after a censored patient has
+    left the risk set, named with the step it enlarges, :func:`step_sizes`), its median with the 95% CI ("not
+    reached" when the curve stays above 50 %, and then no comparison), and how the median compares with the
+    median of every whole cohort: so the prose never states a number that a case added to ``cases.csv``
+    would change. Curated names are escaped (:func:`utils.markup.markdown_text`).
     """
     from utils.markup import markdown_text
 
@@ -357,23 +384,53 @@ def single_case_reading(series: pd.DataFrame, fitter: KaplanMeierFitter, forest:
     whole = forest[forest["subgroup"] == "all"]
     if whole.empty:
         raise ValueError("the forest table has no whole-cohort row (subgroup 'all') to compare with")
-    n, median = summary["n"], summary["median"]
-    longer = int((whole["median"] < median).sum())
+    n, median, deaths = summary["n"], summary["median"], summary["events"]
     names = lambda ids: ", ".join(markdown_text(i) for i in ids) or "none"  # noqa: E731
-    ci = f"{summary['ci_low']:g} to {'not reached' if math.isinf(summary['ci_high']) else format(summary['ci_high'], 'g')}"
-    if longer == len(whole):
-        verdict = f"longer than the median of every one of the {len(whole)} whole cohorts"
+    ci = f"{_median_text(summary['ci_low'])} to {_median_text(summary['ci_high'])}"
+    if not math.isfinite(median):
+        median_text = "not reached (the curve stays above 50 %)"
+        verdict = "not reached, so it cannot be compared with a cohort median"
     else:
-        verdict = f"longer than the median of {longer} of the {len(whole)} whole cohorts"
+        median_text = f"{median:g} months"
+        longer = int((whole["median"] < median).sum())
+        if longer == len(whole):
+            verdict = f"longer than the median of every one of the {len(whole)} whole cohorts"
+        else:
+            verdict = f"longer than the median of {longer} of the {len(whole)} whole cohorts"
     cohorts = ", ".join(f"{markdown_text(r.label)} {r.median:g}" for r in whole.itertuples())
     return "\n".join([
         f"- **Who is in the curve** ({markdown_text(fitter.label)}): {n} patients: {len(own)} case(s) of this course"
         f" ({names(own)}) and {len(published)} published single case(s) ({names(published)}).",
-        f"- **Step size**: each death drops the curve by at least 1/{n} ({100 / n:.0f} percentage points), and by more"
-        " once fewer patients remain at risk.",
-        f"- **Kaplan-Meier median**: {median:g} months (95% CI {ci}; {summary['events']} deaths).",
+        f"- **Step size**: {_step_text(series, fitter, n, names)}",
+        f"- **Kaplan-Meier median**: {median_text} (95% CI {ci}; {deaths} death{'' if deaths == 1 else 's'}).",
         f"- **Cohort medians** (whole series, months): {cohorts}. The single-case median is {verdict}.",
     ])
+
+
+def _step_text(series: pd.DataFrame, fitter: KaplanMeierFitter, n: int, names) -> str:
+    """The step-size bullet of :func:`single_case_reading`, every number from the fit."""
+    steps = step_sizes(fitter)
+    said = (f"without censoring every death would drop the curve by exactly 1/{n} ({100 / n:.0f} percentage points);"
+            " a censored patient leaves the risk set without a step, and only then do later steps grow.")
+    larger = steps[steps["censored_before"] > 0]
+    if steps.empty:
+        return said + " Here no patient died, so the curve has no step."
+    if larger.empty:
+        return said + f" Here no patient is censored before a death, so every step is 1/{n}."
+    durations = pd.Series(fitter.durations, dtype=float)
+    observed = pd.Series(fitter.event_observed).astype(int)
+    parts = []
+    for step in larger.itertuples():
+        gone = sorted(durations[(observed == 0) & (durations < step.months)].unique())
+        who = []
+        for time in gone:
+            named = series.loc[(series["months"].astype(float) == time) & (series["outcome"] != "dead"), "case"].astype(str)
+            who.append(f"{names(list(named)) if len(named) else 'a patient'} censored at {time:g} months")
+        gone_text = who[0] if len(who) == 1 else f"{', '.join(who[:-1])} and {who[-1]}"
+        parts.append(f"after {gone_text}, the death at {step.months:g} months drops it by"
+                     f" {100 * step.drop:.1f} percentage points ({step.deaths} death{'' if step.deaths == 1 else 's'}"
+                     f" among {step.at_risk} patient{'' if step.at_risk == 1 else 's'} at risk)")
+    return said + " Here " + "; ".join(parts) + "."
 
 
 def km_inputs(series: pd.DataFrame, unknown_as: UnknownOutcome) -> tuple[pd.Series, pd.Series]:
