@@ -41,7 +41,7 @@ notebooks: setup
 	$(PY) -m delivery.casebook
 	$(PY) -m delivery.freshness stamp
 
-# One reference page per case of casedata/cases.csv: delivery/casebook_template.ipynb executed with
+# One reference page per case of casedata/cases.csv: delivery/casebook_template.py (a notebook in jupytext text form) executed with
 # papermill for each case into notebooks/casebook/<case_id>.ipynb, with its outputs (a case added as
 # CSV rows gets its page; pages of cases no longer in the data are removed). Then review and commit.
 casebook: setup

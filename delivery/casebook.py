@@ -1,7 +1,9 @@
 """The casebook: one reference page per case, rendered with papermill (``make casebook``).
 
-``delivery/casebook_template.ipynb`` is a parameterised notebook (its ``parameters`` cell sets
-``case_id``). :func:`render` runs it once per case of ``cases.csv`` (or the cases asked for) in a
+``delivery/casebook_template.py`` is a parameterised notebook kept as plain text in jupytext's
+"percent" format (each ``# %%`` line starts a cell; its ``tags=["parameters"]`` cell sets ``case_id``;
+``cell_id=`` gives each cell its fixed id), so that a change to the page reads as a plain diff and no
+unexecuted notebook sits in the repository; :func:`read_template` turns it into a notebook. :func:`render` runs it once per case of ``cases.csv`` (or the cases asked for) in a
 fresh ``python3`` kernel and writes ``notebooks/casebook/<case_id>.ipynb`` with its outputs, so
 a case added to ``casedata/`` as CSV rows gets its page with no code change. Pages of cases no
 longer in the data are removed.
@@ -31,7 +33,7 @@ import nbformat
 from delivery import PROJECT_ROOT
 from utils.casebook import PAGE_ID
 
-TEMPLATE: Path = PROJECT_ROOT / "delivery" / "casebook_template.ipynb"
+TEMPLATE: Path = PROJECT_ROOT / "delivery" / "casebook_template.py"
 OUT_DIR: Path = PROJECT_ROOT / "notebooks" / "casebook"
 KERNEL = "python3"
 #: A case id that can name a file: letters, digits, hyphens and underscores (cases.csv's ids are such).
@@ -93,6 +95,19 @@ def clean(nb) -> None:
             cell["id"] = INJECTED_ID
 
 
+def read_template(template: Path = TEMPLATE) -> nbformat.NotebookNode:
+    """The template as a notebook: read with jupytext, each cell given the id its ``cell_id=`` names."""
+    import jupytext
+
+    nb = jupytext.read(template, fmt="py:percent")
+    nb.metadata.pop("jupytext", None)  # how the text is laid out; not part of a page
+    for index, cell in enumerate(nb.cells):
+        if "cell_id" not in cell.metadata:
+            raise CasebookError(f"{template}: cell {index + 1} has no cell_id= in its '# %%' line; every cell needs a fixed id")
+        cell["id"] = str(cell.metadata.pop("cell_id"))
+    return nb
+
+
 def render_one(case_id: str, out_dir: Path = OUT_DIR, template: Path = TEMPLATE) -> Path:
     """Execute the template for one case (``BMM_CASEDATA`` as set by the caller) and store the cleaned page."""
     import papermill
@@ -100,7 +115,7 @@ def render_one(case_id: str, out_dir: Path = OUT_DIR, template: Path = TEMPLATE)
     target = page_path(case_id, out_dir)
     target.parent.mkdir(parents=True, exist_ok=True)
     executed = papermill.execute_notebook(
-        str(template), None, parameters={"case_id": case_id}, kernel_name=KERNEL, progress_bar=False,
+        read_template(template), None, parameters={"case_id": case_id}, kernel_name=KERNEL, progress_bar=False,
         log_output=False, cwd=str(target.parent), request_save_on_cell_execute=False)
     nb = nbformat.from_dict(executed)
     clean(nb)

@@ -1,4 +1,4 @@
-"""The casebook: one page per case, rendered with papermill from delivery/casebook_template.ipynb (make casebook).
+"""The casebook: one page per case, rendered with papermill from delivery/casebook_template.py (make casebook).
 
 Pages are rendered into temporary folders (never into notebooks/): for the published cases (to check that the
 stored pages in notebooks/casebook are current and clean), and for a sparse case (a copy of casedata/ with every
@@ -161,7 +161,7 @@ def test_a_stored_page_is_one_clean_deterministic_run(case_id):
 
 
 def test_every_figure_of_the_template_has_a_caption_below():
-    nb = nbformat.read(render_casebook.TEMPLATE, as_version=4)
+    nb = render_casebook.read_template()
     figure_cells = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and re.search(
         r"_figure\(|lab_chart\(|forest_plot\(", c.source)]
     assert figure_cells
@@ -170,8 +170,11 @@ def test_every_figure_of_the_template_has_a_caption_below():
         assert below.cell_type == "markdown" and below.source.startswith("*Figure"), nb.cells[i].source[:60]
 
 
-def test_the_template_is_stored_without_outputs_and_has_a_parameters_cell():
-    nb = nbformat.read(render_casebook.TEMPLATE, as_version=4)
+def test_the_template_is_text_with_fixed_ids_and_a_parameters_cell():
+    nb = render_casebook.read_template()
+    assert render_casebook.TEMPLATE.suffix == ".py"
+    ids = [c["id"] for c in nb.cells]
+    assert len(set(ids)) == len(ids) and "parameters" in ids and not any(c.metadata.get("cell_id") for c in nb.cells)
     assert nb.metadata["kernelspec"]["name"] == "python3"
     parameters = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
     assert len(parameters) == 1 and re.search(r"^case_id = ", parameters[0].source, re.MULTILINE)
@@ -482,3 +485,11 @@ def test_dated_lines_leave_out_and_name_rows_without_a_start_day():
     assert list(drawn["therapy_id"]) == ["X-T01", "X-T03"]
     assert said == "Not drawn: 1 treatment row(s) without a start day in `casedata/therapy_lines.csv` (X-T02)."
     assert casebook.dated_lines(lines.dropna())[1] == ""
+
+
+def test_a_template_cell_without_its_id_is_refused(tmp_path):
+    text = render_casebook.TEMPLATE.read_text(encoding="utf-8").replace(' cell_id="setup"', "", 1)
+    broken = tmp_path / "template.py"
+    broken.write_text(text, encoding="utf-8")
+    with pytest.raises(render_casebook.CasebookError, match=r"cell 4 has no cell_id="):
+        render_casebook.read_template(broken)

@@ -9,7 +9,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # The direct dependencies the collection is built on (issue 2).
 DIRECT = {"jupyterlab", "pandas", "matplotlib", "seaborn", "ipywidgets", "nbval",
           "lifelines", "frictionless", "voila", "playwright", "pytest",
-          "jupyterquiz", "mistune", "hypothesis", "psutil", "papermill"}
+          "jupyterquiz", "mistune", "hypothesis", "psutil", "papermill", "jupytext"}
 NOT_PACKAGES = {"python", "pip"}
 
 

@@ -1,6 +1,6 @@
 """The casebook: one reference page per case, built from ``casedata/`` alone (``make casebook``).
 
-``delivery/casebook_template.ipynb`` walks through one case, end to end, with the course's own
+``delivery/casebook_template.py`` walks through one case, end to end, with the course's own
 helpers; this module holds the few small pieces that page needs and no lesson does:
 
 * :func:`case_data` - the tables of one case (shared tables, such as the published series and the
