@@ -20,27 +20,11 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 
-from tests.fixture_data import FIXTURE_CASE, merged_copy
+from tests.fixture_data import FIXTURE_CASE, cases, merged, published  # noqa: F401 (shared fixtures)
 from utils import casedata, dosing, explorers, origins, plots, summary, swimmer, timeline, vocabulary
 from utils.controls import REFUSED
 
 PUBLISHED = ("akagi2021", "tnbc2025")
-
-
-@pytest.fixture(scope="module")
-def merged(tmp_path_factory):
-    plots.use_course_style()
-    return casedata.load_all(merged_copy(tmp_path_factory.mktemp("merged") / "casedata"))
-
-
-@pytest.fixture(scope="module")
-def published():
-    return casedata.load_all()
-
-
-@pytest.fixture(scope="module")
-def cases(merged):
-    return [str(c) for c in merged.cases["case_id"]]
 
 
 @pytest.fixture(scope="module")

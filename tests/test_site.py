@@ -21,7 +21,7 @@ import pytest
 import servers
 
 from delivery import site
-from utils import course
+from utils import casedata, course
 
 PAGES = [course.INDEX_FILENAME.replace(".ipynb", ".html"), *(lesson.filename.replace(".ipynb", ".html") for lesson in course.LESSONS)]
 SLIDES = [f"slides/{lesson.filename.replace('.ipynb', '.slides.html')}" for lesson in course.LESSONS]
@@ -243,3 +243,40 @@ def test_guide_pages_render_offline(offline_page, served: str, path: str):
     assert page.locator("nav.site-bar a").count() == 3
     assert page.locator("main h1, main h2").count() >= 1
     assert external == [] and errors == []
+
+
+# The casebook pages on the site --------------------------------------------------------------------------------
+def published_ids() -> list[str]:
+    return [str(c) for c in casedata.load("cases")["case_id"]]
+
+
+def test_the_site_has_every_casebook_page_linked(built: Path):
+    index = (built / "index.html").read_text(encoding="utf-8")
+    for case_id in published_ids():
+        page = built / "casebook" / f"{case_id}.html"
+        assert page.is_file() and f'href="casebook/{case_id}.html"' in index
+        text = page.read_text(encoding="utf-8")
+        assert 'href="../00_index.html"' in text and 'href="../index.html"' in text
+        assert 'href="../01_presentation.html"' in text
+    assert (built / "curation.html").is_file() and (built / "curation" / "template" / "README.html").is_file()
+    broken = site.broken_links(built)
+    assert [p for p in broken if "casebook/" in p or p.startswith("index.html") or "curation" in p] == []
+    assert site.external_references(built) == []
+
+
+def test_casebook_pages_render_offline_in_a_browser(offline_page, served: str):
+    page, external, errors = fresh(offline_page)
+    for case_id in published_ids():
+        page.goto(f"{served}casebook/{case_id}.html", wait_until="load")
+        shown = page.evaluate("""() => ({
+            images: document.images.length,
+            unloaded: Array.from(document.images).filter(i => !(i.complete && i.naturalWidth > 0)).length,
+            captions: Array.from(document.images).filter(i => (i.alt || '').startsWith('Figure')).length,
+            nav: document.querySelectorAll('nav.site-bar a').length})""")
+        assert shown["images"] >= 3 and shown["unloaded"] == 0, (case_id, shown)
+        assert shown["captions"] == shown["images"], (case_id, shown)
+        assert shown["nav"] == 3, (case_id, shown)
+    page.goto(served + "index.html", wait_until="load")
+    page.click(f"text={published_ids()[0]}")
+    assert page.url.endswith(f"casebook/{published_ids()[0]}.html")
+    assert external == [] and errors == [], (external, errors)
