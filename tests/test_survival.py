@@ -511,3 +511,10 @@ def test_step_sizes_grow_only_after_a_censored_patient_leaves_the_risk_set():
     d, e = survival.km_inputs(none_censored, "censored")
     text = survival.single_case_reading(none_censored, survival.kaplan_meier(d, e, "x"), _whole_forest())
     assert "no patient is censored before a death, so every step is 1/2" in text
+
+
+def test_single_case_reading_refuses_a_series_that_is_not_the_fit():
+    series = _single_cases([("a", 2.0, "dead"), ("b", 5.0, "dead"), ("c", 9.0, "alive")])
+    d, e = survival.km_inputs(series.iloc[:2], "censored")
+    with pytest.raises(ValueError, match="series holds 3 patients but the fit 2"):
+        survival.single_case_reading(series, survival.kaplan_meier(d, e, "part"), _whole_forest())

@@ -368,7 +368,7 @@ def step_sizes(fitter: KaplanMeierFitter) -> pd.DataFrame:
 def single_case_reading(series: pd.DataFrame, fitter: KaplanMeierFitter, forest: pd.DataFrame) -> str:
     """The numbers behind the single-case Kaplan-Meier lesson of notebook 05b, as Markdown built from the data.
 
-    ``series`` is :func:`single_case_series`, ``fitter`` the Kaplan-Meier fit of (part of) it, ``forest``
+    ``series`` is :func:`single_case_series` (exactly the rows fitted), ``fitter`` the Kaplan-Meier fit of it, ``forest``
     :func:`forest_table`. Says which patients the curve holds (the course's cases, by name, and the published
     single cases), the step a death makes (exactly 1/n without censoring; larger after a censored patient has
     left the risk set, named with the step it enlarges, :func:`step_sizes`), its median with the 95% CI ("not
@@ -379,6 +379,9 @@ def single_case_reading(series: pd.DataFrame, fitter: KaplanMeierFitter, forest:
     from utils.markup import markdown_text
 
     summary = km_summary(fitter)
+    if len(series) != summary["n"]:
+        raise ValueError(f"series holds {len(series)} patients but the fit {summary['n']}: pass exactly the rows that were"
+                         " fitted (for example without the cases an 'excluded' outcome left out), so that the names are right")
     own = series[series["source"] == "cases.csv and events.csv"]["case"].astype(str).tolist()
     published = series[series["source"] != "cases.csv and events.csv"]["case"].astype(str).tolist()
     whole = forest[forest["subgroup"] == "all"]
