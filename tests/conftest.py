@@ -86,6 +86,9 @@ def pytest_report_header(config):
     """First thing make test prints: whether the stored notebook outputs show the current casedata/."""
     from delivery import freshness
 
+    if getattr(config, "_freshness_reported", False):  # this file is loaded twice (as conftest and as -p conftest)
+        return None
+    config._freshness_reported = True
     found = freshness.changes()
     return "stored outputs: current with casedata/" if not found else f"STORED OUTPUTS ARE STALE: {freshness.message(found)}"
 
