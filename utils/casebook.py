@@ -35,7 +35,6 @@ from urllib.parse import quote
 
 import pandas as pd
 
-from utils import survival
 from utils.casedata import CaseData
 from utils.grading import cytopenia_at, flag_labs
 from utils.markup import markdown_text
@@ -276,6 +275,8 @@ def survival_position(own: CaseData) -> tuple[pd.DataFrame, pd.DataFrame]:
     or unknown when the series does not state its origin), and the MODEL probability (constant hazard
     with that median) of surviving at least the case's follow-up.
     """
+    from utils import survival  # lifelines: imported only where survival is computed, so the index stays light
+
     followup = survival.time_to_event(own.cases, own.events)
     forest = survival.forest_table(own.literature_survival)
     if forest.empty:
@@ -295,6 +296,8 @@ def survival_position(own: CaseData) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def subgroups_left_out(own: CaseData) -> str:
     """The sentence naming the published subgroups :func:`survival_position` leaves out (another subtype), or ``""``."""
+    from utils import survival  # lifelines: imported only where survival is computed, so the index stays light
+
     forest = survival.forest_table(own.literature_survival)
     if forest.empty:
         return ""
@@ -313,6 +316,8 @@ PAGE_SOURCES: tuple[str, ...] = ("hoffbrand_eh", "ctcae_v5", "asco_cap_erpr_2020
 
 def page_sources(own: CaseData) -> list[str]:
     """The ``sources.csv`` ids a page of one case cites: its report, the course's rules, then the cohort series."""
+    from utils import survival  # lifelines: imported only where survival is computed, so the index stays light
+
     cohorts = survival.forest_table(own.literature_survival)["study_id"] if len(own.literature_survival) else []
     return list(dict.fromkeys([*own.cases["source_id"].astype(str), *PAGE_SOURCES, *map(str, cohorts)]))
 
