@@ -32,13 +32,15 @@ lab: setup
 test: setup
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-# Re-execute every notebook in a fresh kernel and save it with its outputs, render the casebook, and record
+# Render the casebook (first: the index lists its pages), re-execute every notebook in a fresh kernel and save
+# it with its outputs (slide breaks follow them), and record
 # which casedata/ the outputs show (notebooks/casedata.sha256: make test and make site say when the data
 # changed since). After a deliberate change; then review the diff and commit.
 notebooks: setup
+	$(PY) -m delivery.casebook
 	$(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.record_timing=False \
 		--ExecutePreprocessor.timeout=300 notebooks/[0-9][0-9]*_*.ipynb
-	$(PY) -m delivery.casebook
+	$(PY) -m delivery.slides apply notebooks/[0-9][0-9]*_*.ipynb
 	$(PY) -m delivery.freshness stamp
 
 # One reference page per case of casedata/cases.csv: delivery/casebook_template.py (a notebook in jupytext text form) executed with

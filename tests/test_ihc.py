@@ -441,7 +441,8 @@ def test_coverage_summary_states_the_counts_of_the_table(data):
     table = ihc_views.coverage_table(data.ihc)
     text = ihc_views.coverage_summary(data.ihc)
     assert f"Of the {table['ER/PR/HER2 results'].sum()} ER, PR and HER2 results" in text
-    assert f"{table['of which with a percentage or score'].sum()} carry a percentage" in text
+    scored = table['of which with a percentage or score'].sum()
+    assert f"{scored} {'carries' if scored == 1 else 'carry'} a percentage" in text
     assert "akagi2021: breast primary" in text and "tested" not in text
 
 
