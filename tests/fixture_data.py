@@ -14,6 +14,9 @@ from utils import casedata, curation, plots
 
 FIXTURE_DIR: Path = Path(__file__).resolve().parent / "fixtures" / "fictional_case"
 FIXTURE_CASE = "fictional2099"
+#: The cases of casedata/ as it stands (the two published cases, and any a tutor has added), in cases.csv order:
+#: the tests compare the merged copy with these, never with a hard-coded list, so they hold after a case is added.
+PUBLISHED: tuple[str, ...] = tuple(str(c) for c in casedata.load("cases")["case_id"])
 
 
 def merged_copy(dest: Path | str, fixture: Path | str = FIXTURE_DIR) -> Path:
