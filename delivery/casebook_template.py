@@ -83,7 +83,7 @@ else:
     display(ihc_views.marker_panel_figure(own.ihc))
 
 # %% [markdown] slideshow={"slide_type": "-"} cell_id="ihc-caption"
-# *Figure (when the case has IHC rows): one row per specimen, one column per marker, from `casedata/ihc.csv`; blue is positive, orange negative, grey a printed value, white not reported; a HER2 score is coloured by the call it makes (3+ positive, 0 and 1+ negative, 2+ grey until ISH decides) and an amplified HER2 ISH is positive. Read across a row to see how complete each specimen's panel is.*
+# *Figure (when the case has IHC rows): one row per specimen, one column per marker, from `casedata/ihc.csv`; blue is positive, orange negative, grey a printed value, white not reported; a HER2 score is coloured by the call it makes (3+ positive, 0 and 1+ negative, 2+ grey until ISH decides) and an amplified final HER2 ISH call is positive. Read across a row to see how complete each specimen's panel is.*
 
 # %% slideshow={"slide_type": "-"} cell_id="ihc-tables"
 if not own.ihc.empty:

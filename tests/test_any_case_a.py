@@ -300,8 +300,8 @@ def test_treatment_explorer_shows_a_loading_dose_in_mg_and_no_per_m2_for_a_flat_
     assert f"{height.cm:g} cm (stated for day {height.day})" in model and "assumed" not in model
     for agent in fixed.index:
         has_standard = not dosing.per_m2_standards(merged.dose_references, agent).empty
-        assert (fixed.at[agent, model] == "flat dose: no per-m2 equivalent") is (not has_standard), agent
-    assert "flat dose: no per-m2 equivalent" in set(fixed[model])  # the fixture's pertuzumab is dosed flat
+        assert (fixed.at[agent, model] == explorers.NO_PER_M2) is (not has_standard), agent
+    assert explorers.NO_PER_M2 in set(fixed[model])  # the fixture's pertuzumab: no per-m2 standard recorded
     assert any(fixed["loading dose (mg)"] != "none")
 
 

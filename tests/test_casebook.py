@@ -347,6 +347,8 @@ def test_references_list_the_cases_report_and_refuse_unknown_sources(data):
     own = casebook.case_data(data, "akagi2021")
     ids = casebook.page_sources(own)
     assert ids[0] == "akagi2021" and "ctcae_v5" in ids
+    drawn = own.transfusion_thresholds[own.transfusion_thresholds["analyte"].isin(set(own.labs["analyte"]))]
+    assert set(drawn["source_id"]) <= set(ids) and "metcalf2025_aabb_ictmg" in ids  # whose rule each threshold line is
     text = casebook.references_markdown(data.sources, ids)
     assert text.startswith("1. `akagi2021`: ") and "https://doi.org/" in text
     with pytest.raises(ValueError, match="source id\\(s\\) nowhere not in sources.csv"):

@@ -235,7 +235,7 @@ def test_an_ish_call_without_an_ihc_score_states_the_guideline_rule_without_over
     assert len(negative.missing) == 1 and negative.missing[0].count("IHC score not reported") == 1
     text = negative.missing[0]
     assert "final ISH call (for ISH groups 2-4, made after the concurrent IHC review" in text
-    assert "HER2-low or -ultralow from HER2-0" in text and "DESTINY-Breast06" in text
+    assert "HER2-low or -ultralow from HER2-null" in text and "DESTINY-Breast06" in text
     for call in (amplified, negative):  # ISH does not decide "on its own" for groups 2-4
         assert "on its own" not in call.missing[0]
 

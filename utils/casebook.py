@@ -315,11 +315,15 @@ PAGE_SOURCES: tuple[str, ...] = ("hoffbrand_eh", "ctcae_v5", "asco_cap_erpr_2020
 
 
 def page_sources(own: CaseData) -> list[str]:
-    """The ``sources.csv`` ids a page of one case cites: its report, the course's rules, then the cohort series."""
+    """The ``sources.csv`` ids a page of one case cites: its report, the course's rules, the sources of the
+    transfusion thresholds its lab section draws, then the cohort series."""
     from utils import survival  # lifelines: imported only where survival is computed, so the index stays light
 
     cohorts = survival.forest_table(own.literature_survival)["study_id"] if len(own.literature_survival) else []
-    return list(dict.fromkeys([*own.cases["source_id"].astype(str), *PAGE_SOURCES, *map(str, cohorts)]))
+    stated = set(own.labs["analyte"].astype(str))  # the threshold lines the lab section draws, and whose rule each is
+    thresholds = own.transfusion_thresholds[own.transfusion_thresholds["analyte"].astype(str).isin(stated)]
+    return list(dict.fromkeys([*own.cases["source_id"].astype(str), *PAGE_SOURCES, *map(str, thresholds["source_id"]),
+                               *map(str, cohorts)]))
 
 
 def references_markdown(sources: pd.DataFrame, source_ids: list[str]) -> str:

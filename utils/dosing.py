@@ -310,7 +310,8 @@ def administration_doses(dose: float, administrations: int, reduction_percent: f
 
     Both are MODELLING conventions, not practice. A percentage reduction suits a cytotoxic drug;
     trastuzumab and pertuzumab are not dose-reduced in practice (they are held or stopped), and
-    trastuzumab deruxtecan is reduced by dose level (5.4, then 4.4, then 3.2 mg/kg), so a curator
+    trastuzumab deruxtecan is reduced by dose level (5.4, then 4.4, then 3.2 mg/kg) and sacituzumab
+    govitecan in fixed steps (by 25 %, then 50 %, of its 10 mg/kg), so a curator
     stores a reduced dose of such a drug as printed, not as a percentage. The loading dose is
     counted once, at the first administration; in practice trastuzumab is loaded again after a
     delay of more than a week, and pertuzumab after a delay of six weeks or more, which this
@@ -412,8 +413,9 @@ def per_m2_standards(dose_references: pd.DataFrame, agent: str) -> pd.DataFrame:
 
     A reference names the agent itself or the agent followed by its form (``eribulin mesylate`` and
     ``eribulin (base)`` for ``eribulin``). An absolute dose in mg of a drug with a per-m2 standard
-    (paclitaxel, eribulin) can be read per m2; a drug dosed flat (pertuzumab, subcutaneous
-    trastuzumab) has no such standard here, and no per-m2 equivalent.
+    (paclitaxel, eribulin) can be read per m2; for another drug (pertuzumab and subcutaneous trastuzumab are
+    dosed flat, but carboplatin, capecitabine or docetaxel printed in mg are not) this table simply holds no
+    per-m2 standard to compare with.
 
     >>> refs = pd.DataFrame({"reference_id": ["R1", "R2"], "agent": ["eribulin mesylate", "pertuzumab"],
     ...                      "kind": ["standard_dose"] * 2, "value": [1.4, 420], "unit": ["mg/m2", "mg"]})

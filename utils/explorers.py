@@ -73,6 +73,8 @@ from utils.widgets import CONTROL_LAYOUT, CONTROL_STYLE, explorer, readout_html,
 #: Widget figures are drawn at a lower resolution than notebook figures, to stay small and fast.
 WIDGET_DPI = 72
 AS_REPORTED = "as reported"
+#: What the treatment explorer shows for a dose printed in mg of a drug with no per-m2 standard to compare with.
+NO_PER_M2 = "printed in mg; no per-m2 standard for this drug in dose_references.csv to compare with"
 
 
 @dataclass(frozen=True)
@@ -252,9 +254,10 @@ class TreatmentView:
 
     The dose tables are MODELS and say so: a dose per kg in mg at the chosen weight (the loading dose
     too); a flat dose in mg per m2 only for a drug whose standard in ``dose_references`` is per m2
-    (paclitaxel, eribulin); a drug dosed flat, such as pertuzumab, has no per-m2 equivalent and the
-    table says so. A dose reduction chosen for a line of an anti-HER2 or antibody-drug-conjugate
-    category carries a caveat: those drugs are not reduced by a percentage in practice.
+    (paclitaxel, eribulin); for any other drug printed in mg the table says that no per-m2 standard is
+    recorded to compare with (it does not claim that the drug is dosed flat). A dose reduction chosen for a line of an anti-HER2 or antibody-drug-conjugate
+    category carries a caveat: trastuzumab and pertuzumab are held rather than reduced, and the conjugates
+    are reduced in fixed steps, not by a free percentage.
     """
 
     SHIFT = NumberRange("move by", -84, 84, "days", whole=True)
@@ -408,8 +411,9 @@ class TreatmentView:
         if (not doses.empty and not edit.removed and edit.reduction_percent
                 and str(line["category"]) in self.NOT_REDUCED_BY_PERCENT):
             readout += ("; MODEL caveat: a % reduction is arithmetic only here: trastuzumab and pertuzumab are not "
-                        "dose-reduced in practice (they are held or stopped), and trastuzumab deruxtecan is reduced "
-                        "by dose level (5.4, then 4.4, then 3.2 mg/kg)")
+                        "dose-reduced in practice (they are held or stopped), and the conjugates are reduced in "
+                        "fixed steps: trastuzumab deruxtecan by dose level (5.4, then 4.4, then 3.2 mg/kg), "
+                        "sacituzumab govitecan by 25 %, then 50 %, of its 10 mg/kg")
         weight_text = self._measure_text(therapy_id, weight_kg, self.stated_weight(therapy_id), "kg")
         per_kg = doses[doses["dose_unit"] == dosing.PER_KG]
         if not per_kg.empty:
@@ -433,7 +437,7 @@ class TreatmentView:
             rows = []
             for r in fixed.itertuples():
                 if dosing.per_m2_standards(data.dose_references, r.agent).empty:
-                    per_m2 = "flat dose: no per-m2 equivalent"
+                    per_m2 = NO_PER_M2
                 else:
                     per_m2 = round(alternatives.fixed_dose_at(data.doses, therapy_id, r.agent, weight_kg, height_cm), 2)
                 rows.append({"agent": r.agent, "printed dose (mg)": r.dose,

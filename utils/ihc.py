@@ -280,8 +280,7 @@ _MISSING_IHC_WITH_AMPLIFIED_ISH = ("HER2 IHC score not reported; it does not cha
 #: ISH not amplified, no IHC score: one message, the negative call and why the score is still needed.
 _MISSING_IHC_WITH_ISH = ("HER2 IHC score not reported: a final ISH call (for ISH groups 2-4, made after the concurrent"
                          " IHC review ASCO/CAP 2018, affirmed 2023, requires) decides positive or negative, so this"
-                         " HER2 is negative; the IHC score is still needed to tell HER2-low or -ultralow from HER2-0"
-                         " (null). " + _WHY_THE_SCORE)
+                         " HER2 is negative; the IHC score is still needed to tell HER2-low or -ultralow from HER2-null. " + _WHY_THE_SCORE)
 _DISCORDANT = "IHC and ISH disagree: review both tests as the ASCO/CAP 2018 work-up describes."
 
 

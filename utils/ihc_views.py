@@ -85,7 +85,7 @@ def result_call(marker: str, result: str) -> str:
     """Category of a printed result for the panel figure: positive, negative, or value (a number such as 50% or CPS 3).
 
     A HER2 IHC score is read by the HER2 rules (:func:`utils.ihc.read_her2`): 3+ is positive, 0 and 1+ are
-    negative, 2+ (equivocal without ISH) stays a printed value; an amplified HER2 ISH is positive.
+    negative, 2+ (equivocal without ISH) stays a printed value; an amplified final HER2 ISH call is positive.
     """
     text = str(result).strip().lower()
     if marker == "HER2" and text not in (POSITIVE, NEGATIVE):
