@@ -29,7 +29,7 @@ case_id = "akagi2021"  # default; papermill sets the case below (`make casebook`
 import pandas as pd
 from IPython.display import Markdown, display
 
-from utils import (casebook, casedata, dosing, ihc, ihc_views, lab_charts, markup, plots, summary, survival, survival_plots,
+from utils import (casebook, casedata, dosing, grading, ihc, ihc_views, lab_charts, markup, plots, summary, survival, survival_plots,
                    swimmer)
 
 plots.use_course_style()
@@ -140,7 +140,7 @@ else:
 
 # %% slideshow={"slide_type": "-"} cell_id="labs-view"
 analytes = casebook.chart_analytes(own.labs, case_id)
-lln = data.reference_ranges.query("source_id == @casebook.REFERENCE_SOURCE").set_index("analyte")["lower"].to_dict()
+lln = grading.lower_limits(data.reference_ranges, casebook.REFERENCE_SOURCE)
 view = None
 if own.labs.empty:
     display(Markdown(casebook.missing_markdown("labs", case_id, "no lab course can be drawn")))

@@ -105,7 +105,7 @@ def test_grade_ladder_shows_every_case_in_its_style_without_colliding_labels(mer
     before = merged.labs[merged.labs["day"] <= 0]
     from utils import grading
     flagged = grading.flag_labs(before, merged.reference_ranges, "hoffbrand_eh")
-    lln = merged.reference_ranges.query("source_id == 'hoffbrand_eh'").set_index("analyte")["lower"].to_dict()
+    lln = grading.lower_limits(merged.reference_ranges, "hoffbrand_eh")
     fig = plots.grade_ladder(flagged, lln, "title", case_ids=merged.cases["case_id"])
     styles = plots.case_styles(cases)
     shown = [c for c in cases if c in set(flagged["case_id"])]
@@ -370,11 +370,12 @@ def test_doses_in_mg_cover_every_case_in_its_own_units(merged, published, sparse
     fixture_doses = merged.doses[merged.doses["case_id"] == FIXTURE_CASE].set_index("agent")
     for agent, dose in fixture_doses.iterrows():
         if dose["dose_unit"] == "mg/kg":  # a dose per kg reads per kg, and in mg at the weight the case states
-            weight = summary.first_stated(merged.observations, FIXTURE_CASE, "body_weight")
+            line = merged.therapy_lines.set_index("therapy_id").loc[dose["therapy_id"]]
+            weight = dosing.body_weight(merged.observations, FIXTURE_CASE, day=int(line["start_day"])).kg
             assert own.at[agent, "mg per kg"] == dose["dose"]
             assert own.at[agent, "mg per administration"] == pytest.approx(dose["dose"] * weight)
         if dose["dose_unit"] == "AUC":  # an AUC needs a GFR, which is not given
             assert pd.isna(own.at[agent, "mg per administration"]) and "GFR" in own.at[agent, "note"]
     assert list(dict.fromkeys(summary.doses_in_mg(published).index)) == [c for c in PUBLISHED if c in set(published.doses["case_id"])]
     assert FIXTURE_CASE not in summary.doses_in_mg(sparse).index  # a case without doses has no rows
-    assert summary.first_stated(merged.observations, "akagi2021", "body_weight") is None
+    assert dosing.body_weight(merged.observations, "akagi2021") is None

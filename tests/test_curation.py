@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import shutil
 from pathlib import Path
@@ -11,15 +10,8 @@ from pathlib import Path
 import pytest
 
 from tests.fixture_data import FIXTURE_CASE, FIXTURE_DIR
+from delivery import freshness
 from utils import casedata, curation
-
-
-def folder_hash(folder: Path) -> str:
-    digest = hashlib.sha256()
-    for path in sorted(folder.rglob("*")):
-        if path.is_file() and "__pycache__" not in path.parts:
-            digest.update(str(path.relative_to(folder)).encode() + path.read_bytes())
-    return digest.hexdigest()
 
 
 @pytest.fixture
@@ -38,10 +30,10 @@ def rewrite(path: Path, edit) -> None:
 
 
 def test_the_fixture_passes_and_the_command_says_so(capsys):
-    before = folder_hash(casedata.DATA_DIR)
+    before = freshness.fingerprints(casedata.DATA_DIR)
     assert curation.main(["check", str(FIXTURE_DIR)]) == 0
     assert f"1 case(s) pass every check ({FIXTURE_CASE})" in capsys.readouterr().out
-    assert folder_hash(casedata.DATA_DIR) == before, "the check wrote into casedata/"
+    assert freshness.fingerprints(casedata.DATA_DIR) == before, "the check wrote into casedata/"
 
 
 def test_a_bad_cell_is_named_by_the_residents_file_line_and_column(resident, capsys):

@@ -123,16 +123,17 @@ def test_the_curation_guide_links_resolve():
 
 
 #: Each mistake of the guide's table, made once on the model answer of tnbc2025 (as ``extract`` writes it):
-#: (file, line, column, new value), or a function that spoils the file's bytes.
+#: (file, line, column, new value or a function of the curated value), or a function that spoils the file's bytes.
+#: A mistake made on a patient's value is written as a function of the curated cell, never as the number itself.
 MISTAKES = {
     "cell count in g/L": ("labs", 2, "unit", "g/L"),
-    "value_std per microlitre": ("labs", 2, "value_std", "92000"),
-    "decimal comma": ("cases", 2, "followup_months", "8,2"),
+    "value_std per microlitre": ("labs", 2, "value_std", lambda value: f"{float(value) * 1000:g}"),
+    "decimal comma": ("cases", 2, "followup_months", lambda value: value.replace(".", ",")),
     "abbreviated vocabulary": ("events", 2, "day_precision", "approx"),
     "event id without prefix": ("events", 2, "event_id", "E01"),
     "biopsy off day 0": ("events", 9, "day", "-3"),
     "follow-up in calendar months": ("cases", 2, "followup_months", "7"),
-    "European date": ("cases", 2, "day0_date", "10/06/2024"),
+    "European date": ("cases", 2, "day0_date", lambda value: "/".join(reversed(value.split("-")))),
     "category in own words": ("therapy_lines", 2, "category", "chemo"),
     "metastatic line without response": ("therapy_lines", 2, "response", ""),
     "agent spelt differently": ("doses", 2, "agent", "Paclitaxel"),
@@ -168,7 +169,8 @@ def test_each_documented_mistake_gets_the_documented_message(mistake, model_answ
     else:
         line, column, value = change
         rows = csv_rows(path.read_text(encoding="utf-8"))
-        rows[line - 1][rows[0].index(column)] = value
+        cell = rows[0].index(column)
+        rows[line - 1][cell] = value(rows[line - 1][cell]) if callable(value) else value
         with open(path, "w", newline="", encoding="utf-8") as handle:
             csv.writer(handle, lineterminator="\n").writerows(rows)
     with pytest.raises(casedata.CaseDataError) as caught:

@@ -336,8 +336,12 @@ def test_retreatment_table_on_the_printed_counts(data):
     assert tnbc["neutrophils (10^9/L)"].isna().all()  # no ANC printed
     akagi = dosing.retreatment_table(data.labs, "akagi2021").set_index("day")
     assert akagi.loc[0, "what the rule says"] == dosing.RULE_WAIT
-    assert akagi.loc[274, "what the rule says"] == dosing.RULE_UNKNOWN  # platelets recovered, ANC never printed
-    assert akagi.loc[274, "why"] == "neutrophils not printed"
+    platelets = data.labs.query("case_id == 'akagi2021' and analyte == 'platelets'").set_index("day")["value_std"]
+    recovered = [day for day, value in platelets.items() if value >= dosing.PACLITAXEL_RETREATMENT["platelets"]]
+    assert recovered and not (data.labs.query("case_id == 'akagi2021'")["analyte"] == "neutrophils").any()
+    for day in recovered:  # platelets recovered, ANC never printed: the rule cannot be applied
+        assert akagi.loc[day, "what the rule says"] == dosing.RULE_UNKNOWN
+        assert akagi.loc[day, "why"] == "neutrophils not printed"
     with pytest.raises(dosing.DoseError, match="'nobody' has no printed neutrophils or platelets count"):
         dosing.retreatment_table(data.labs, "nobody")
 
@@ -385,3 +389,13 @@ def test_weight_change_by_hand():
     assert change.percent_loss == pytest.approx(25)
     assert nutrition.weight_change(obs, "b") is None  # one weight: no change to state
     assert nutrition.stated_weights(obs, "c").empty
+
+
+def test_retreatment_verdict_reads_pandas_na_as_not_printed_and_numpy_numbers_as_numbers():
+    import numpy as np
+
+    verdict = dosing.retreatment_verdict({"neutrophils": pd.NA, "platelets": np.int64(150)})
+    assert verdict.verdict == dosing.RULE_UNKNOWN and verdict.reasons == ("neutrophils not printed",)
+    assert dosing.retreatment_verdict({"neutrophils": np.float64(2.0), "platelets": np.int64(150)}).verdict == dosing.RULE_MET
+    with pytest.raises(dosing.DoseError, match="must be a number"):
+        dosing.retreatment_verdict({"neutrophils": float("inf"), "platelets": 150})

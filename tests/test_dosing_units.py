@@ -10,21 +10,21 @@ import matplotlib
 import pandas as pd
 import pytest
 
-from tests.fixture_data import FIXTURE_CASE, merged_copy
+from tests.fixture_data import FIXTURE_CASE, merged, published  # noqa: F401 (shared fixtures)
 from utils import casedata, dosing, vocabulary
 
 matplotlib.use("Agg")
 
 
 @pytest.fixture(scope="module")
-def data():
-    return casedata.load_all()
+def data(published):
+    return published
 
 
 @pytest.fixture(scope="module")
-def three_cases(tmp_path_factory):
-    """casedata/ with the fictional fixture case appended, in a temporary folder."""
-    return casedata.load_all(merged_copy(tmp_path_factory.mktemp("merged") / "casedata"))
+def three_cases(merged):
+    """casedata/ with the fictional fixture case appended (the session's shared copy, its verdict cached in a temporary folder)."""
+    return merged
 
 
 # The units come from the data package -----------------------------------------------------------
@@ -315,12 +315,12 @@ def test_case_dose_table_on_every_published_case(data):
 
 # Each line at the weight stated by its start -----------------------------------------------------
 def losing_weight():
-    """Case x states 63 kg on day 0 (approximate), 45 kg on day 219 and a height of 160 cm on day 0."""
+    """Case x states 70 kg on day 0 (approximate), 52 kg on day 200 and a height of 160 cm on day 0."""
     return pd.DataFrame({
-        "case_id": ["x", "x", "x", "y"], "day": [0, 219, 0, 0],
+        "case_id": ["x", "x", "x", "y"], "day": [0, 200, 0, 0],
         "day_precision": ["approximate", "approximate", "exact", "exact"],
         "quantity": ["body_weight", "body_weight", "body_height", "body_weight"],
-        "value": [63.0, 45.0, 160.0, 99.0], "unit": ["kg", "kg", "cm", "kg"], "source_locator": ["w0", "w219", "h0", "y"],
+        "value": [70.0, 52.0, 160.0, 99.0], "unit": ["kg", "kg", "cm", "kg"], "source_locator": ["w0", "w200", "h0", "y"],
     })
 
 
@@ -330,47 +330,47 @@ def lines_starting(starts):
 
 
 def test_each_line_uses_the_weight_stated_by_its_own_start():
-    table = dosing.case_dose_table(synthetic_doses(), lines_starting({"XX-T01": 135, "XX-T02": 300}), "x",
+    table = dosing.case_dose_table(synthetic_doses(), lines_starting({"XX-T01": 120, "XX-T02": 300}), "x",
                                    observations=losing_weight()).set_index("agent")
-    # XX-T01 starts on day 135: 63 kg (day 0) is the last stated by then, and the note names the later 45 kg
-    assert table.at["drug_m2", "weight used (kg, day stated)"] == "63 (day 0, approximate)"
-    bsa_63 = dosing.bsa_mosteller(160, 63)
-    assert table.at["drug_m2", "mg per administration"] == pytest.approx(80 * bsa_63, abs=0.01)
-    assert ("weight at this line's start (day 135) not stated; 63 kg on day 0 (approximate) -> 45 kg by day 219 (approximate)"
+    # XX-T01 starts on day 120: 70 kg (day 0) is the last stated by then, and the note names the later 52 kg
+    assert table.at["drug_m2", "weight used (kg, day stated)"] == "70 (day 0, approximate)"
+    bsa_70 = dosing.bsa_mosteller(160, 70)
+    assert table.at["drug_m2", "mg per administration"] == pytest.approx(80 * bsa_70, abs=0.01)
+    assert ("weight at this line's start (day 120) not stated; 70 kg on day 0 (approximate) -> 52 kg by day 200 (approximate)"
             in table.at["drug_m2", "note"])
-    # XX-T02 starts on day 300: the 45 kg stated on day 219, and no later weight to warn about
-    assert table.at["drug_kg", "weight used (kg, day stated)"] == "45 (day 219, approximate)"
-    assert table.at["drug_kg", "mg per administration"] == pytest.approx(6 * 45)
-    assert table.at["drug_kg", "loading dose (mg)"] == pytest.approx(8 * 45)
+    # XX-T02 starts on day 300: the 52 kg stated on day 200, and no later weight to warn about
+    assert table.at["drug_kg", "weight used (kg, day stated)"] == "52 (day 200, approximate)"
+    assert table.at["drug_kg", "mg per administration"] == pytest.approx(6 * 52)
+    assert table.at["drug_kg", "loading dose (mg)"] == pytest.approx(8 * 52)
     assert "->" not in table.at["drug_kg", "note"]
 
 
 def test_a_line_starting_on_the_day_of_a_weight_still_names_a_later_different_one():
     table = dosing.case_dose_table(synthetic_doses(), lines_starting({"XX-T01": 0, "XX-T02": 0}), "x",
                                    observations=losing_weight()).set_index("agent")
-    assert "weight stated at this line's start, 63 kg on day 0 (approximate) -> 45 kg by day 219 (approximate)" in table.at["drug_kg", "note"]
+    assert "weight stated at this line's start, 70 kg on day 0 (approximate) -> 52 kg by day 200 (approximate)" in table.at["drug_kg", "note"]
 
 
 def test_a_line_before_every_stated_weight_is_left_blank_never_given_a_later_weight():
-    table = dosing.case_dose_table(synthetic_doses(), lines_starting({"XX-T01": -880, "XX-T02": 10}), "x",
+    table = dosing.case_dose_table(synthetic_doses(), lines_starting({"XX-T01": -400, "XX-T02": 10}), "x",
                                    observations=losing_weight()).set_index("agent")
     m2 = table.loc["drug_m2"]
     assert m2["weight used (kg, day stated)"] == "" and math.isnan(m2["mg per administration"])
-    assert "no body weight of x is stated on or before day -880; the first is 63 kg, stated for day 0 (approximate)" in m2["note"]
+    assert "no body weight of x is stated on or before day -400; the first is 70 kg, stated for day 0 (approximate)" in m2["note"]
     assert "no height and weight for a BSA: mg per administration, mg per week left blank" in m2["note"]
-    assert table.at["drug_kg", "mg per administration"] == pytest.approx(6 * 63)  # the later line has its weight
+    assert table.at["drug_kg", "mg per administration"] == pytest.approx(6 * 70)  # the later line has its weight
 
 
 def test_a_weight_given_overrides_the_stated_ones_for_every_line():
-    table = dosing.case_dose_table(synthetic_doses(), lines_starting({"XX-T01": 135, "XX-T02": 300}), "x",
-                                   weight_kg=70, observations=losing_weight())
-    assert set(table["weight used (kg, day stated)"]) == {"70 (given)"}
+    table = dosing.case_dose_table(synthetic_doses(), lines_starting({"XX-T01": 120, "XX-T02": 300}), "x",
+                                   weight_kg=75, observations=losing_weight())
+    assert set(table["weight used (kg, day stated)"]) == {"75 (given)"}
     assert not table["note"].str.contains("->").any()
 
 
 def test_why_not_stated_names_the_first_later_weight_or_its_absence():
     obs = losing_weight()
-    assert dosing.why_not_stated(obs, "x", day=-5) == "no body weight of x is stated on or before day -5; the first is 63 kg, stated for day 0 (approximate)"
+    assert dosing.why_not_stated(obs, "x", day=-5) == "no body weight of x is stated on or before day -5; the first is 70 kg, stated for day 0 (approximate)"
     assert dosing.why_not_stated(obs, "x", day=0) == "" and dosing.why_not_stated(obs, "x") == ""
     assert dosing.why_not_stated(obs, "z") == "the report of z states no body weight"
     assert dosing.why_not_stated(obs, "x", day=-1, quantity=dosing.BODY_HEIGHT).startswith("no body height of x")

@@ -36,7 +36,7 @@ from nbclient import NotebookClient
 from nbconvert.filters.markdown_mistune import markdown2html_mistune
 
 from delivery import safe_csv, site
-from utils import casedata, course, ihc_views, lab_charts, markup, summary
+from utils import casedata, course, grading, ihc_views, lab_charts, markup, summary
 from utils.widgets import _markdown_to_html, explorer
 
 IMG = "<img src=x onerror=alert(1)>"
@@ -198,7 +198,7 @@ def test_lab_explorer_message_escapes_curated_text(data):
     own = thresholds["case_id"] == "tnbc2025"
     thresholds["case_id"] = thresholds["case_id"].astype(object)
     thresholds.loc[own, "case_id"] = PAYLOAD  # a threshold "stated in another report", chosen for akagi2021
-    lln = data.reference_ranges.query("source_id == 'hoffbrand_eh'").set_index("analyte")["lower"].to_dict()
+    lln = grading.lower_limits(data.reference_ranges, "hoffbrand_eh")
     box = lab_charts.lab_explorer(data.labs, data.therapy_lines, thresholds, lln, "akagi2021", events=data.events)
     box.controls["show_thresholds"].value = (thresholds.loc[own, "threshold_id"].iloc[0],)
     assert "do not fit together" in box.readout.value
@@ -219,12 +219,12 @@ def test_explorer_title_is_text():
 
 # Formula injection in the site's CSV copies -------------------------------------------------------
 @pytest.mark.parametrize("cell", ["=1+2", '=HYPERLINK("https://evil.invalid","x")', "+1+2", "-1+2", "@SUM(A1)",
-                                  "\tx", "\rx", "-", "-2+3", "-inf", "-nan", "+", "- 5", "-1e5x", "=-2192"])
+                                  "\tx", "\rx", "-", "-2+3", "-inf", "-nan", "+", "- 5", "-1e5x", "=-1234"])
 def test_cells_that_a_spreadsheet_would_run_get_a_quote(cell):
     assert safe_csv.neutralised(cell) == "'" + cell
 
 
-@pytest.mark.parametrize("cell", ["-2192", "+5", "-0.5", "-.5", "1e-3", "-1E+3", "12", "0", "", "plain text",
+@pytest.mark.parametrize("cell", ["-1234", "+5", "-0.5", "-.5", "1e-3", "-1E+3", "12", "0", "", "plain text",
                                   "day -30", "'=already quoted"])
 def test_numbers_and_plain_text_stay_as_they_are(cell):
     assert safe_csv.neutralised(cell) == cell
@@ -242,21 +242,21 @@ def _read_csv(path: Path) -> list[list[str]]:
 
 def test_a_file_without_risky_cells_is_copied_byte_for_byte(tmp_path):
     source = tmp_path / "labs.csv"
-    _write_csv(source, [["case_id", "day", "note"], ["a1", "-2192", "about, 3 'months'"], ["a1", "+5", ""]])
+    _write_csv(source, [["case_id", "day", "note"], ["a1", "-1234", "about, 3 'months'"], ["a1", "+5", ""]])
     assert safe_csv.copy(source, tmp_path / "out.csv") is False
     assert (tmp_path / "out.csv").read_bytes() == source.read_bytes()
 
 
 def test_a_file_with_risky_cells_gets_every_cell_quoted_and_formulas_prefixed(tmp_path):
     source = tmp_path / "events.csv"
-    rows = [["case_id", "day", "description"], ["a1", "-2192", '=HYPERLINK("https://evil.invalid","x")'],
+    rows = [["case_id", "day", "description"], ["a1", "-1234", '=HYPERLINK("https://evil.invalid","x")'],
             ["a1", "-30", "@SUM(1), then\nmore"], ["a1", "4", "\t-1+2"]]
     _write_csv(source, rows)
     assert safe_csv.copy(source, tmp_path / "out.csv") is True
     written = (tmp_path / "out.csv").read_text(encoding="utf-8")
-    assert written.startswith('"case_id","day","description"\n"a1","-2192","\'=HYPERLINK(""https://evil.invalid"",""x"")"\n')
+    assert written.startswith('"case_id","day","description"\n"a1","-1234","\'=HYPERLINK(""https://evil.invalid"",""x"")"\n')
     assert _read_csv(tmp_path / "out.csv") == [
-        rows[0], ["a1", "-2192", "'" + rows[1][2]], ["a1", "-30", "'@SUM(1), then\nmore"], ["a1", "4", "'\t-1+2"]]
+        rows[0], ["a1", "-1234", "'" + rows[1][2]], ["a1", "-30", "'@SUM(1), then\nmore"], ["a1", "4", "'\t-1+2"]]
 
 
 # The whole path: a hostile copy of casedata/, every notebook run on it, the site built from them --------

@@ -91,8 +91,10 @@ def reading(views, boxes, explorer: str, **changed):
     if explorer in NOTEBOOK_06:
         result = views[explorer].callback(**values)
         return result.readout, bool(result.png or result.tables)
+    shown.clear()
     built[explorer].render(**values)
-    return (shown[-1], False) if isinstance(shown[-1], str) else ("", True)
+    assert len(shown) == 1, f"{explorer}: one render showed {len(shown)} readings"  # this render's reading, not an earlier one
+    return (shown[0], False) if isinstance(shown[0], str) else ("", True)
 
 
 def control_name(boxes, explorer: str, control: str) -> str:

@@ -78,6 +78,7 @@ def test_figures_fit_with_a_third_case(path, tmp_path, monkeypatch):
 
     monkeypatch.setenv("BMM_CASEDATA", str(merged_copy(tmp_path / "casedata")))
     nb = nbformat.read(path, as_version=4)
+    expected = stored_figures(nb)
     nb.cells.insert(0, nbformat.v4.new_code_cell(PROBE))
     nb.cells.append(nbformat.v4.new_code_cell("import utils.casedata as _c; print('MEASURED', len(_measured), _c.DATA_DIR)"))
     NotebookClient(nb, kernel_name="python3", timeout=300, resources={"metadata": {"path": str(path.parent)}}).execute()
@@ -85,4 +86,4 @@ def test_figures_fit_with_a_third_case(path, tmp_path, monkeypatch):
     assert "OUTSIDE" not in stderr and "SMALL" not in stderr, f"{path.name} with a third case:\n{stderr}"
     measured, data_dir = nb.cells[-1].outputs[0]["text"].split()[1:3]
     assert data_dir == str(tmp_path / "casedata"), "the kernel did not read the merged copy"
-    assert int(measured) > 0, "the probe measured no figure"
+    assert int(measured) >= expected, f"the probe saw {measured} figures, the notebook shows {expected}: the probe is not measuring"

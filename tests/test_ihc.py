@@ -9,7 +9,7 @@ import pytest
 
 matplotlib.use("Agg")
 
-from utils import casedata, ihc, ihc_views, plots  # noqa: E402
+from utils import casedata, ihc, ihc_views, plots, vocabulary  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -266,7 +266,7 @@ def panel_subtype(er, pr, her2, ish="not done"):
 ])
 def test_subtype(er, pr, her2, ish, expected):
     assert panel_subtype(er, pr, her2, ish) == expected
-    assert expected in ihc.SUBTYPES
+    assert expected in (*vocabulary.allowed("cases", "subtype"), ihc.UNDETERMINED)
 
 
 def test_subtype_rejects_raw_values():
@@ -750,12 +750,15 @@ def test_early_progression_needs_a_first_endocrine_line():
 
 
 def test_akagi2021_sits_in_destiny_breast06_line_of_therapy_at_her_marrow_relapse(data):
+    lines = data.therapy_lines.query("case_id == 'akagi2021' and setting == 'metastatic'")
+    expected = lines[(lines["start_day"] < 0) & lines["category"].isin(["endocrine", "chemotherapy"])]
     before = ihc_views.metastatic_lines_before(data.therapy_lines, "akagi2021", 0)
-    assert list(before["therapy_id"]) == ["AK-T04", "AK-T05"] and set(before["category"]) == {"endocrine"}
+    assert list(before["therapy_id"]) == list(expected["therapy_id"]) and set(before["category"]) == {"endocrine"}
     assert (before["start_day"] < 0).all() and before["source_locator"].str.len().min() > 10
     at_relapse = ihc_views.destiny_breast06_position(data.therapy_lines, "akagi2021", 0)
-    assert (at_relapse.fits, at_relapse.endocrine_lines, at_relapse.chemotherapy_lines) == (True, 2, 0)
-    after_ac = ihc_views.destiny_breast06_position(data.therapy_lines, "akagi2021", 1)  # doxorubicin-cyclophosphamide began on day 0
+    assert (at_relapse.fits, at_relapse.endocrine_lines, at_relapse.chemotherapy_lines) == (True, len(expected), 0)
+    first_chemo = lines[(lines["category"] == "chemotherapy") & (lines["start_day"] >= 0)].sort_values("start_day").iloc[0]
+    after_ac = ihc_views.destiny_breast06_position(data.therapy_lines, "akagi2021", int(first_chemo["start_day"]) + 1)
     assert (after_ac.fits, after_ac.chemotherapy_lines) == (False, 1)
 
 

@@ -10,7 +10,7 @@ import matplotlib
 import pandas as pd
 import pytest
 
-from utils import casedata, lab_charts, labs, units
+from utils import casedata, grading, lab_charts, labs, units
 
 matplotlib.use("Agg")
 
@@ -22,7 +22,7 @@ def data():
 
 @pytest.fixture(scope="module")
 def lln(data):
-    return data.reference_ranges.query("source_id == 'hoffbrand_eh'").set_index("analyte")["lower"].to_dict()
+    return grading.lower_limits(data.reference_ranges, "hoffbrand_eh")
 
 
 def synthetic(rows, case_id="x"):

@@ -21,7 +21,8 @@ import pytest
 import servers
 
 from delivery import site
-from utils import casedata, course
+from tests.fixture_data import PUBLISHED
+from utils import course
 
 PAGES = [course.INDEX_FILENAME.replace(".ipynb", ".html"), *(lesson.filename.replace(".ipynb", ".html") for lesson in course.LESSONS)]
 SLIDES = [f"slides/{lesson.filename.replace('.ipynb', '.slides.html')}" for lesson in course.LESSONS]
@@ -246,13 +247,9 @@ def test_guide_pages_render_offline(offline_page, served: str, path: str):
 
 
 # The casebook pages on the site --------------------------------------------------------------------------------
-def published_ids() -> list[str]:
-    return [str(c) for c in casedata.load("cases")["case_id"]]
-
-
 def test_the_site_has_every_casebook_page_linked(built: Path):
     index = (built / "index.html").read_text(encoding="utf-8")
-    for case_id in published_ids():
+    for case_id in PUBLISHED:
         page = built / "casebook" / f"{case_id}.html"
         assert page.is_file() and f'href="casebook/{case_id}.html"' in index
         text = page.read_text(encoding="utf-8")
@@ -266,7 +263,7 @@ def test_the_site_has_every_casebook_page_linked(built: Path):
 
 def test_casebook_pages_render_offline_in_a_browser(offline_page, served: str):
     page, external, errors = fresh(offline_page)
-    for case_id in published_ids():
+    for case_id in PUBLISHED:
         page.goto(f"{served}casebook/{case_id}.html", wait_until="load")
         shown = page.evaluate("""() => ({
             images: document.images.length,
@@ -277,6 +274,6 @@ def test_casebook_pages_render_offline_in_a_browser(offline_page, served: str):
         assert shown["captions"] == shown["images"], (case_id, shown)
         assert shown["nav"] == 3, (case_id, shown)
     page.goto(served + "index.html", wait_until="load")
-    page.click(f"text={published_ids()[0]}")
-    assert page.url.endswith(f"casebook/{published_ids()[0]}.html")
+    page.click(f"text={PUBLISHED[0]}")
+    assert page.url.endswith(f"casebook/{PUBLISHED[0]}.html")
     assert external == [] and errors == [], (external, errors)

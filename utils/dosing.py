@@ -641,10 +641,10 @@ def retreatment_verdict(counts: dict[str, float | None], rule: dict[str, float] 
     reasons, missing = [], []
     for analyte, floor in rule.items():
         value = counts.get(analyte)
-        if value is None or (isinstance(value, float) and math.isnan(value)):
+        if _blank(value):
             missing.append(f"{analyte} not printed")
             continue
-        if not isinstance(value, (int, float)) or value < 0:
+        if not _is_number(value) or value < 0:
             raise DoseError(f"{analyte} count must be a number of 0 or more (x10^9/L), got {value!r}")
         if value <= floor:
             reasons.append(f"{analyte} {value:g} not above {floor:g}")
@@ -805,11 +805,11 @@ def body_weight(observations: pd.DataFrame, case_id: str, day: float | None = No
     raises :class:`DoseError` with its locator; so does a ``day`` that is not a finite number.
 
     >>> obs = pd.DataFrame({"case_id": ["a", "a", "b"], "day": [0, 200, 0], "quantity": ["body_weight"] * 3,
-    ...                     "value": [63.0, 45.0, 80.0], "unit": ["kg"] * 3})
+    ...                     "value": [70.0, 52.0, 80.0], "unit": ["kg"] * 3})
     >>> body_weight(obs, "a", day=150).kg
-    63.0
+    70.0
     >>> body_weight(obs, "a", day=200).kg
-    45.0
+    52.0
     >>> body_weight(obs, "a", day=-10) is None  # only later weights: none at that day
     True
     >>> body_weight(obs, "c") is None
@@ -851,7 +851,7 @@ class LineMeasures:
 
 
 def _later_weights_note(observations: pd.DataFrame, case_id: str, used: StatedMeasure, start_day: float) -> str:
-    """``weight at this line's start (day 135) not stated; 63 kg on day 0 (approximate) -> 45 kg by day 219 (approximate)``."""
+    """``weight at this line's start (day 120) not stated; 70 kg on day 0 (approximate) -> 52 kg by day 200 (approximate)``."""
     later = [m for m in stated_measures(observations, case_id, BODY_WEIGHT) if m.day > used.day and m.value != used.value]
     if not later:
         return ""
@@ -870,7 +870,7 @@ def line_measures(observations: pd.DataFrame | None, case_id: str, start_day: fl
     A ``weight_kg`` (or ``height_cm``) given is used as it is and shown as ``(given)``. Otherwise the
     measure is :func:`body_weight` (:func:`body_height`) on ``start_day``: the last stated on or before the
     line's start, never a later one. The notes say why a measure is missing (:func:`why_not_stated`) and
-    when a weight stated later differs from the one used (``63 kg on day 0 (approximate) -> 45 kg by day 219 (approximate)``).
+    when a weight stated later differs from the one used (``70 kg on day 0 (approximate) -> 52 kg by day 200 (approximate)``).
     """
     notes = []
     weight, height = _number_or_none(weight_kg), _number_or_none(height_cm)

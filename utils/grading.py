@@ -227,6 +227,27 @@ def classify_cytopenia(low_lineages: dict[str, bool]) -> CytopeniaLabel:
     return CytopeniaLabel(low=low, label=label)
 
 
+def _best_ranges(ranges: pd.DataFrame, source_id: str, population: str) -> pd.DataFrame:
+    """One range per analyte from ``source_id`` (index ``analyte``): the one for ``population``, else the one for all adults."""
+    own = ranges[ranges["source_id"] == source_id]
+    if own.empty:
+        raise ValueError(f"no reference ranges from source {source_id!r}")
+    ranked = own.assign(rank=own["population"].map({population: 0, "adult": 1})).dropna(subset=["rank"])
+    return ranked.sort_values("rank", kind="stable").drop_duplicates("analyte").set_index("analyte")
+
+
+def lower_limits(ranges: pd.DataFrame, source_id: str, population: str = "adult_female") -> dict[str, float]:
+    """The lower limit of normal (LLN) of each analyte by ``source_id``, as the CTCAE grades use it: the range for
+    ``population`` where the source gives one, else the one for all adults (the choice :func:`flag_labs` makes).
+
+    >>> ranges = pd.DataFrame({"analyte": ["hemoglobin", "hemoglobin", "platelets"], "population": ["adult_male", "adult_female", "adult"],
+    ...                        "lower": [13.0, 11.5, 150.0], "upper": [17.0, 15.5, 400.0], "source_id": ["s"] * 3})
+    >>> lower_limits(ranges, "s"), lower_limits(ranges, "s", "adult_male")["hemoglobin"]
+    ({'hemoglobin': 11.5, 'platelets': 150.0}, 13.0)
+    """
+    return {str(analyte): float(lower) for analyte, lower in _best_ranges(ranges, source_id, population)["lower"].dropna().items()}
+
+
 def flag_labs(labs: pd.DataFrame, ranges: pd.DataFrame, source_id: str, population: str = "adult_female") -> pd.DataFrame:
     """Lab values with the reference range of ``source_id``, a low/normal/high flag and the CTCAE grade.
 
@@ -234,11 +255,7 @@ def flag_labs(labs: pd.DataFrame, ranges: pd.DataFrame, source_id: str, populati
     :mod:`utils.casedata`. A range for ``population`` is preferred to one for all adults.
     Analytes without a range in that source keep the value, with blank range and flag.
     """
-    own = ranges[ranges["source_id"] == source_id]
-    if own.empty:
-        raise ValueError(f"no reference ranges from source {source_id!r}")
-    ranked = own.assign(rank=own["population"].map({population: 0, "adult": 1})).dropna(subset=["rank"])
-    best = ranked.sort_values("rank").drop_duplicates("analyte").set_index("analyte")
+    best = _best_ranges(ranges, source_id, population)
     rows = []
     for _, lab in labs.iterrows():
         analyte = str(lab["analyte"])

@@ -85,7 +85,6 @@ from dataclasses import asdict, dataclass
 
 import pandas as pd
 
-from utils import vocabulary
 
 # Thresholds ---------------------------------------------------------------------------
 #: ER and PR: below this percentage of stained tumour nuclei the result is negative.
@@ -109,15 +108,6 @@ ULTRALOW_UP_TO: float = 10.0
 ISH_RESULTS: tuple[str, ...] = ("not done", "not amplified", "amplified")
 EQUIVOCAL = "equivocal"
 UNDETERMINED = "undetermined"
-# SUBTYPES (the subtype labels: the enum of cases.subtype in datapackage.json, plus "undetermined") is read on
-# first use by the module __getattr__ below: utils.casedata imports this module, and the vocabulary reads the
-# descriptor through utils.casedata, so it cannot be read while this module is being imported.
-
-
-def __getattr__(name: str):
-    if name == "SUBTYPES":
-        return vocabulary.allowed("cases", "subtype") + (UNDETERMINED,)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 BRCA_RESULTS: tuple[str, ...] = ("mutation detected", "no mutation detected")
 
 #: Markers read as positive/negative only.

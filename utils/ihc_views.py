@@ -71,14 +71,12 @@ def case_order(ihc: pd.DataFrame, case_ids: Sequence[str] | None = None) -> list
     """The cases of a table in display order: ``case_ids`` (pass ``data.cases["case_id"]``, the order of
     cases.csv, so a case added as CSV rows comes where it stands there), or without it the order in which
     the cases first appear in ``ihc``. :class:`ValueError` when ``ihc`` holds a case ``case_ids`` lacks."""
-    present = list(dict.fromkeys(ihc["case_id"].astype(str)))
     if case_ids is None:
-        return present
-    order = list(dict.fromkeys(str(c) for c in case_ids))
-    missing = [c for c in present if c not in order]
-    if missing:
-        raise ValueError(f"case(s) {', '.join(missing)} of the ihc table are not in case_ids; pass the order of cases.csv")
-    return order
+        return list(dict.fromkeys(ihc["case_id"].astype(str)))
+    from utils.plots import ordered_cases  # (matplotlib is imported only when a view is drawn or ordered)
+
+    ordered_cases(ihc["case_id"], case_ids)  # refuses a case of the table that case_ids lacks
+    return list(dict.fromkeys(str(c) for c in case_ids))
 
 
 def result_call(marker: str, result: str) -> str:

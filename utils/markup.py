@@ -45,8 +45,8 @@ def markdown_text(value: object) -> str:
 
     >>> print(markdown_text("AK-05 <img src=x onerror=alert(1)> [x](https://a.example)"))
     AK-05 \<img src=x onerror=alert(1)\> \[x\](https\://a.example)
-    >>> print(markdown_text("1. first"), markdown_text("- 2192"), markdown_text("therapy_lines.csv"))
-    1\. first \- 2192 therapy\_lines.csv
+    >>> print(markdown_text("1. first"), markdown_text("- 1234"), markdown_text("therapy_lines.csv"))
+    1\. first \- 1234 therapy\_lines.csv
     >>> print(markdown_text("ER positive (95%), PR negative"))
     ER positive (95%), PR negative
     """

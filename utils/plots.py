@@ -186,7 +186,7 @@ def count_cases(n: int, noun: str = "case") -> str:
     return f"{word} {plural}"
 
 
-def _ordered_cases(present: Sequence[str], case_ids: Sequence[str] | None) -> tuple[list[str], dict[str, CaseStyle]]:
+def ordered_cases(present: Sequence[str], case_ids: Sequence[str] | None) -> tuple[list[str], dict[str, CaseStyle]]:
     """The cases to draw (those of ``case_ids`` present in the data, in that order) and their styles.
 
     ``case_ids`` is the order of ``cases.csv`` (``data.cases["case_id"]``): styles are assigned by it, so a
@@ -196,7 +196,8 @@ def _ordered_cases(present: Sequence[str], case_ids: Sequence[str] | None) -> tu
     order = present if case_ids is None else [str(c) for c in case_ids]
     missing = [c for c in present if c not in order]
     if missing:
-        raise ValueError(f"case(s) {', '.join(missing)} in the data are not in case_ids ({', '.join(order)})")
+        raise ValueError(f"case(s) {', '.join(missing)} in the data are not in case_ids ({', '.join(order)}); "
+                         "pass the order of cases.csv (data.cases['case_id'])")
     styles = case_styles(order)
     return [c for c in order if c in present], styles
 
@@ -208,7 +209,7 @@ def milestone_chart(milestones: pd.DataFrame, ax: Axes | None = None, case_ids: 
     ``cases.csv`` (rows and case styles follow it; without it, the order of the table). Each case's line
     has its colour and line style of :func:`case_styles`; the height grows with the number of cases.
     """
-    cases, styles = _ordered_cases(milestones["case_id"], case_ids)
+    cases, styles = ordered_cases(milestones["case_id"], case_ids)
     if ax is None:
         _, ax = subplots(figsize=(11, max(3.8, 2.2 + 0.8 * len(cases))))
     for row, case_id in enumerate(cases):
@@ -244,7 +245,7 @@ def grade_ladder(values: pd.DataFrame, lln: dict[str, float], title: str, case_i
     from utils.grading import CTCAE_V5
 
     analytes = [a for a in CTCAE_V5 if a in lln]
-    cases, styles = _ordered_cases(values["case_id"], case_ids)
+    cases, styles = ordered_cases(values["case_id"], case_ids)
     fig, axes = subplots(1, len(analytes), figsize=(4.5 * len(analytes), 5.5), squeeze=False)
     axes = axes[0]
     for ax, analyte in zip(axes, analytes):

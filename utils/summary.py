@@ -51,12 +51,6 @@ def presentation_table(data: CaseData) -> pd.DataFrame:
     return pd.DataFrame(columns)
 
 
-def first_stated(observations: pd.DataFrame, case_id: str, quantity: str) -> float | None:
-    """The first value (smallest day) of ``quantity`` that ``case_id``'s own rows of observations.csv state, or None."""
-    rows = observations[(observations["case_id"].astype(str) == str(case_id)) & (observations["quantity"].astype(str) == quantity)]
-    return None if rows.empty else float(rows.sort_values("day", kind="stable")["value"].iloc[0])
-
-
 def doses_in_mg(data: CaseData) -> pd.DataFrame:
     """Every printed dose of every case of cases.csv in absolute terms, one block of rows per case (index ``case_id``).
 

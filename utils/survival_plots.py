@@ -22,7 +22,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from utils.plots import OKABE_ITO, CaseStyle, case_styles, lay_out, subplots
+from utils.plots import OKABE_ITO, CaseStyle, lay_out, ordered_cases, subplots
 from utils.survival import ORIGINS, exponential_survival
 
 INK = OKABE_ITO[7]
@@ -37,11 +37,7 @@ ORIGIN_COLOURS: dict[str, str] = dict(zip(ORIGINS, (OKABE_ITO[2], OKABE_ITO[1], 
 
 def _styles(own_cases: pd.DataFrame, case_ids: Sequence[str] | None) -> dict[str, CaseStyle]:
     """The style of every case drawn, by the order of ``case_ids`` (cases.csv) or, if None, of ``own_cases``."""
-    order = list(own_cases["case_id"].astype(str)) if case_ids is None else [str(c) for c in case_ids]
-    missing = sorted(set(own_cases["case_id"].astype(str)) - set(order))
-    if missing:
-        raise ValueError(f"case(s) {', '.join(missing)} are not in case_ids; pass the order of cases.csv (data.cases['case_id'])")
-    return case_styles(order)
+    return ordered_cases(own_cases["case_id"], case_ids)[1]
 
 
 def _case_colour(case_id: str, styles: dict[str, CaseStyle]) -> str:

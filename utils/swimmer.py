@@ -36,7 +36,7 @@ from matplotlib.patches import Patch
 from utils.casedata import DAYS_PER_MONTH
 from utils.plots import OKABE_ITO, CaseStyle, case_styles, milestone_legend_handles, milestone_marker, subplots
 from utils import vocabulary
-from utils.vocabulary import CATEGORY_COLOURS, REASON_LABELS, RESPONSE_LABELS, SUPPORTIVE_PREFIX
+from utils.vocabulary import REASON_LABELS, RESPONSE_LABELS, SUPPORTIVE_PREFIX, category_colour
 from utils.timeline import milestones
 
 ANTICANCER_SETTINGS = ("adjuvant", "metastatic")
@@ -128,7 +128,7 @@ def draw_bars(ax: Axes, rows: pd.DataFrame, y_of: dict, animated: bool = False) 
     artists = []
     for _, r in rows.iterrows():
         y = y_of[r["lane"]]
-        colour = CATEGORY_COLOURS.get(r["category"], OKABE_ITO[7])
+        colour = category_colour(r["category"])
         start, end = r["start_day"] / DAYS_PER_MONTH, r["end_day"] / DAYS_PER_MONTH
         if r["single_dose"]:
             artists.append(ax.scatter(start, y, marker="D", s=120, color=colour, edgecolors="black", linewidths=1, zorder=3,

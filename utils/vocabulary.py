@@ -18,7 +18,6 @@ spaces, :func:`category_colour` to grey. The test then asks the maintainer for a
 
 from __future__ import annotations
 
-import json
 from functools import cache
 
 from utils.palette import OKABE_ITO
@@ -26,9 +25,9 @@ from utils.palette import OKABE_ITO
 
 @cache
 def _descriptor_enums() -> dict[tuple[str, str], tuple[str, ...]]:
-    from utils.casedata import DATA_DIR, DESCRIPTOR  # the folder the loader reads (BMM_CASEDATA or casedata/)
+    from utils.casedata import DATA_DIR, _read_descriptor  # the folder the loader reads (BMM_CASEDATA or casedata/)
 
-    descriptor = json.loads((DATA_DIR / DESCRIPTOR).read_text(encoding="utf-8"))
+    _, descriptor = _read_descriptor(DATA_DIR)  # the loader's own reader: a broken descriptor is a CaseDataError
     return {
         (resource["name"], field["name"]): tuple(field["constraints"]["enum"])
         for resource in descriptor["resources"]
