@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed
 # JupyterLab refuses to run as root unless told; only add the flag when we are root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: setup lab test notebooks casebook navigation slides site bench lock clean
+.PHONY: setup hub-setup lab test notebooks casebook navigation slides site bench hub hub-load hub-files lock clean
 
 setup: $(STAMP)
 
@@ -24,12 +24,23 @@ $(STAMP): requirements.txt requirements-lock.txt pyproject.toml
 	$(PY) -c "import matplotlib.pyplot"
 	touch $(STAMP)
 
+# The seminar hub's proxy (configurable-http-proxy, npm, pinned by deploy/hub/package-lock.json).
+# Needs Node.js 20 or newer; only the hub targets and the hub's browser test use it.
+HUB_STAMP := deploy/hub/node_modules/.installed
+hub-setup: setup $(HUB_STAMP)
+
+$(HUB_STAMP): deploy/hub/package.json deploy/hub/package-lock.json
+	@command -v npm >/dev/null || { echo "The seminar hub needs Node.js 20 or newer with npm (for configurable-http-proxy)." >&2; exit 1; }
+	npm ci --prefix deploy/hub --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $(HUB_STAMP)
+
 # Bound to 127.0.0.1 with JupyterLab's own random token (printed in the terminal).
 lab: setup
 	$(VENV)/bin/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir="$(CURDIR)" \
 		--LabApp.default_url=/lab/tree/notebooks/00_index.ipynb $(ROOT_FLAG)
 
-test: setup
+# With npm present, the hub's proxy is installed first, so that the hub's browser test runs.
+test: setup $(if $(shell command -v npm),$(HUB_STAMP))
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # Render the casebook (first: the index lists its pages), re-execute every notebook in a fresh kernel and save
@@ -72,6 +83,23 @@ slides: setup
 site: setup
 	@$(PY) -m delivery.freshness warn
 	$(PY) -m delivery.site site
+
+# The seminar JupyterHub on 127.0.0.1 (deploy/hub/seminar.toml; README, "A seminar on a JupyterHub").
+# Prints the address, the residents' and the admin's passwords, the course link and an admin API
+# token, once. Residents' folders stay in build/hub/homes. Ctrl+C stops the hub, the proxy and
+# every resident's server.   make hub   |   make hub PORT=8001
+hub: hub-setup
+	$(PY) -m delivery.hub serve $(if $(PORT),--port $(PORT))
+
+# Load test of the hub (a benchmark, not a test): USERS simulated residents (default 20) at once
+# sign in, get a server, pull the course, run notebook 06 and move an explorer; writes build/hub-load.json.
+USERS ?= 20
+hub-load: hub-setup
+	$(PY) benchmarks/hub_load.py --users $(USERS)
+
+# Regenerate the TLJH and Zero to JupyterHub files from deploy/hub/seminar.toml (a test checks them).
+hub-files: setup
+	$(PY) -m delivery.hub_files write
 
 # Re-resolve the full pin set from requirements.txt in a scratch environment.
 lock:

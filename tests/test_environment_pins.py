@@ -9,7 +9,9 @@ ROOT = Path(__file__).resolve().parent.parent
 # The direct dependencies the collection is built on (issue 2).
 DIRECT = {"jupyterlab", "pandas", "matplotlib", "seaborn", "ipywidgets", "nbval",
           "lifelines", "frictionless", "voila", "playwright", "pytest",
-          "jupyterquiz", "mistune", "hypothesis", "psutil", "papermill", "jupytext"}
+          "jupyterquiz", "mistune", "hypothesis", "psutil", "papermill", "jupytext",
+          "jupyterhub", "jupyterhub-idle-culler", "nbgitpuller", "jupyterhub-nativeauthenticator",
+          "jupyterhub-ltiauthenticator", "oauthenticator"}
 NOT_PACKAGES = {"python", "pip"}
 
 

@@ -1,0 +1,12 @@
+# JupyterHub configuration of the local seminar hub (`make hub`, the browser test, `make hub-load`).
+# Every value comes from deploy/hub/seminar.toml through delivery.hub.configure; the run's private
+# values (state folder, port, password, admin token) come from the environment that
+# `python -m delivery.hub` sets. Do not start jupyterhub with this file by hand: use `make hub`.
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the project: delivery/ is not installed
+
+from delivery import hub  # noqa: E402
+
+hub.configure(c, hub.load_settings())  # noqa: F821 (c is JupyterHub's config object)
