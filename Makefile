@@ -14,12 +14,15 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 setup: $(STAMP)
 
-$(STAMP): requirements.txt requirements-lock.txt pyproject.toml
+$(STAMP): requirements.txt requirements-lock.txt pyproject.toml deploy/jupyterlab/overrides.json
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (found %s)" % sys.version.split()[0])'
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt -c requirements-lock.txt
 	$(PY) -m pip install --quiet --no-deps -e .
+	@# The course's JupyterLab defaults (no news pop-up, no update check), for make lab and the hub's residents.
+	mkdir -p $(VENV)/share/jupyter/lab/settings
+	cp deploy/jupyterlab/overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
 	@# Build matplotlib's font cache now, so its one-off message never lands in a notebook.
 	$(PY) -c "import matplotlib.pyplot"
 	touch $(STAMP)

@@ -439,8 +439,9 @@ def _read_run(panel: Locator) -> NotebookRun:
     )
 
 
-def run_notebook_in_lab(page: Page, notebook_url: str, timeout: float = 120.0) -> NotebookRun:
-    """Open ``notebook_url`` in JupyterLab, clear it, run all cells through the menus, report.
+def run_notebook_in_lab(page: Page, notebook_url: str | None, timeout: float = 120.0) -> NotebookRun:
+    """Open ``notebook_url`` in JupyterLab (``None``: the notebook the page shows), clear it, run all cells
+    through the menus, report.
 
     The clicks are the ones a student makes: *Edit > Clear Outputs of All Cells*, then
     *Run > Run All Cells*. Waits (all within ``timeout`` seconds overall, else
@@ -455,10 +456,11 @@ def run_notebook_in_lab(page: Page, notebook_url: str, timeout: float = 120.0) -
         raise deadline.expired() from error
 
 
-def _run_all(page: Page, notebook_url: str, deadline: _Deadline) -> NotebookRun:
+def _run_all(page: Page, notebook_url: str | None, deadline: _Deadline) -> NotebookRun:
     """The steps of :func:`run_notebook_in_lab`, each naming itself on ``deadline``."""
     deadline.step = "load JupyterLab and show the notebook"
-    page.goto(notebook_url, timeout=deadline.ms())
+    if notebook_url is not None:
+        page.goto(notebook_url, timeout=deadline.ms())
     panel = page.locator(f"{NOTEBOOK_PANEL}:not(.lm-mod-hidden)")
     panel.locator(".jp-Notebook").wait_for(timeout=deadline.ms())
     handle = panel.element_handle(timeout=deadline.ms())
