@@ -76,6 +76,7 @@ class Settings:
     branch: str
     folder: str
     start_page: str
+    image: str
     memory: str
     memory_guarantee: str
     cpu: float
@@ -121,6 +122,7 @@ def load_settings(path: Path = SETTINGS_FILE) -> Settings:
     settings = Settings(
         repository=get("course", "repository", str), branch=get("course", "branch", str),
         folder=get("course", "folder", str), start_page=get("course", "start_page", str),
+        image=get("course", "image", str),
         memory=get("limits", "memory", str), memory_guarantee=get("limits", "memory_guarantee", str),
         cpu=get("limits", "cpu", float), cpu_guarantee=get("limits", "cpu_guarantee", float),
         cull_timeout=get("culler", "timeout", int), cull_every=get("culler", "every", int),
@@ -194,10 +196,17 @@ def singleuser_command(python: str = sys.executable) -> list[str]:
     return [str(Path(python).parent / "jupyterhub-singleuser")]
 
 
+#: Server extensions of the course environment a resident's server does not need: Voila (the tutor's
+#: live slides), the language-server bridge (no language server is installed) and jupytext's contents
+#: manager (the casebook template's tooling). Off, a server starts faster and uses less memory.
+RESIDENT_SERVER_EXTENSIONS_OFF = ("voila.server_extension", "jupyter_lsp", "jupyterlab_jupytext")
+
+
 def singleuser_args(settings: Settings) -> list[str]:
     """Arguments of every resident's server: offline JupyterLab (no update check, no news), root allowed when root."""
     args = ["--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate", "--LabApp.news_url=None",
             "--LabApp.extension_manager=readonly"]
+    args += [f"--ServerApp.jpserver_extensions={name}=False" for name in RESIDENT_SERVER_EXTENSIONS_OFF]
     return args + (["--allow-root"] if os.geteuid() == 0 else [])
 
 
