@@ -96,9 +96,10 @@ hub: hub-setup
 
 # Load test of the hub (a benchmark, not a test): USERS simulated residents (default 20) at once
 # sign in, get a server, pull the course, run notebook 06 and move an explorer; writes build/hub-load.json.
+# HUB_LOAD_ARGS="--stagger 5" starts one every 5 s; "--prewarm" has the admin start the servers first.
 USERS ?= 20
 hub-load: hub-setup
-	$(PY) benchmarks/hub_load.py --users $(USERS)
+	$(PY) benchmarks/hub_load.py --users $(USERS) $(HUB_LOAD_ARGS)
 
 # Regenerate the TLJH and Zero to JupyterHub files from deploy/hub/seminar.toml (a test checks them).
 hub-files: setup

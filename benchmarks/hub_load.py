@@ -47,7 +47,11 @@ tasks are cancelled first, then the hub stops with everything it started.
 Exit status: 0 when every resident got through (targets met or not: they are reported), 1 when
 any failed, 2 for wrong arguments or a hub that could not start.
 
-Usage: ``python benchmarks/hub_load.py [--users 20] [--moves 20] [--timeout 900]``.
+The two remedies the README prescribes can be measured too: ``--stagger S`` starts one resident
+every S seconds instead of all at once, and ``--prewarm`` has the admin start every server before
+the residents sign in (as a tutor would before the seminar).
+
+Usage: ``python benchmarks/hub_load.py [--users 20] [--moves 20] [--timeout 900] [--stagger S] [--prewarm]``.
 """
 
 from __future__ import annotations
@@ -56,6 +60,7 @@ import argparse
 import asyncio
 import datetime
 import json
+import math
 import os
 import platform
 import re
@@ -93,6 +98,7 @@ TARGETS = {"failures": 0, "spawn_p95_s": 10.0, "notebook_p95_s": 30.0, "widget_p
            "resident_peak_mb": 300.0}
 USERS = (1, 100)
 MOVES = (1, 100)
+STAGGER = (0.0, 60.0)  # seconds between one resident's start and the next
 DEFAULT_TIMEOUT_S = 900.0
 #: HTTP requests one resident needs (login, token, spawn, the link's redirects, pull, session,
 #: websocket: about 15), with room; the cap is this times the residents, plus the admin's.
@@ -117,8 +123,10 @@ class RequestCapReached(LoadError):
 
 
 # Bounds, the one checked place, statistics ---------------------------------------------------------
-def check_bounds(users: int, moves: int, timeout: float, max_requests: int | None = None) -> None:
+def check_bounds(users: int, moves: int, timeout: float, max_requests: int | None = None, stagger: float = 0.0) -> None:
     """Refuse a run outside the bounds (ValueError naming the value)."""
+    if not STAGGER[0] <= stagger <= STAGGER[1]:
+        raise ValueError(f"stagger must be from {STAGGER[0]:g} to {STAGGER[1]:g} s, got {stagger}")
     if not USERS[0] <= users <= USERS[1]:
         raise ValueError(f"users must be from {USERS[0]} to {USERS[1]}, got {users}")
     if not MOVES[0] <= moves <= MOVES[1]:
@@ -407,7 +415,7 @@ async def resident_token(run: Run, name: str) -> str:
 
 async def spawn(client: Client, name: str) -> None:
     answer = await client.fetch("POST", f"/hub/api/users/{name}/server", token=True)
-    if answer.status == 201:
+    if answer.status == 201 or (answer.status == 400 and b"already running" in answer.body):  # pre-warmed
         return
     if answer.status != 202:
         raise LoadError(f"POST /hub/api/users/{name}/server: HTTP {answer.status} {answer.body[:200]!r}")
@@ -684,9 +692,23 @@ def summarize(residents: list[Resident], sampler: MemorySampler | None, moves: i
     return summary
 
 
-async def drive(run: Run, residents: list[Resident], deadline_s: float) -> None:
-    """All residents at once; at the deadline (or on cancellation) every unfinished one is cancelled and marked."""
-    tasks = [asyncio.create_task(one_resident(run, resident), name=resident.name) for resident in residents]
+async def prewarm(run: Run, names: list[str]) -> None:
+    """What a tutor does before the seminar: the admin starts every resident's server (all at once)."""
+    answer = await run.admin.fetch("POST", "/hub/api/users", token=True, json={"usernames": names})
+    if answer.status not in (201, 409):
+        raise LoadError(f"creating the residents: HTTP {answer.status} {answer.body[:200]!r}")
+    await asyncio.gather(*(spawn(run.admin, name) for name in names))
+
+
+async def drive(run: Run, residents: list[Resident], deadline_s: float, stagger: float = 0.0) -> None:
+    """All residents at once, or one every ``stagger`` seconds; at the deadline (or on cancellation) every
+    unfinished one is cancelled and marked."""
+
+    async def start(number: int, resident: Resident) -> None:
+        await asyncio.sleep(number * stagger)
+        await one_resident(run, resident)
+
+    tasks = [asyncio.create_task(start(number, resident), name=resident.name) for number, resident in enumerate(residents)]
     try:
         async with asyncio.timeout(deadline_s):
             await asyncio.gather(*tasks)
@@ -702,13 +724,16 @@ async def drive(run: Run, residents: list[Resident], deadline_s: float) -> None:
 
 
 async def run(users: int = 20, moves: int = 20, timeout: float = DEFAULT_TIMEOUT_S, max_requests: int | None = None,
-              out: Path | None = OUT, log=print) -> dict:
+              out: Path | None = OUT, log=print, stagger: float = 0.0, prewarmed: bool = False) -> dict:
     """The load test as one call: start the hub, drive ``users`` residents at once, stop the hub; return the summary.
+
+    ``stagger``: seconds between one resident's start and the next (0: all at once). ``prewarmed``: the
+    admin starts every resident's server first (not timed as the residents' spawn; its time is reported).
 
     Writes the summary to ``out`` (unless None). Raises ValueError for a run outside the bounds and
     :class:`delivery.hub.HubError` if the hub cannot start.
     """
-    check_bounds(users, moves, timeout, max_requests)
+    check_bounds(users, moves, timeout, max_requests, stagger)
     settings = seminar_hub.load_settings()
     gate = Gate(max_requests or users * REQUESTS_PER_RESIDENT + 10)
     residents = [Resident(f"resident{number:03d}") for number in range(1, users + 1)]
@@ -722,16 +747,60 @@ async def run(users: int = 20, moves: int = 20, timeout: float = DEFAULT_TIMEOUT
         sampler = MemorySampler(hub, [r.name for r in residents])
         sampler.start()
         try:
-            await drive(Run(hub, gate, settings, moves, admin), residents, timeout - hub_start_s)
+            shared = Run(hub, gate, settings, moves, admin)
+            prewarm_s = None
+            if prewarmed:
+                log(f"hub-load: the admin starts {users} servers first ...")
+                asked = time.perf_counter()
+                async with asyncio.timeout(timeout - hub_start_s):
+                    await prewarm(shared, [r.name for r in residents])
+                prewarm_s = round(time.perf_counter() - asked, 2)
+            await drive(shared, residents, timeout - (time.perf_counter() - began), stagger)
         finally:
             sampler.stop()
             await admin.close()
         wall_s = time.perf_counter() - began - hub_start_s
     summary = summarize(residents, sampler, moves, gate, wall_s, hub_start_s)
+    summary["start"] = {"stagger_s": stagger, "prewarmed": prewarmed, "prewarm_s": prewarm_s,
+                        "definition": "stagger_s: seconds between one resident's start and the next (0: all at once); "
+                                      "prewarmed: the admin started every server before the residents signed in "
+                                      "(prewarm_s, not part of their spawn times)"}
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     return summary
+
+
+# Sizing ----------------------------------------------------------------------------------------------------
+#: The Littlest JupyterHub's resource-estimation method ("Estimate Memory / CPU / Disk needed",
+#: https://tljh.jupyter.org/en/latest/howto/admin/resource-estimation.html, checked 2026-12-07):
+#: memory = concurrent users x the most one user uses (the measured peak plus 20-40 % headroom) + the
+#: hub's overhead; CPU = concurrent users x the CPU one user uses + 20 % of a core; disk = users x the
+#: most one user stores + 2 GB.
+HEADROOM = 0.30
+CPU_OVERHEAD_CORES = 0.2
+#: A class that starts together meets the targets when each resident's start CPU is spent within the
+#: time the targets allow: spawn 10 s + notebook 06 30 s.
+START_WINDOW_S = TARGETS["spawn_p95_s"] + TARGETS["notebook_p95_s"]
+DISK_BASE_GB = 2.0
+DISK_PER_RESIDENT_GB = 0.05  # a 13 MB copy of the course, with room for the resident's own files
+SIZING_CLASSES = (20, 40, 80)
+
+
+def sizing(summary: dict, classes: Sequence[int] = SIZING_CLASSES) -> list[dict]:
+    """Memory (GiB), cores and disk (GB) for each class size, from a run's measured peaks (TLJH's method).
+
+    Uses the largest RSS of one resident (conservative: shared libraries counted in full), the hub +
+    proxy + culler's RSS in place of TLJH's 128 MB, and the p95 of the CPU seconds one resident's
+    start costs, spread over :data:`START_WINDOW_S` (everyone starting together).
+    """
+    per_resident_mb = summary["memory_mb"]["resident_rss"]["max"] * (1 + HEADROOM)
+    hub_mb = summary["memory_mb"]["hub_proxy_culler_rss"]
+    cpu_s = summary["cpu"]["resident_cpu_s"]["p95"]
+    return [{"residents": n,
+             "memory_gib": round((n * per_resident_mb + hub_mb) / 1024, 1),
+             "cores_together": math.ceil(n * cpu_s / START_WINDOW_S + CPU_OVERHEAD_CORES),
+             "disk_gb": math.ceil(DISK_BASE_GB + n * DISK_PER_RESIDENT_GB)} for n in classes]
 
 
 def table(summary: dict) -> str:
@@ -763,6 +832,9 @@ def table(summary: dict) -> str:
              f"configurable-http-proxy {summary['versions']['configurable-http-proxy']}",
              f"{'measure':38} {'p50':>8} {'p95':>8} {'max':>8}  target"]
     lines += [f"{name:38} {cell(s['p50']):>8} {cell(s['p95']):>8} {cell(s['max']):>8}  {target}" for name, s, target in rows]
+    start = summary.get("start", {})
+    lines.append("start: " + ("all at once" if not start.get("stagger_s") else f"one resident every {start['stagger_s']:g} s")
+                 + (f"; servers pre-warmed by the admin in {start['prewarm_s']:g} s" if start.get("prewarmed") else ""))
     lines.append(f"widget: {summary['widget_round_trip_ms']['explorer']}, {SLIDER['model']} {SLIDER['description']!r}")
     lines.append(f"hub + proxy + culler peak: RSS {cell(memory['hub_proxy_culler_rss'])} MB, "
                  f"PSS {cell(memory['hub_proxy_culler_pss'])} MB")
@@ -773,6 +845,10 @@ def table(summary: dict) -> str:
     lines.append(f"failures: {summary['failures']['count']} ({mark('failures')}); requests {summary['requests']['sent']}"
                  f" of {summary['requests']['cap']}; wall {summary['wall_s']:g} s (hub start {summary['hub_start_s']} s)")
     lines += [f"  {line}" for line in summary["failures"]["lines"]]
+    if summary.get("cpu", {}).get("resident_cpu_s", {}).get("p95") is not None:
+        lines.append("sizing (TLJH's method, from this run): "
+                     + "; ".join(f"{row['residents']} residents {row['memory_gib']:g} GiB, {row['cores_together']} cores "
+                                 f"starting together, {row['disk_gb']} GB disk" for row in sizing(summary)))
     return "\n".join(lines)
 
 
@@ -783,17 +859,21 @@ def main(argv: Sequence[str]) -> int:
     parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S, help="overall deadline in seconds (default 900)")
     parser.add_argument("--max-requests", type=int, default=None,
                         help=f"cap on HTTP requests (default {REQUESTS_PER_RESIDENT} per resident + 10)")
+    parser.add_argument("--stagger", type=float, default=0.0,
+                        help=f"seconds between one resident's start and the next ({STAGGER[0]:g}-{STAGGER[1]:g}, default 0: all at once)")
+    parser.add_argument("--prewarm", action="store_true", help="the admin starts every server before the residents sign in")
     parser.add_argument("--out", type=Path, default=OUT, help="where the JSON goes (default build/hub-load.json)")
     args = parser.parse_args(argv)
     try:
-        check_bounds(args.users, args.moves, args.timeout, args.max_requests)
+        check_bounds(args.users, args.moves, args.timeout, args.max_requests, args.stagger)
     except ValueError as error:
         parser.error(str(error))
 
     async def main_task() -> dict:
         # SIGTERM like Ctrl+C: cancel the run, so that the residents stop first and then the hub.
         asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, asyncio.current_task().cancel)
-        return await run(args.users, args.moves, args.timeout, args.max_requests, args.out)
+        return await run(args.users, args.moves, args.timeout, args.max_requests, args.out,
+                         stagger=args.stagger, prewarmed=args.prewarm)
 
     try:
         summary = asyncio.run(main_task())

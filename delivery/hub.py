@@ -396,13 +396,16 @@ def _wait_until_up(hub: RunningHub, timeout: float = STARTUP_TIMEOUT_S) -> None:
     raise HubError(f"the hub did not answer on {hub.url} within {timeout:.0f} s:\n{hub.log()}")
 
 
-def stop(hub: RunningHub, timeout: float = 30.0) -> list[str]:
+def stop(hub: RunningHub, timeout: float = 30.0, grace: float = 5.0) -> list[str]:
     """Stop the hub (SIGTERM: it stops residents' servers and the proxy), then end whatever of its run is left.
 
-    Returns one line per process that had to be ended by force (empty when the hub cleaned up itself).
+    Kernels end on their own shortly after their server (``grace`` seconds are allowed). Returns one
+    line per process that had to be ended by force (empty when the hub cleaned up after itself).
     """
     stop_process_group(hub.process, timeout=timeout)
-    left = [p for p in hub.processes() if p.pid != os.getpid()]
+    deadline = time.monotonic() + grace
+    while (left := [p for p in hub.processes() if p.pid != os.getpid()]) and time.monotonic() < deadline:
+        time.sleep(0.2)
     lines = [f"ended after the hub stopped: {describe(p)}" for p in left]
     for process in left:
         try:

@@ -60,7 +60,13 @@ def test_runs_outside_the_bounds_are_refused(hub_load, users, moves, timeout):
 
 def test_the_bounds_themselves_are_allowed(hub_load):
     hub_load.check_bounds(1, 1, 1)
-    hub_load.check_bounds(100, 100, 3600, max_requests=1)
+    hub_load.check_bounds(100, 100, 3600, max_requests=1, stagger=60)
+
+
+@pytest.mark.parametrize("stagger", [-1.0, 60.5])
+def test_a_stagger_outside_0_to_60_seconds_is_refused(hub_load, stagger):
+    with pytest.raises(ValueError, match="stagger"):
+        hub_load.check_bounds(20, 20, 900, stagger=stagger)
 
 
 @pytest.mark.parametrize("users", ["0", "101"])
@@ -227,3 +233,37 @@ def test_one_resident_runs_the_whole_load_test(hub_load, tmp_path):
     assert 0 < result["hub_start_s"] < 60 and 0 < result["wall_s"] < took
     assert set(result["targets"]) == set(hub_load.TARGETS) and result["targets"]["failures"]["met"]
     assert "hazard ratio" in hub_load.table(result)
+
+
+# The README quotes the committed runs ------------------------------------------------------------------
+RESULTS = PROJECT_ROOT / "benchmarks" / "results"
+README = PROJECT_ROOT / "README.md"
+
+
+def _readme_section() -> str:
+    text = README.read_text(encoding="utf-8")
+    return text[text.index("### Measured load and sizing"):text.index("## For self-study")]
+
+
+def test_the_readme_sizing_table_is_computed_from_the_committed_run(hub_load):
+    run = json.loads((RESULTS / "hub-load-20-at-once.json").read_text())
+    section = _readme_section()
+    for row in hub_load.sizing(run):
+        expected = (f"| {row['residents']} | {row['memory_gib']:g} GiB | {row['cores_together']} | 2 | "
+                    f"{row['disk_gb']} GB |")
+        assert expected in section, f"README sizing row for {row['residents']} should read {expected}"
+
+
+def test_the_readme_measurements_are_those_of_the_committed_runs_and_the_stagger_claim_holds():
+    section = _readme_section()
+    columns = ["hub-load-20-at-once", "hub-load-20-stagger-5s", "hub-load-20-prewarmed", "hub-load-5-at-once"]
+    runs = [json.loads((RESULTS / f"{name}.json").read_text()) for name in columns]
+    for label, cells in [("spawn p95", [f"{r['spawn_s']['p95']:.1f} s" for r in runs]),
+                         ("notebook 06 finished p95 (from the kernel request)",
+                          [f"{r['notebook_06_s']['from_kernel_request']['p95']:.1f} s" for r in runs]),
+                         ("peak memory per resident, RSS (server + kernel)",
+                          [f"{r['memory_mb']['resident_rss']['max']:.1f} MB" for r in runs])]:
+        assert f"| {label} | " + " | ".join(cells) + " |" in section, f"README row {label!r} differs from the runs"
+    staggered = runs[1]
+    assert staggered["start"]["stagger_s"] == 5 and staggered["users"] == 20
+    assert all(staggered["targets"][key]["met"] for key in ("failures", "spawn_p95_s", "notebook_p95_s", "widget_p95_ms"))
