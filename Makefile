@@ -28,13 +28,14 @@ $(STAMP): requirements.txt requirements-lock.txt pyproject.toml deploy/jupyterla
 	touch $(STAMP)
 
 # The seminar hub's proxy (configurable-http-proxy, npm, pinned by deploy/hub/package-lock.json).
-# Needs Node.js 20 or newer; only the hub targets and the hub's browser test use it.
+# Needs Node.js 20 or newer (npm refuses an older one: --engine-strict checks every locked package's
+# engines); only the hub targets and the hub's tests use it.
 HUB_STAMP := deploy/hub/node_modules/.installed
 hub-setup: setup $(HUB_STAMP)
 
 $(HUB_STAMP): deploy/hub/package.json deploy/hub/package-lock.json
 	@command -v npm >/dev/null || { echo "The seminar hub needs Node.js 20 or newer with npm (for configurable-http-proxy)." >&2; exit 1; }
-	npm ci --prefix deploy/hub --ignore-scripts --no-audit --no-fund --loglevel=error
+	npm ci --prefix deploy/hub --ignore-scripts --no-audit --no-fund --engine-strict --loglevel=error
 	touch $(HUB_STAMP)
 
 # Bound to 127.0.0.1 with JupyterLab's own random token (printed in the terminal).

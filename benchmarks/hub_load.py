@@ -171,12 +171,16 @@ def spread(values: Sequence[float], digits: int = 3) -> dict[str, float | int | 
 
 
 def verdict(summary: dict) -> dict[str, dict]:
-    """The issue's targets against a summary: measured value, target, and met (False when not measured)."""
+    """The issue's targets against a summary: measured value, target, and met (False when not measured).
+
+    The widget target holds "once running": it is judged on the moves sent after every resident's
+    notebook 06 had finished (the p95 over all moves, some made while others still start, is reported beside it).
+    """
     measured = {
         "failures": summary["failures"]["count"],
         "spawn_p95_s": summary["spawn_s"]["p95"],
         "notebook_p95_s": summary["notebook_06_s"]["from_kernel_request"]["p95"],
-        "widget_p95_ms": summary["widget_round_trip_ms"]["p95"],
+        "widget_p95_ms": summary["widget_round_trip_ms"]["after_all_notebooks"]["p95"],
         "resident_peak_mb": summary["memory_mb"]["resident_rss"]["max"],
     }
     return {key: {"target": target, "measured": measured[key],
@@ -785,21 +789,30 @@ START_WINDOW_S = TARGETS["spawn_p95_s"] + TARGETS["notebook_p95_s"]
 DISK_BASE_GB = 2.0
 DISK_PER_RESIDENT_GB = 0.05  # a 13 MB copy of the course, with room for the resident's own files
 SIZING_CLASSES = (20, 40, 80)
+#: Measured: 2 cores admitted one new resident every 5 s with every time target met (the staggered run).
+STAGGER_ON_TWO_CORES_S = 5.0
 
 
-def sizing(summary: dict, classes: Sequence[int] = SIZING_CLASSES) -> list[dict]:
-    """Memory (GiB), cores and disk (GB) for each class size, from a run's measured peaks (TLJH's method).
+def sizing(summary: dict, allowance_mb: float, classes: Sequence[int] = SIZING_CLASSES) -> list[dict]:
+    """Memory (GiB), cores, admission time and disk (GB) for each class size, from a run (TLJH's method).
 
-    Uses the largest RSS of one resident (conservative: shared libraries counted in full), the hub +
-    proxy + culler's RSS in place of TLJH's 128 MB, and the p95 of the CPU seconds one resident's
-    start costs, spread over :data:`START_WINDOW_S` (everyone starting together).
+    ``memory_gib``: TLJH's method with the memory each resident is allowed (``allowance_mb``, the
+    ``[limits] memory`` of the settings) + the measured hub + proxy + culler (in place of TLJH's
+    128 MB): the server never runs out even if every resident uses their allowance.
+    ``memory_measured_gib``: the same with the largest measured RSS of one resident plus
+    :data:`HEADROOM` (one notebook open each; shared libraries counted in full): enough while
+    residents keep to about one notebook at a time. ``cores_together``: the p95 of the CPU seconds
+    one resident's start costs, for every resident, spread over :data:`START_WINDOW_S`, + 20 % of a
+    core. ``admit_on_two_cores_s``: the time to let everyone in at the measured pace of 2 cores.
     """
     per_resident_mb = summary["memory_mb"]["resident_rss"]["max"] * (1 + HEADROOM)
     hub_mb = summary["memory_mb"]["hub_proxy_culler_rss"]
     cpu_s = summary["cpu"]["resident_cpu_s"]["p95"]
     return [{"residents": n,
-             "memory_gib": round((n * per_resident_mb + hub_mb) / 1024, 1),
+             "memory_gib": round((n * allowance_mb + hub_mb) / 1024, 1),
+             "memory_measured_gib": round((n * per_resident_mb + hub_mb) / 1024, 1),
              "cores_together": math.ceil(n * cpu_s / START_WINDOW_S + CPU_OVERHEAD_CORES),
+             "admit_on_two_cores_s": round(n * STAGGER_ON_TWO_CORES_S),
              "disk_gb": math.ceil(DISK_BASE_GB + n * DISK_PER_RESIDENT_GB)} for n in classes]
 
 
@@ -846,9 +859,11 @@ def table(summary: dict) -> str:
                  f" of {summary['requests']['cap']}; wall {summary['wall_s']:g} s (hub start {summary['hub_start_s']} s)")
     lines += [f"  {line}" for line in summary["failures"]["lines"]]
     if summary.get("cpu", {}).get("resident_cpu_s", {}).get("p95") is not None:
+        allowance = seminar_hub.load_settings().memory_bytes / MB
         lines.append("sizing (TLJH's method, from this run): "
-                     + "; ".join(f"{row['residents']} residents {row['memory_gib']:g} GiB, {row['cores_together']} cores "
-                                 f"starting together, {row['disk_gb']} GB disk" for row in sizing(summary)))
+                     + "; ".join(f"{row['residents']} residents {row['memory_gib']:g} GiB at the limit "
+                                 f"({row['memory_measured_gib']:g} at measured use), {row['cores_together']} cores "
+                                 f"starting together, {row['disk_gb']} GB disk" for row in sizing(summary, allowance)))
     return "\n".join(lines)
 
 
@@ -880,7 +895,7 @@ def main(argv: Sequence[str]) -> int:
     except (KeyboardInterrupt, asyncio.CancelledError):
         print("hub-load: interrupted; the hub and everything it started are stopped.", file=sys.stderr)
         return 130
-    except seminar_hub.HubError as error:
+    except (seminar_hub.HubError, LoadError) as error:  # a hub that cannot start, or a failed pre-warm
         print(f"hub-load: {error}", file=sys.stderr)
         return 2
     print(table(summary))

@@ -39,7 +39,7 @@ from urllib.parse import quote, urlencode
 
 import psutil
 
-from delivery.processes import LOOPBACK, MARK_VARIABLE, describe, free_port, listening_ports, stop_process_group
+from delivery.processes import LOOPBACK, MARK_VARIABLE, describe, free_port, stop_process_group
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 HUB_DIR = PROJECT_ROOT / "deploy" / "hub"
@@ -202,12 +202,18 @@ def singleuser_command(python: str = sys.executable) -> list[str]:
 RESIDENT_SERVER_EXTENSIONS_OFF = ("voila.server_extension", "jupyter_lsp", "jupyterlab_jupytext")
 
 
-def singleuser_args(settings: Settings) -> list[str]:
-    """Arguments of every resident's server: offline JupyterLab (no update check, no news), root allowed when root."""
+def resident_server_args() -> list[str]:
+    """Arguments of every resident's server, here and in the TLJH and Zero to JupyterHub files: offline
+    JupyterLab (no update check, no news, no extension manager queries) without the extensions residents
+    do not need."""
     args = ["--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate", "--LabApp.news_url=None",
             "--LabApp.extension_manager=readonly"]
-    args += [f"--ServerApp.jpserver_extensions={name}=False" for name in RESIDENT_SERVER_EXTENSIONS_OFF]
-    return args + (["--allow-root"] if os.geteuid() == 0 else [])
+    return args + [f"--ServerApp.jpserver_extensions={name}=False" for name in RESIDENT_SERVER_EXTENSIONS_OFF]
+
+
+def singleuser_args(settings: Settings) -> list[str]:
+    """The local hub's resident servers: :func:`resident_server_args`, and root allowed when run as root."""
+    return resident_server_args() + (["--allow-root"] if os.geteuid() == 0 else [])
 
 
 def configure(c, settings: Settings, environ: dict[str, str] | None = None) -> None:
@@ -376,8 +382,13 @@ def running_hub(settings: Settings | None = None, port: int | None = None, homes
         _wait_until_up(hub)
         yield hub
     finally:
-        stop(hub)
-        shutil.rmtree(state, ignore_errors=True)
+        # A second Ctrl+C (or SIGTERM) while stopping waits until everything is stopped, then applies.
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM, signal.SIGHUP})
+        try:
+            stop(hub)
+            shutil.rmtree(state, ignore_errors=True)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
 
 
 def _wait_until_up(hub: RunningHub, timeout: float = STARTUP_TIMEOUT_S) -> None:

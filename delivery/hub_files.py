@@ -35,7 +35,8 @@ from urllib.parse import urlsplit
 import yaml
 
 from delivery import hub_auth
-from delivery.hub import HUB_DIR, PROJECT_ROOT, SETTINGS_FILE, HubError, Settings, load_settings, pull_link
+from delivery.hub import (HUB_DIR, PROJECT_ROOT, SETTINGS_FILE, HubError, Settings, load_settings, pull_link,
+                          resident_server_args)
 
 REQUIREMENTS_FILE = PROJECT_ROOT / "requirements.txt"
 PYPROJECT_FILE = PROJECT_ROOT / "pyproject.toml"
@@ -78,7 +79,7 @@ def tljh_config(settings: Settings) -> dict[str, object]:
         "users": users,
         "auth": auth,
         # Enforced per resident by systemd (TLJH's spawner): all their processes together.
-        # TLJH's schema wants a whole number of CPUs; a fraction is written as it is.
+        # A whole number of CPUs is written as one (1, not 1.0), as TLJH's own examples do.
         "limits": {"memory": settings.memory, "cpu": int(settings.cpu) if settings.cpu.is_integer() else settings.cpu},
         "services": {"cull": {"enabled": True, "timeout": settings.cull_timeout, "every": settings.cull_every,
                               "concurrency": settings.cull_concurrency, "max_age": settings.cull_max_age,
@@ -123,7 +124,7 @@ def z2jh_values(settings: Settings, version: str | None = None) -> dict[str, obj
     config["JupyterHub"]["default_url"] = pull_link(settings)  # every resident lands on their own copy
     # Start in the resident's home (their volume, where the pull link puts their copy), not in the
     # image's working directory (the repository at TARGET_REPO_DIR).
-    config["KubeSpawner"] = {"working_dir": HOME_DIR}
+    config["KubeSpawner"] = {"working_dir": HOME_DIR, "args": resident_server_args()}
     hub: dict[str, object] = {"config": config, "concurrentSpawnLimit": settings.concurrent_spawn_limit}
     secrets = hub_auth.secrets(kind)
     if secrets:  # from a Kubernetes Secret (docs/hub.md) into the hub's environment, then into the config
@@ -165,8 +166,10 @@ def z2jh_header(requirements: str) -> str:
 
 # Shared pieces --------------------------------------------------------------------------------------
 def _hub_lines(settings: Settings) -> list[str]:
+    """The course link as landing page, the start page, and the resident servers' arguments (the measured server)."""
     return [f"c.JupyterHub.default_url = {pull_link(settings)!r}",
-            f"c.Spawner.default_url = {f'/lab/tree/{settings.folder}/{settings.start_page}'!r}"]
+            f"c.Spawner.default_url = {f'/lab/tree/{settings.folder}/{settings.start_page}'!r}",
+            f"c.Spawner.args = {resident_server_args()!r}"]
 
 
 def _secret_lines(settings: Settings, where: str) -> list[str]:

@@ -22,8 +22,9 @@ Five things are fixed here once, for the whole suite:
 5. Property-based tests (hypothesis) run the deterministic ``ci`` profile; ``--slow``
    selects the ``slow`` profile with many more examples from a new seed.
 
-Browser tests take the ``chromium_path`` fixture: skipped, with the reason
-printed, when Debian's Chromium is missing; a failure when ``REQUIRE_BROWSER=1``.
+Browser tests take the ``chromium_path`` fixture, and tests that run the seminar hub the
+``hub_proxy`` fixture (configurable-http-proxy, installed by ``make hub-setup``): skipped, with
+the reason printed, when the program is missing; a failure when ``REQUIRE_BROWSER=1``.
 """
 
 from __future__ import annotations
@@ -153,6 +154,19 @@ def chromium_path() -> str:
     reason = f"browser test needs Debian's Chromium at {CHROMIUM} (apt-get install chromium)"
     if os.environ.get("REQUIRE_BROWSER") == "1":
         pytest.fail(f"{reason}; REQUIRE_BROWSER=1 makes a missing browser a failure", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def hub_proxy() -> str:
+    """Path to the seminar hub's configurable-http-proxy; skip (or fail under REQUIRE_BROWSER=1) when absent."""
+    from delivery.hub import PROXY_COMMAND
+
+    if PROXY_COMMAND.is_file() and os.access(PROXY_COMMAND, os.X_OK):
+        return str(PROXY_COMMAND)
+    reason = f"needs configurable-http-proxy at {PROXY_COMMAND}: make hub-setup, Node.js 20 or newer"
+    if os.environ.get("REQUIRE_BROWSER") == "1":
+        pytest.fail(f"{reason}; REQUIRE_BROWSER=1 makes a missing proxy a failure", pytrace=False)
     pytest.skip(reason)
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import socket
 import subprocess
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -51,9 +52,8 @@ def course(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def hub(course: Path, chromium_path: str) -> Iterator[seminar_hub.RunningHub]:
-    """The local seminar hub serving ``course`` (Chromium is checked first: no hub without a browser)."""
-    seminar_hub.check_proxy()
+def hub(course: Path, chromium_path: str, hub_proxy: str) -> Iterator[seminar_hub.RunningHub]:
+    """The local seminar hub serving ``course`` (Chromium and the proxy are checked first: no hub without them)."""
     settings = replace(seminar_hub.load_settings(), branch=git(course, "rev-parse", "--abbrev-ref", "HEAD"))
     with seminar_hub.running_hub(settings, repository=course.as_uri()) as running:
         yield running
@@ -166,8 +166,11 @@ def test_stopping_the_hub_leaves_no_process_or_port(hub: seminar_hub.RunningHub)
                  "ipykernel_launcher"):
         assert part in commands, f"expected a {part} process in the run, found: {commands}"
     assert len(ports) >= 2 + len(RESIDENTS), f"expected the proxy's two ports and one per resident's server, found {ports}"
+    began = time.monotonic()
     forced = seminar_hub.stop(hub)
-    assert not forced, "the hub did not stop these itself (SIGTERM):\n" + "\n".join(forced)
+    took = time.monotonic() - began
+    assert not forced, (f"the hub did not stop these itself (SIGTERM; stopping took {took:.1f} s, hub exit code "
+                        f"{hub.process.returncode}):\n" + "\n".join(forced) + f"\nhub log (tail):\n{hub.log()}")
     alive = [p for p in processes if _alive(p)]
     assert not alive, "left running after the hub stopped: " + "; ".join(seminar_hub.describe(p) for p in alive)
     answering = [port for port in ports if _answers(port)]

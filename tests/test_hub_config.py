@@ -279,8 +279,9 @@ def test_generated_sign_in_instantiates_with_known_options(kind, monkeypatch):
     tljh, snippet, z2jh = generated_for(kind)
     assert tljh["auth"]["type"] == z2jh["hub"]["config"]["JupyterHub"]["authenticator_class"] \
         == hub_auth.AUTHENTICATOR_CLASSES[kind]
-    # KubeSpawner is not installed here; its one setting is checked by value.
-    assert z2jh["hub"]["config"].pop("KubeSpawner") == {"working_dir": hub_files.HOME_DIR}
+    # KubeSpawner is not installed here; its settings are checked by value (the residents' server is the measured one).
+    assert z2jh["hub"]["config"].pop("KubeSpawner") == {"working_dir": hub_files.HOME_DIR,
+                                                        "args": hub.resident_server_args()}
     for secret in hub_auth.secrets(kind):  # the generated files read it from the hub's environment
         monkeypatch.setenv(secret.variable, OAUTH_SECRET)
     z2jh_config = Config(z2jh["hub"]["config"])

@@ -171,11 +171,13 @@ def test_slider_values_are_distinct_valid_steps_away_from_the_current_value(hub_
 
 # The targets verdict -----------------------------------------------------------------------------------------
 def summary(hub_load, failures=0, spawn=8.0, notebook=25.0, widget_ms=250.0, peak_mb=280.0) -> dict:
+    """A summary whose widget round trip is ``widget_ms`` once running, and 900 ms over all moves (not judged)."""
     def s(value):
         return {"p50": value, "p95": value, "max": value, "n": 1 if value is not None else 0}
 
     return {"failures": {"count": failures}, "spawn_s": s(spawn),
-            "notebook_06_s": {"from_kernel_request": s(notebook)}, "widget_round_trip_ms": s(widget_ms),
+            "notebook_06_s": {"from_kernel_request": s(notebook)},
+            "widget_round_trip_ms": {**s(900.0), "after_all_notebooks": s(widget_ms)},
             "memory_mb": {"resident_rss": s(peak_mb)}}
 
 
@@ -197,9 +199,8 @@ def test_the_verdict_meets_targets_only_within_them(hub_load):
 
 
 # One real resident --------------------------------------------------------------------------------------------
-def test_one_resident_runs_the_whole_load_test(hub_load, tmp_path):
+def test_one_resident_runs_the_whole_load_test(hub_load, tmp_path, hub_proxy):
     """A real hub on 127.0.0.1, one resident, two moves: no failure, every measure present and plausible."""
-    seminar_hub.check_proxy()  # a failure, not a skip: `make test` installs the proxy where npm is present
     out = tmp_path / "hub-load.json"
     began = time.perf_counter()
     result = asyncio.run(hub_load.run(users=1, moves=2, timeout=300, out=out, log=lambda _: None))
@@ -248,13 +249,15 @@ def _readme_section() -> str:
 def test_the_readme_sizing_table_is_computed_from_the_committed_run(hub_load):
     run = json.loads((RESULTS / "hub-load-20-at-once.json").read_text())
     section = _readme_section()
-    for row in hub_load.sizing(run):
-        expected = (f"| {row['residents']} | {row['memory_gib']:g} GiB | {row['cores_together']} | 2 | "
-                    f"{row['disk_gb']} GB |")
+    allowance_mb = seminar_hub.load_settings().memory_bytes / hub_load.MB
+    assert f"each at the {seminar_hub.load_settings().memory}B limit" in section.replace(" GB limit", "GB limit")
+    for row in hub_load.sizing(run, allowance_mb):
+        expected = (f"| {row['residents']} | {row['memory_gib']:g} GiB | {row['memory_measured_gib']:g} GiB | "
+                    f"{row['cores_together']} | {row['admit_on_two_cores_s']} s | {row['disk_gb']} GB |")
         assert expected in section, f"README sizing row for {row['residents']} should read {expected}"
 
 
-def test_the_readme_measurements_are_those_of_the_committed_runs_and_the_stagger_claim_holds():
+def test_the_readme_measurements_are_those_of_the_committed_runs_and_the_stagger_claim_holds(hub_load):
     section = _readme_section()
     columns = ["hub-load-20-at-once", "hub-load-20-stagger-5s", "hub-load-20-prewarmed", "hub-load-5-at-once"]
     runs = [json.loads((RESULTS / f"{name}.json").read_text()) for name in columns]
@@ -265,5 +268,5 @@ def test_the_readme_measurements_are_those_of_the_committed_runs_and_the_stagger
                           [f"{r['memory_mb']['resident_rss']['max']:.1f} MB" for r in runs])]:
         assert f"| {label} | " + " | ".join(cells) + " |" in section, f"README row {label!r} differs from the runs"
     staggered = runs[1]
-    assert staggered["start"]["stagger_s"] == 5 and staggered["users"] == 20
+    assert staggered["start"]["stagger_s"] == hub_load.STAGGER_ON_TWO_CORES_S and staggered["users"] == 20
     assert all(staggered["targets"][key]["met"] for key in ("failures", "spawn_p95_s", "notebook_p95_s", "widget_p95_ms"))

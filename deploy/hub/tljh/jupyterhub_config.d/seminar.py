@@ -2,6 +2,7 @@
 # The Littlest JupyterHub loads this after config.yaml; copy it to /opt/tljh/config/jupyterhub_config.d/.
 c.JupyterHub.default_url = '/hub/user-redirect/git-pull?repo=https://git.example.org/residency/bmm-teaching.git&branch=main&targetpath=bmm-teaching&urlpath=lab/tree/bmm-teaching/notebooks/00_index.ipynb'
 c.Spawner.default_url = '/lab/tree/bmm-teaching/notebooks/00_index.ipynb'
+c.Spawner.args = ['--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate', '--LabApp.news_url=None', '--LabApp.extension_manager=readonly', '--ServerApp.jpserver_extensions=voila.server_extension=False', '--ServerApp.jpserver_extensions=jupyter_lsp=False', '--ServerApp.jpserver_extensions=jupyterlab_jupytext=False']
 c.JupyterHub.concurrent_spawn_limit = 40
 c.Spawner.start_timeout = 120
 c.Spawner.http_timeout = 120
