@@ -728,7 +728,8 @@ async def drive(run: Run, residents: list[Resident], deadline_s: float, stagger:
 
 
 async def run(users: int = 20, moves: int = 20, timeout: float = DEFAULT_TIMEOUT_S, max_requests: int | None = None,
-              out: Path | None = OUT, log=print, stagger: float = 0.0, prewarmed: bool = False) -> dict:
+              out: Path | None = OUT, log=print, stagger: float = 0.0, prewarmed: bool = False,
+              hub_log: Path | None = None) -> dict:
     """The load test as one call: start the hub, drive ``users`` residents at once, stop the hub; return the summary.
 
     ``stagger``: seconds between one resident's start and the next (0: all at once). ``prewarmed``: the
@@ -744,7 +745,7 @@ async def run(users: int = 20, moves: int = 20, timeout: float = DEFAULT_TIMEOUT
     began = time.perf_counter()
     log(f"hub-load: starting the hub for {users} resident{'s' * (users > 1)}, {moves} moves each ...")
     sampler = None
-    with seminar_hub.running_hub(settings) as hub:
+    with seminar_hub.running_hub(settings, log_file=hub_log) as hub:
         hub_start_s = time.perf_counter() - began
         admin = Client(hub.url, gate)
         admin.token = hub.admin_token
@@ -877,6 +878,8 @@ def main(argv: Sequence[str]) -> int:
     parser.add_argument("--stagger", type=float, default=0.0,
                         help=f"seconds between one resident's start and the next ({STAGGER[0]:g}-{STAGGER[1]:g}, default 0: all at once)")
     parser.add_argument("--prewarm", action="store_true", help="the admin starts every server before the residents sign in")
+    parser.add_argument("--hub-log", type=Path, default=None,
+                        help="keep the hub's log (the hub, the proxy and every resident's server) in this file")
     parser.add_argument("--out", type=Path, default=OUT, help="where the JSON goes (default build/hub-load.json)")
     args = parser.parse_args(argv)
     try:
@@ -888,7 +891,7 @@ def main(argv: Sequence[str]) -> int:
         # SIGTERM like Ctrl+C: cancel the run, so that the residents stop first and then the hub.
         asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, asyncio.current_task().cancel)
         return await run(args.users, args.moves, args.timeout, args.max_requests, args.out,
-                         stagger=args.stagger, prewarmed=args.prewarm)
+                         stagger=args.stagger, prewarmed=args.prewarm, hub_log=args.hub_log)
 
     try:
         summary = asyncio.run(main_task())
