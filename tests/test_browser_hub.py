@@ -33,6 +33,7 @@ VIEWPORT = {"width": 1280, "height": 720}
 TIMEOUT_MS = 120_000
 RUN_TIMEOUT_S = 180.0
 EDIT = "\nMy own note on this course (resident A).\n"
+NEWS_PROMPT = "notified about official Jupyter news"
 
 
 def git(folder: Path, *args: str) -> str:
@@ -105,6 +106,8 @@ def test_two_residents_open_the_course_from_the_link_and_run_notebook_00(
         except Exception as error:
             pytest.fail(f"{name}: {error}\n{shot(page, tmp_path, name)}\nhub log (tail):\n{hub.log()}", pytrace=False)
         problems = ([f"only {run.executed} of {run.code_cells} code cells executed"] if run.executed != run.code_cells else [])
+        if page.get_by_text(NEWS_PROMPT).count():  # the course's JupyterLab defaults (deploy/jupyterlab/overrides.json)
+            problems.append(f"JupyterLab asked {NEWS_PROMPT!r}: the course's settings did not reach the resident's server")
         problems += [f"error output: {text}" for text in run.errors]
         if run.code_cells == 0 or problems:
             pytest.fail(f"{name}, notebook 00 on the hub: {run}\n" + "\n".join(problems) + f"\n{shot(page, tmp_path, name)}",
