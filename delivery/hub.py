@@ -39,7 +39,7 @@ from urllib.parse import quote, urlencode
 
 import psutil
 
-from delivery.processes import LOOPBACK, MARK_VARIABLE, describe, free_port, stop_process_group
+from delivery.processes import LOOPBACK, MARK_VARIABLE, carrying, describe, free_port, stop_process_group
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 HUB_DIR = PROJECT_ROOT / "deploy" / "hub"
@@ -315,14 +315,7 @@ class RunningHub:
 
     def processes(self) -> list[psutil.Process]:
         """Every live process of this hub: the hub, the proxy, the culler, residents' servers and kernels."""
-        found = []
-        for process in psutil.process_iter():
-            try:
-                if self.mark in process.environ().get(MARK_VARIABLE, "").split(os.pathsep):
-                    found.append(process)
-            except psutil.Error:
-                continue
-        return found
+        return carrying(self.mark)
 
     def log(self, chars: int = 6000) -> str:
         text = self.log_file.read_text(errors="replace") if self.log_file.exists() else ""
@@ -407,17 +400,28 @@ def _wait_until_up(hub: RunningHub, timeout: float = STARTUP_TIMEOUT_S) -> None:
     raise HubError(f"the hub did not answer on {hub.url} within {timeout:.0f} s:\n{hub.log()}")
 
 
-def stop(hub: RunningHub, timeout: float = 30.0, grace: float = 5.0) -> list[str]:
+def stop(hub: RunningHub, timeout: float = 20.0, grace: float = 5.0) -> list[str]:
     """Stop the hub (SIGTERM: it stops residents' servers and the proxy), then end whatever of its run is left.
 
-    Kernels end on their own shortly after their server (``grace`` seconds are allowed). Returns one
-    line per process that had to be ended by force (empty when the hub cleaned up after itself).
+    A hub still running ``timeout`` seconds after SIGTERM is asked for its threads' tracebacks (SIGUSR2:
+    ``deploy/hub/jupyterhub_config.py`` has faulthandler write them to the hub's log) and killed. Kernels
+    end on their own shortly after their server (``grace`` seconds are allowed). Returns one line per
+    process that had to be ended by force (empty when the hub cleaned up after itself).
     """
-    stop_process_group(hub.process, timeout=timeout)
+    lines = []
+    if hub.process.poll() is None:
+        hub.process.terminate()
+        try:
+            hub.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            hub.process.send_signal(signal.SIGUSR2)
+            time.sleep(1.0)
+            lines.append(f"the hub itself, {timeout:.0f} s after SIGTERM (its threads' tracebacks are in its log)")
+            stop_process_group(hub.process, timeout=5)
     deadline = time.monotonic() + grace
-    while (left := [p for p in hub.processes() if p.pid != os.getpid()]) and time.monotonic() < deadline:
+    while (left := hub.processes()) and time.monotonic() < deadline:
         time.sleep(0.2)
-    lines = [f"ended after the hub stopped: {describe(p)}" for p in left]
+    lines += [f"ended after the hub stopped: {describe(p)}" for p in left]
     for process in left:
         try:
             process.terminate()

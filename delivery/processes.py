@@ -59,18 +59,40 @@ def stop_process_group(process: subprocess.Popen, timeout: float = 15.0) -> int:
     return process.wait()
 
 
-def _alive(process: psutil.Process) -> bool:
+def is_alive(process: psutil.Process) -> bool:
+    """True while ``process`` runs (a zombie does not count)."""
     try:
         return process.is_running() and process.status() != psutil.STATUS_ZOMBIE
     except psutil.Error:
         return False
 
 
-def _command_line(process: psutil.Process) -> str:
+def command_line(process: psutil.Process) -> str:
+    """The command line of ``process`` as one string (empty when it cannot be read)."""
     try:
         return " ".join(process.cmdline())
     except psutil.Error:
         return ""
+
+
+def has_mark(process: psutil.Process, mark: str) -> bool:
+    """True if ``process`` carries ``mark`` in its ``BMM_RUN_MARKS`` environment variable."""
+    try:
+        return mark in process.environ().get(MARK_VARIABLE, "").split(os.pathsep)
+    except psutil.Error:
+        return False
+
+
+def carrying(mark: str) -> list[psutil.Process]:
+    """Every live process that carries ``mark`` (a run's servers, kernels, proxies ...), this one excluded."""
+    return [p for p in psutil.process_iter() if p.pid != os.getpid() and has_mark(p, mark) and is_alive(p)]
+
+
+def port_answers(port: int, host: str = LOOPBACK) -> bool:
+    """True if something accepts a TCP connection on ``host:port`` (within a second)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(1)
+        return sock.connect_ex((host, port)) == 0
 
 
 def kernel_processes(pid: int) -> list[psutil.Process]:
@@ -79,7 +101,7 @@ def kernel_processes(pid: int) -> list[psutil.Process]:
         below = psutil.Process(pid).children(recursive=True)
     except psutil.Error:
         return []
-    return [p for p in below if _alive(p) and KERNEL_MODULE in _command_line(p)]
+    return [p for p in below if is_alive(p) and KERNEL_MODULE in command_line(p)]
 
 
 def listening_ports(process: psutil.Process) -> list[int]:
@@ -94,7 +116,7 @@ def describe(process: psutil.Process) -> str:
     """``pid 123: python -m voila ... (listening on 127.0.0.1:4567)`` for a report."""
     ports = listening_ports(process)
     where = f" (listening on port{'s' if len(ports) > 1 else ''} {', '.join(map(str, ports))})" if ports else ""
-    command = _command_line(process)
+    command = command_line(process)
     return f"pid {process.pid}: {command[:300]}{' ...' if len(command) > 300 else ''}{where}"
 
 
@@ -132,10 +154,7 @@ class RunGuard:
 
     def marked(self, process: psutil.Process) -> bool:
         """True if ``process`` carries this run's mark in its environment."""
-        try:
-            return self.mark in process.environ().get(MARK_VARIABLE, "").split(os.pathsep)
-        except psutil.Error:
-            return False
+        return has_mark(process, self.mark)
 
     def processes(self) -> list[psutil.Process]:
         """Live processes that this run started: marked, or (unless ``descendants`` is off) below this process."""
@@ -143,7 +162,7 @@ class RunGuard:
         found = {p.pid: p for p in me.children(recursive=True)} if self.descendants else {}
         found.update((p.pid, p) for p in psutil.process_iter() if p.pid not in found and self.marked(p))
         found.pop(me.pid, None)
-        return sorted((p for p in found.values() if _alive(p)), key=lambda p: p.pid)
+        return sorted((p for p in found.values() if is_alive(p)), key=lambda p: p.pid)
 
     def folders(self) -> list[Path]:
         """What is left in the private temporary folder."""

@@ -13,20 +13,18 @@ link (nbgitpuller), each gets their own copy and runs notebook 00 in JupyterLab.
 from __future__ import annotations
 
 import re
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
-import psutil
 import pytest
 import servers
 from playwright.sync_api import Browser, BrowserContext, Page
 
 from delivery import hub as seminar_hub
-from delivery.processes import LOOPBACK, listening_ports
+from delivery.processes import LOOPBACK, command_line, is_alive, listening_ports, port_answers
 
 RESIDENTS = ("alice", "bob")
 VIEWPORT = {"width": 1280, "height": 720}
@@ -164,7 +162,7 @@ def test_stopping_the_hub_leaves_no_process_or_port(hub: seminar_hub.RunningHub)
     assert all(users[name]["servers"].get("", {}).get("ready") for name in RESIDENTS), "the residents' servers stopped early"
     processes = hub.processes()
     ports = sorted({port for process in processes for port in listening_ports(process)})
-    commands = " ".join(" ".join(_cmdline(p)) for p in processes)
+    commands = " ".join(command_line(p) for p in processes)
     for part in ("jupyterhub", "configurable-http-proxy", "jupyterhub-singleuser", "jupyterhub_idle_culler",
                  "ipykernel_launcher"):
         assert part in commands, f"expected a {part} process in the run, found: {commands}"
@@ -174,27 +172,7 @@ def test_stopping_the_hub_leaves_no_process_or_port(hub: seminar_hub.RunningHub)
     took = time.monotonic() - began
     assert not forced, (f"the hub did not stop these itself (SIGTERM; stopping took {took:.1f} s, hub exit code "
                         f"{hub.process.returncode}):\n" + "\n".join(forced) + f"\nhub log (tail):\n{hub.log()}")
-    alive = [p for p in processes if _alive(p)]
+    alive = [p for p in processes if is_alive(p)]
     assert not alive, "left running after the hub stopped: " + "; ".join(seminar_hub.describe(p) for p in alive)
-    answering = [port for port in ports if _answers(port)]
+    answering = [port for port in ports if port_answers(port)]
     assert not answering, f"ports still answering on {LOOPBACK} after the hub stopped: {answering}"
-
-
-def _cmdline(process: psutil.Process) -> list[str]:
-    try:
-        return process.cmdline()
-    except psutil.Error:
-        return []
-
-
-def _alive(process: psutil.Process) -> bool:
-    try:
-        return process.is_running() and process.status() != psutil.STATUS_ZOMBIE
-    except psutil.Error:
-        return False
-
-
-def _answers(port: int) -> bool:
-    with socket.socket() as sock:
-        sock.settimeout(1)
-        return sock.connect_ex((LOOPBACK, port)) == 0

@@ -15,7 +15,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -30,7 +29,8 @@ import pytest
 import requests
 
 from delivery import hub as seminar_hub
-from delivery.processes import LOOPBACK, MARK_VARIABLE, describe, free_port, listening_ports
+from delivery.processes import (LOOPBACK, MARK_VARIABLE, command_line, describe, free_port, has_mark, is_alive,
+                                 listening_ports, port_answers)
 
 BANNER_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 30.0
@@ -74,14 +74,9 @@ class Served:
             found = {p.pid: p for p in psutil.Process(self.process.pid).children(recursive=True)}
         except psutil.Error:
             found = {}
-        for process in psutil.process_iter():
-            try:
-                if process.pid not in found and self.mark in process.environ().get(MARK_VARIABLE, "").split(os.pathsep):
-                    found[process.pid] = process
-            except psutil.Error:
-                continue
+        found.update((p.pid, p) for p in psutil.process_iter() if p.pid not in found and has_mark(p, self.mark))
         found.pop(os.getpid(), None)
-        return [p for p in found.values() if _alive(p)]
+        return [p for p in found.values() if is_alive(p)]
 
 
 @pytest.fixture(scope="module")
@@ -203,15 +198,15 @@ def test_ctrl_c_stops_everything_and_no_secret_is_on_a_command_line(served: Serv
         time.sleep(0.3)
 
     processes = served.processes()
-    commands = {p.pid: _cmdline(p) for p in processes}
-    joined = " ".join(" ".join(c) for c in commands.values())
+    commands = {p.pid: command_line(p) for p in processes}
+    joined = " ".join(commands.values())
     for part in ("jupyterhub", "configurable-http-proxy", "jupyterhub-singleuser", "jupyterhub_idle_culler"):
         assert part in joined, f"expected a {part} process in the run, found: {joined}"
     ports = sorted({port for process in processes for port in listening_ports(process)})
     assert served.port in ports and len(ports) >= 4, f"expected the proxy's two ports, the hub's and the server's: {ports}"
     for key in ("password", "admin_password", "admin_token"):
         secret = served.values[key]
-        shown = [pid for pid, command in commands.items() if any(secret in arg for arg in command)]
+        shown = [pid for pid, command in commands.items() if secret in command]
         shown += [served.process.pid] if any(secret in arg for arg in served.process.args) else []
         assert not shown, f"the {key.replace('_', ' ')} is on the command line of pid {shown}"
 
@@ -223,27 +218,7 @@ def test_ctrl_c_stops_everything_and_no_secret_is_on_a_command_line(served: Serv
     served.reader.join(10)
     assert code == 0, f"`serve` exited with {code} after SIGINT:\n{served.output()}"
     assert "stopped" in "".join(served.lines).split(READY_LINE, 1)[1], f"no 'stopped' after SIGINT:\n{served.output()}"
-    alive = [p for p in processes if _alive(p)]
+    alive = [p for p in processes if is_alive(p)]
     assert not alive, "left running after Ctrl+C: " + "; ".join(describe(p) for p in alive)
-    answering = [port for port in ports if _answers(port)]
+    answering = [port for port in ports if port_answers(port)]
     assert not answering, f"ports still answering on {LOOPBACK} after Ctrl+C: {answering}"
-
-
-def _cmdline(process: psutil.Process) -> list[str]:
-    try:
-        return process.cmdline()
-    except psutil.Error:
-        return []
-
-
-def _alive(process: psutil.Process) -> bool:
-    try:
-        return process.is_running() and process.status() != psutil.STATUS_ZOMBIE
-    except psutil.Error:
-        return False
-
-
-def _answers(port: int) -> bool:
-    with socket.socket() as sock:
-        sock.settimeout(1)
-        return sock.connect_ex((LOOPBACK, port)) == 0

@@ -2,8 +2,14 @@
 # Every value comes from deploy/hub/seminar.toml through delivery.hub.configure; the run's private
 # values (state folder, port, password, admin token) come from the environment that
 # `python -m delivery.hub` sets. Do not start jupyterhub with this file by hand: use `make hub`.
+import faulthandler
+import signal
 import sys
 from pathlib import Path
+
+# SIGUSR2 writes every thread's traceback to the hub's log: delivery.hub.stop asks for it when the hub
+# does not stop on SIGTERM, before killing it (a diagnosis, not a way to stop the hub).
+faulthandler.register(signal.SIGUSR2, all_threads=True)
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the project: delivery/ is not installed
 
