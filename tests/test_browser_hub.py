@@ -13,9 +13,11 @@ link (nbgitpuller), each gets their own copy and runs notebook 00 in JupyterLab.
 from __future__ import annotations
 
 import re
+import signal
 import subprocess
 import time
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import replace
 from pathlib import Path
 
@@ -52,9 +54,18 @@ def course(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def hub(course: Path, chromium_path: str, hub_proxy: str) -> Iterator[seminar_hub.RunningHub]:
-    """The local seminar hub serving ``course`` (Chromium and the proxy are checked first: no hub without them)."""
+    """The local seminar hub serving ``course`` (Chromium and the proxy are checked first: no hub without them).
+
+    Started with Ctrl+C ignored, as a background job of a script (CI) starts it: the hub must still
+    stop everything promptly (the last test), which once took it over 30 s.
+    """
     settings = replace(seminar_hub.load_settings(), branch=git(course, "rev-parse", "--abbrev-ref", "HEAD"))
-    with seminar_hub.running_hub(settings, repository=course.as_uri()) as running:
+    with ExitStack() as stack:
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # inherited by the hub it starts
+        try:
+            running = stack.enter_context(seminar_hub.running_hub(settings, repository=course.as_uri()))
+        finally:
+            signal.signal(signal.SIGINT, previous)
         yield running
 
 
