@@ -18,7 +18,9 @@ $(STAMP): requirements.txt requirements-lock.txt pyproject.toml deploy/jupyterla
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (found %s)" % sys.version.split()[0])'
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.txt -c requirements-lock.txt
+	@# --no-compile: Python compiles a module when it is first imported instead of pip compiling every
+	@# file of every package now (measured: 17 s instead of 49 s for the whole install).
+	$(PY) -m pip install --quiet --no-compile -r requirements.txt -c requirements-lock.txt
 	$(PY) -m pip install --quiet --no-deps -e .
 	@# The course's JupyterLab defaults (no news pop-up, no update check), for make lab and the hub's residents.
 	mkdir -p $(VENV)/share/jupyter/lab/settings
