@@ -55,6 +55,7 @@ ENV_ADMIN_PASSWORD = "BMM_HUB_ADMIN_PASSWORD"  # the admin's password (make hub)
 ENV_ADMIN_TOKEN = "BMM_HUB_ADMIN_TOKEN"  # API token with the admin role
 ENV_REPOSITORY = "BMM_HUB_REPOSITORY"  # the course repository and branch the pull link names
 ENV_BRANCH = "BMM_HUB_BRANCH"
+ENV_SETTINGS = "BMM_HUB_SETTINGS"  # the settings file the hub reads (default deploy/hub/seminar.toml)
 ENV_AUTH = "BMM_HUB_AUTH"  # dummy (tests), shared (make hub), native, lti13, oauth
 #: Name of the hub service that holds the admin token.
 ADMIN_SERVICE = "seminar-admin"
@@ -305,13 +306,7 @@ class RunningHub:
 
     def api(self, method: str, path: str, **kwargs):
         """A request to the hub's REST API (``path`` like ``users``) with the admin token."""
-        import requests
-
-        session = requests.Session()
-        session.trust_env = False  # never through a proxy: loopback only
-        kwargs.setdefault("timeout", 30)
-        headers = {"Authorization": f"token {self.admin_token}", **kwargs.pop("headers", {})}
-        return session.request(method, f"{self.url}/hub/api/{path}", headers=headers, **kwargs)
+        return hub_api(self.url, self.admin_token, method, path, **kwargs)
 
     def processes(self) -> list[psutil.Process]:
         """Every live process of this hub: the hub, the proxy, the culler, residents' servers and kernels."""
@@ -320,6 +315,17 @@ class RunningHub:
     def log(self, chars: int = 6000) -> str:
         text = self.log_file.read_text(errors="replace") if self.log_file.exists() else ""
         return text[-chars:]
+
+
+def hub_api(url: str, token: str, method: str, path: str, **kwargs):
+    """A request to the REST API of the hub at ``url`` (``path`` like ``users``) with ``token``, never through a proxy."""
+    import requests
+
+    session = requests.Session()
+    session.trust_env = False  # loopback only: a proxy set for package registries must not be asked
+    kwargs.setdefault("timeout", 30)
+    headers = {"Authorization": f"token {token}", **kwargs.pop("headers", {})}
+    return session.request(method, f"{url}/hub/api/{path}", headers=headers, **kwargs)
 
 
 def hub_environment(state: Path, homes: Path, port: int, password: str, admin_password: str, admin_token: str,
@@ -342,15 +348,19 @@ def check_proxy() -> None:
 
 @contextmanager
 def running_hub(settings: Settings | None = None, port: int | None = None, homes: Path | None = None,
-                repository: str | None = None, log_file: Path | None = None, auth: str = "dummy") -> Iterator[RunningHub]:
+                repository: str | None = None, log_file: Path | None = None, auth: str = "dummy",
+                settings_file: Path = SETTINGS_FILE) -> Iterator[RunningHub]:
     """Start the local hub on 127.0.0.1, wait until it answers, yield it; on exit stop it and everything it started.
+
+    The hub reads its settings from ``settings_file``; ``settings`` (default: that file's) gives the
+    branch and the course link this function reports.
 
     ``homes`` defaults to a private temporary folder (removed afterwards); ``repository`` to this
     checkout. Stopping sends SIGTERM to the hub (which stops residents' servers and the proxy), then
     ends any process still carrying this run's mark, so nothing outlives the block.
     """
     check_proxy()
-    settings = settings or load_settings()
+    settings = settings or load_settings(settings_file)
     port = port or free_port()
     state = Path(tempfile.mkdtemp(prefix="bmm-hub-"))  # mode 0700: database, cookie secret, log
     homes = Path(homes) if homes is not None else state / "homes"
@@ -363,6 +373,7 @@ def running_hub(settings: Settings | None = None, port: int | None = None, homes
     admin_token, mark = secrets.token_hex(24), uuid.uuid4().hex
     env = hub_environment(state, homes, port, password, admin_password, admin_token, repository, settings.branch,
                           mark, auth)
+    env[ENV_SETTINGS] = str(Path(settings_file).resolve())
     with open(log_file, "ab") as log:
         process = subprocess.Popen([sys.executable, "-m", "jupyterhub", "-f", str(CONFIG_FILE)], cwd=state,
                                    env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,

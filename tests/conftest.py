@@ -146,15 +146,19 @@ def check_run_guard(session: pytest.Session) -> None:
 
 
 # Browser --------------------------------------------------------------------------
+def _required_program(path: Path, reason: str) -> str:
+    """``path`` if it is an executable file; else skip with ``reason``, or fail under REQUIRE_BROWSER=1 (CI)."""
+    if path.is_file() and os.access(path, os.X_OK):
+        return str(path)
+    if os.environ.get("REQUIRE_BROWSER") == "1":
+        pytest.fail(f"{reason}; REQUIRE_BROWSER=1 makes it a failure", pytrace=False)
+    pytest.skip(reason)
+
+
 @pytest.fixture(scope="session")
 def chromium_path() -> str:
     """Path to Debian's Chromium; skip (or fail under REQUIRE_BROWSER=1) when absent."""
-    if CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK):
-        return str(CHROMIUM)
-    reason = f"browser test needs Debian's Chromium at {CHROMIUM} (apt-get install chromium)"
-    if os.environ.get("REQUIRE_BROWSER") == "1":
-        pytest.fail(f"{reason}; REQUIRE_BROWSER=1 makes a missing browser a failure", pytrace=False)
-    pytest.skip(reason)
+    return _required_program(CHROMIUM, f"browser test needs Debian's Chromium at {CHROMIUM} (apt-get install chromium)")
 
 
 @pytest.fixture(scope="session")
@@ -162,12 +166,8 @@ def hub_proxy() -> str:
     """Path to the seminar hub's configurable-http-proxy; skip (or fail under REQUIRE_BROWSER=1) when absent."""
     from delivery.hub import PROXY_COMMAND
 
-    if PROXY_COMMAND.is_file() and os.access(PROXY_COMMAND, os.X_OK):
-        return str(PROXY_COMMAND)
-    reason = f"needs configurable-http-proxy at {PROXY_COMMAND}: make hub-setup, Node.js 20 or newer"
-    if os.environ.get("REQUIRE_BROWSER") == "1":
-        pytest.fail(f"{reason}; REQUIRE_BROWSER=1 makes a missing proxy a failure", pytrace=False)
-    pytest.skip(reason)
+    return _required_program(PROXY_COMMAND, f"needs configurable-http-proxy at {PROXY_COMMAND}: make hub-setup, "
+                                            "Node.js 20 or newer")
 
 
 # Property-based tests (hypothesis) ------------------------------------------------------------

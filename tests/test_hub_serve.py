@@ -63,10 +63,7 @@ class Served:
         return "".join(self.lines) + f"\n(stderr)\n{self.stderr_file.read_text(errors='replace')[-4000:]}"
 
     def api(self, method: str, path: str, **kwargs) -> requests.Response:
-        session = requests.Session()
-        session.trust_env = False  # loopback only, never through a proxy
-        headers = {"Authorization": f"token {self.values['admin_token']}"}
-        return session.request(method, f"{self.values['url']}/hub/api/{path}", headers=headers, timeout=30, **kwargs)
+        return seminar_hub.hub_api(self.values["url"], self.values["admin_token"], method, path, **kwargs)
 
     def processes(self) -> list[psutil.Process]:
         """The run's live processes: everything below the serve command, and whatever carries its mark."""

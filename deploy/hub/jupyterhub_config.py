@@ -3,6 +3,7 @@
 # values (state folder, port, password, admin token) come from the environment that
 # `python -m delivery.hub` sets. Do not start jupyterhub with this file by hand: use `make hub`.
 import faulthandler
+import os
 import signal
 import sys
 from pathlib import Path
@@ -19,4 +20,5 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the project: del
 
 from delivery import hub  # noqa: E402
 
-hub.configure(c, hub.load_settings())  # noqa: F821 (c is JupyterHub's config object)
+settings = hub.load_settings(Path(os.environ.get(hub.ENV_SETTINGS) or hub.SETTINGS_FILE))
+hub.configure(c, settings)  # noqa: F821 (c is JupyterHub's config object)
