@@ -210,7 +210,7 @@ def test_febrile_neutropenia_by_rule_shows_where_the_definitions_disagree():
                                            "febrile neutropenia"]
     assert table["CTCAE v5.0"].tolist() == ["neutropenia without fever", "febrile neutropenia", "fever, ANC unknown",
                                             "febrile neutropenia"]
-    assert table["ANC (10^9/L)"].tolist() == [0.4, 0.8, "not measured", 0.8]
+    assert table["ANC (10^9/L)"].tolist() == [0.4, 0.8, "not reported", 0.8]
     assert table["sustained over 1 h"].tolist() == [False, True, False, False]
     only_idsa = grading.febrile_neutropenia_by_rule([{"temperature_c": 38.3, "anc": 0.4}], rules=("IDSA 2010",))
     assert "CTCAE v5.0" not in only_idsa

@@ -172,23 +172,26 @@ def febrile_neutropenia_by_rule(scenarios: list[dict], rules: tuple[str, ...] = 
     """Each scenario judged by each definition of febrile neutropenia, to compare the definitions side by side.
 
     A scenario is a dict of the arguments of :func:`febrile_neutropenia` (``temperature_c`` and ``anc``,
-    optionally ``sustained_over_1_hour`` and ``anc_expected_to_fall``). One row per scenario with
-    its inputs, then one verdict column per rule. An ANC of ``None`` is shown as "not measured".
+    optionally ``sustained_over_1_hour`` and ``anc_expected_to_fall``, and a ``label`` saying whose
+    values they are). One row per scenario with its inputs, then one verdict column per rule. An ANC
+    of ``None`` is shown as "not reported".
 
     >>> febrile_neutropenia_by_rule([{"temperature_c": 38.3, "anc": 0.4}]).iloc[0]["CTCAE v5.0"]
     'neutropenia without fever'
     """
-    allowed = {"temperature_c", "anc", "sustained_over_1_hour", "anc_expected_to_fall"}
+    allowed = {"temperature_c", "anc", "sustained_over_1_hour", "anc_expected_to_fall", "label"}
     rows = []
     for number, scenario in enumerate(scenarios, start=1):
         unknown = sorted(set(scenario) - allowed)
         missing = sorted({"temperature_c", "anc"} - set(scenario))
         if unknown or missing:
             raise ValueError(f"scenario {number}: unknown keys {unknown}, missing keys {missing}; "
-                             f"expected temperature_c and anc, optionally sustained_over_1_hour and anc_expected_to_fall")
+                             f"expected temperature_c and anc, optionally sustained_over_1_hour, anc_expected_to_fall "
+                             f"and label")
         options = {k: bool(scenario.get(k, False)) for k in ("sustained_over_1_hour", "anc_expected_to_fall")}
-        row = {"temperature (°C)": scenario["temperature_c"], "sustained over 1 h": options["sustained_over_1_hour"],
-               "ANC (10^9/L)": "not measured" if scenario["anc"] is None else scenario["anc"],
+        row = {"scenario": scenario["label"]} if any("label" in s for s in scenarios) else {}
+        row |= {"temperature (°C)": scenario["temperature_c"], "sustained over 1 h": options["sustained_over_1_hour"],
+               "ANC (10^9/L)": "not reported" if scenario["anc"] is None else scenario["anc"],
                "ANC expected to fall within 48 h": options["anc_expected_to_fall"]}
         for rule in rules:
             row[rule] = febrile_neutropenia(scenario["temperature_c"], scenario["anc"], rule=rule, **options).verdict
