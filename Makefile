@@ -40,13 +40,20 @@ $(HUB_STAMP): deploy/hub/package.json deploy/hub/package-lock.json
 	npm ci --prefix deploy/hub --ignore-scripts --no-audit --no-fund --engine-strict --loglevel=error
 	touch $(HUB_STAMP)
 
+# axe-core for the accessibility tests (npm, pinned by tests/axe/package-lock.json); make test installs it
+# when npm is present (without it, the accessibility tests are skipped, or fail under REQUIRE_BROWSER=1).
+AXE_STAMP := tests/axe/node_modules/.installed
+$(AXE_STAMP): tests/axe/package.json tests/axe/package-lock.json
+	npm ci --prefix tests/axe --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $(AXE_STAMP)
+
 # Bound to 127.0.0.1 with JupyterLab's own random token (printed in the terminal).
 lab: setup
 	$(VENV)/bin/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir="$(CURDIR)" \
 		--LabApp.default_url=/lab/tree/notebooks/00_index.ipynb $(ROOT_FLAG)
 
-# With npm present, the hub's proxy is installed first, so that the hub's browser test runs.
-test: setup $(if $(shell command -v npm),$(HUB_STAMP))
+# With npm present, the hub's proxy and axe-core are installed first, so that the hub's and the accessibility tests run.
+test: setup $(if $(shell command -v npm),$(HUB_STAMP) $(AXE_STAMP))
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # Render the casebook (first: the index lists its pages), re-execute every notebook in a fresh kernel and save

@@ -29,10 +29,13 @@ the reason printed, when the program is missing; a failure when ``REQUIRE_BROWSE
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import http.server
 import os
 import sys
 import tempfile
+import threading
 from pathlib import Path
 
 import pytest
@@ -168,6 +171,48 @@ def hub_proxy() -> str:
 
     return _required_program(PROXY_COMMAND, f"needs configurable-http-proxy at {PROXY_COMMAND}: make hub-setup, "
                                             "Node.js 20 or newer")
+
+
+@pytest.fixture(scope="session")
+def axe_ready() -> None:
+    """axe-core for the accessibility tests (tests/accessibility.py); skip (or fail under REQUIRE_BROWSER=1) when absent."""
+    from accessibility import AXE_SCRIPT
+
+    if AXE_SCRIPT.is_file():
+        return
+    reason = f"accessibility test needs axe-core at {AXE_SCRIPT} (make test installs it with npm ci)"
+    if os.environ.get("REQUIRE_BROWSER") == "1":
+        pytest.fail(f"{reason}; REQUIRE_BROWSER=1 makes it a failure", pytrace=False)
+    pytest.skip(reason)
+
+
+# The offline site, built once per test session (tests/test_site.py, the accessibility and phone tests) ----------
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The offline site (delivery.site) built from the repository into a temporary folder."""
+    from delivery import site
+
+    folder = tmp_path_factory.mktemp("site") / "site"
+    site.build(folder)
+    return folder
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:  # keep the test output clean
+        pass
+
+
+@pytest.fixture(scope="session")
+def served(built: Path):
+    """The built site on a loopback HTTP server; yields its base URL."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(built)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 # Property-based tests (hypothesis) ------------------------------------------------------------

@@ -8,11 +8,7 @@ render, MathJax typesets, the slides start, and that nothing was requested from 
 
 from __future__ import annotations
 
-import functools
-import http.server
 import re
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -75,14 +71,7 @@ def test_broken_links_names_page_and_target_and_ignores_script_text(tmp_path):
     assert site.broken_links(tmp_path) == ["page.html: missing.html", "page.html: img/none.png"]
 
 
-# The built site --------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("site") / "site"
-    site.build(folder)
-    return folder
-
-
+# The built site (fixtures built and served: tests/conftest.py) ----------------------------------------------
 def test_site_has_every_page_and_nothing_from_outside(built: Path):
     for page in PAGES + SLIDES + OTHER:
         assert (built / page).is_file(), page
@@ -122,24 +111,6 @@ def test_widget_state_is_embedded_for_notebooks_with_widgets(built: Path):
         page = (built / lesson.filename.replace(".ipynb", ".html")).read_text(encoding="utf-8")
         assert page.count('type="application/vnd.jupyter.widget-view+json"') == views
         assert ('type="application/vnd.jupyter.widget-state+json"' in page) == bool(views)
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args) -> None:  # keep the test output clean
-        pass
-
-
-@pytest.fixture(scope="module")
-def served(built: Path) -> Iterator[str]:
-    """The built site on a loopback HTTP server; yields its base URL."""
-    server = http.server.ThreadingHTTPServer((servers.LOOPBACK, 0), functools.partial(_QuietHandler, directory=str(built)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://{servers.LOOPBACK}:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @pytest.fixture(scope="module")
