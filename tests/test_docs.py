@@ -14,7 +14,7 @@ from utils import PROJECT_ROOT, casedata, course, curation
 
 DOCS = PROJECT_ROOT / "docs"
 TUTOR_SECTIONS = ("Timings", "A 90-minute seminar", "Discussion prompts", "Common misconceptions",
-                  "Running the seminar", "Clinical accuracy", "Curation exercise")
+                  "Running the seminar", "Projecting", "Clinical accuracy", "Curation exercise")
 SELF_STUDY_SECTIONS = ("Suggested order", "Working offline", "Checking yourself", "When something looks wrong")
 
 

@@ -46,6 +46,7 @@ def test_check_returns_the_verdict_and_the_reason():
     (lambda q: q["answers"][1].update(feedback=""), "answer b: 'feedback' must explain"),
     (lambda q: q.update(type="essay"), "'type' must be one of multiple_choice, many_choice"),
     (lambda q: q.update(answers=q["answers"][:1]), "at least two answers"),
+    (lambda q: q.update(type="many_choice"), "many_choice question needs at least two correct answers, found 1"),
 ])
 def test_malformed_questions_are_named(tmp_path, change, message):
     question = json.loads(json.dumps(QUESTION))
@@ -71,6 +72,24 @@ def test_quiz_is_deterministic_offline_and_leaves_the_global_generator_alone(tmp
     assert "Which grade?" in javascript and 'data-shuffleanswers="False"' in html
     assert "cdn.jsdelivr" not in javascript and "utils.selfcheck: never load MathJax" in javascript
     assert random.random() == expected_next
+
+
+def test_quiz_carries_the_accessibility_layer(tmp_path):
+    html, javascript = selfcheck.quiz_parts("q", write(tmp_path, [QUESTION]))
+    div_id = html.split('"')[1]
+    assert f"#{div_id} .MCButton::before" in html and selfcheck.QUIZ_COLOURS["--jq-correct-color"] in html
+    assert javascript.index("function bmmQuizAccess") < javascript.index("function try_show()")
+    assert f'show_questions(questions{div_id}, {div_id});\n    bmmQuizAccess("{div_id}");' in javascript
+
+
+@pytest.mark.parametrize("changed", ['lab.className = "MCButton";', 'fb.classList.add("incorrect");', "function try_show() {"])
+def test_quiz_fails_loudly_when_jupyterquiz_changes(tmp_path, changed):
+    from jupyterquiz.dynamic import renderer
+
+    real = renderer.build_script
+    with mock.patch.object(renderer, "build_script", lambda *a: real(*a).replace(changed, "/* changed */")):
+        with pytest.raises(RuntimeError, match="jupyterquiz's script has changed"):
+            selfcheck.quiz_parts("q", write(tmp_path, [QUESTION]))
 
 
 def test_show_displays_the_html_then_the_script(tmp_path):
