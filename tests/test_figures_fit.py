@@ -1,89 +1,158 @@
-"""Every figure of every notebook fits inside its own canvas, with text large enough to project.
+"""The figure probe: every figure every notebook draws fits its canvas, is readable when projected, and never tells
+two series apart by colour alone.
 
-utils.plots draws inline figures at their own size (no "tight" cropping, which costs a second
-drawing of every figure). The price is that a legend or label placed outside the canvas would
-be cut off silently. This test runs each notebook in memory with a probe that measures, for
-every figure the kernel renders, how far its content reaches beyond the canvas, and the size of
-its smallest visible text (at least MIN_FONT_PT points, so a seminar room can read it).
+utils.plots draws inline figures at their own size (no "tight" cropping, which costs a second drawing of every
+figure), so a legend or label placed outside the canvas would be cut off silently. :data:`PROBE` is a cell put
+before a notebook's first cell: it wraps ``FigureCanvasBase.print_figure`` (every inline figure and every figure
+an explorer saves as PNG) and ``FastFigure.png`` (the explorers that redraw by blitting) and prints, for every
+figure drawn, what :func:`utils.plots.figure_problems` finds: content past the canvas (``OUTSIDE``), text under
+``plots.MIN_FONT_PT`` points (``SMALL``), two series differing by colour alone (``COLOUR``).
+
+The notebooks are run with the probe once, by tests/test_fixture_case.py, on the copy of the data with the fictional
+third case merged in (a superset of the course's cases, so every figure that grows with the cases is at its
+largest); the assertions on those runs are there. This module holds the probe and the tests of the probe itself.
 """
 
-from pathlib import Path
+from __future__ import annotations
 
+import matplotlib
 import nbformat
 import pytest
-from nbclient import NotebookClient
 
-from utils import course
+from utils import plots
 
-NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob(course.NOTEBOOK_GLOB))
-TOLERANCE_IN = 0.02
-MIN_FONT_PT = 11
+
+@pytest.fixture(autouse=True)
+def course_style():
+    """The fonts of the course, as every notebook sets them (the rest of the session keeps its own)."""
+    with matplotlib.rc_context():
+        plots.use_course_style()
+        yield
 
 PROBE = r'''
 import sys as _sys
 import matplotlib.backend_bases as _backend_bases
+from utils import fastfigure as _fastfigure, plots as _plots
 
 _print_figure = _backend_bases.FigureCanvasBase.print_figure
-
+_fast_png = _fastfigure.FastFigure.png
 _measured = []
 
-def _probe(self, *args, **kwargs):
-    fig = self.figure
+def _report(fig):
     _measured.append(fig)
-    box = fig.get_tightbbox(fig.canvas.get_renderer())
-    width, height = fig.get_size_inches()
-    outside = max(-box.x0, -box.y0, box.x1 - width, box.y1 - height)
-    if outside > %(tolerance)s:
-        titles = [t for t in [fig._suptitle.get_text() if fig._suptitle else ""] + [a.get_title() or a.get_title(loc="left") for a in fig.axes] if t]
-        print(f"OUTSIDE {outside:.2f} in: {titles[:2]}", file=_sys.stderr)
-    for text in fig.findobj(lambda artist: hasattr(artist, "get_fontsize") and hasattr(artist, "get_text")):
-        if text.get_visible() and text.get_text().strip() and text.get_fontsize() < %(min_font)s:
-            print(f"SMALL {text.get_fontsize():g} pt: {text.get_text()[:40]!r}", file=_sys.stderr)
+    for line in _plots.figure_problems(fig):
+        print(line, file=_sys.stderr)
+
+def _probe(self, *args, **kwargs):
+    _report(self.figure)
     return _print_figure(self, *args, **kwargs)
 
+def _probe_fast(self):
+    _report(self.fig)
+    return _fast_png(self)
+
 _backend_bases.FigureCanvasBase.print_figure = _probe
-''' % {"tolerance": TOLERANCE_IN, "min_font": MIN_FONT_PT}
+_fastfigure.FastFigure.png = _probe_fast
+'''
+
+#: The last cell: how many figures the probe saw, and which data the kernel read.
+COUNT = "import utils.casedata as _c; print('MEASURED', len(_measured), _c.DATA_DIR)"
+#: What the probe prints, by kind.
+KINDS = ("OUTSIDE", "SMALL", "COLOUR")
 
 
-def stored_figures(nb) -> int:
-    """How many matplotlib figures the saved notebook shows (their text form is '<Figure size ...>')."""
+def with_probe(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """``notebook`` with the probe as its first cell and the count as its last (changed in place, returned)."""
+    notebook.cells.insert(0, nbformat.v4.new_code_cell(PROBE))
+    notebook.cells.append(nbformat.v4.new_code_cell(COUNT))
+    return notebook
+
+
+def probe_reports(notebook: nbformat.NotebookNode, kind: str) -> list[str]:
+    """The lines of one kind (``OUTSIDE``, ``SMALL``, ``COLOUR``) the probe printed in an executed notebook."""
+    stderr = "".join(o.get("text", "") for c in notebook.cells for o in c.get("outputs", []) if o.get("name") == "stderr")
+    return [line for line in stderr.splitlines() if line.startswith(kind + " ")]
+
+
+def probe_count(notebook: nbformat.NotebookNode) -> tuple[int, str]:
+    """How many figures the probe saw in an executed notebook, and the data folder its kernel read."""
+    text = "".join(o.get("text", "") for o in notebook.cells[-1].get("outputs", []))
+    assert text.startswith("MEASURED"), f"the probe's count cell printed {text!r}"
+    _, count, data_dir = text.split()[:3]
+    return int(count), data_dir
+
+
+def shown_figures(notebook: nbformat.NotebookNode) -> int:
+    """How many matplotlib figures a notebook shows as outputs (their text form starts with '<Figure')."""
     return sum("".join(o.get("data", {}).get("text/plain", "")).startswith("<Figure")
-               for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
+               for c in notebook.cells if c.cell_type == "code" for o in c.get("outputs", []))
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
-def test_no_figure_content_outside_its_canvas(path):
-    nb = nbformat.read(path, as_version=4)
-    expected = stored_figures(nb)
-    nb.cells.insert(0, nbformat.v4.new_code_cell(PROBE))
-    nb.cells.append(nbformat.v4.new_code_cell("print('MEASURED', len(_measured))"))
-    NotebookClient(nb, kernel_name="python3", timeout=300, resources={"metadata": {"path": str(path.parent)}}).execute()
-    reports = [o["text"] for c in nb.cells for o in c.get("outputs", []) if o.get("name") == "stderr" and "OUTSIDE" in o.get("text", "")]
-    assert not reports, f"{path.name}: figure content outside the canvas (it would be cut off):\n" + "".join(reports)
-    small = [o["text"] for c in nb.cells for o in c.get("outputs", []) if o.get("name") == "stderr" and "SMALL" in o.get("text", "")]
-    assert not small, f"{path.name}: text smaller than {MIN_FONT_PT} pt cannot be read when projected:\n" + "".join(small)
-    measured = int(nb.cells[-1].outputs[0]["text"].split()[1])
-    assert measured >= expected, f"the probe saw {measured} figures, the notebook shows {expected}: the probe is not measuring"
+# The probe itself, on figures made here (no notebook is run) --------------------------------------------------
+def run_probe(figures) -> tuple[list, str]:
+    """Run the probe's code in this process on ``figures`` (saved to PNG); return what it measured and printed."""
+    import contextlib
+    import io
+    from matplotlib import backend_bases
+    from utils import fastfigure
+
+    saved = backend_bases.FigureCanvasBase.print_figure, fastfigure.FastFigure.png
+    namespace: dict = {}
+    stderr = io.StringIO()
+    try:
+        exec(PROBE, namespace)
+        with contextlib.redirect_stderr(stderr):
+            for fig in figures:
+                fig.savefig(io.BytesIO(), format="png")
+    finally:
+        backend_bases.FigureCanvasBase.print_figure, fastfigure.FastFigure.png = saved
+    return namespace["_measured"], stderr.getvalue()
 
 
-#: Notebooks whose case-level figures must also fit with a case added as CSV rows (issue 15, part B).
-ANY_CASE_NOTEBOOKS = [p for p in NOTEBOOKS if p.name.startswith(("02_", "04_", "05a_", "05b_"))]
+def test_the_probe_reports_a_cut_legend_small_text_and_colour_only_curves():
+    fig, ax = plots.subplots(figsize=(4, 3))
+    ax.plot([0, 1], [0, 1], color=plots.OKABE_ITO[1], label="no hormonal therapy")
+    ax.plot([0, 1], [1, 0], color=plots.OKABE_ITO[2], label="hormonal therapy")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.2, 1.0))
+    ax.text(0.5, 0.5, "tiny", fontsize=8)
+    measured, printed = run_probe([fig])
+    assert measured == [fig]
+    for kind in KINDS:
+        assert kind + " " in printed, f"the probe did not report {kind}:\n{printed}"
+    assert "'no hormonal therapy' and 'hormonal therapy' differ by colour alone" in printed
 
 
-@pytest.mark.parametrize("path", ANY_CASE_NOTEBOOKS, ids=[p.name for p in ANY_CASE_NOTEBOOKS])
-def test_figures_fit_with_a_third_case(path, tmp_path, monkeypatch):
-    """The same probe on the data with the fictional fixture case merged in (BMM_CASEDATA, read by the kernel):
-    figures that grow with the cases still fit their canvas and keep their text readable."""
-    from tests.fixture_data import merged_copy
+def test_the_probe_is_silent_on_a_figure_that_fits_and_tells_its_curves_apart():
+    fig, ax = plots.subplots(figsize=(6, 4))
+    ax.plot([0, 1], [0, 1], color=plots.OKABE_ITO[1], label="no hormonal therapy")
+    ax.plot([0, 1], [1, 0], color=plots.OKABE_ITO[2], linestyle="--", label="hormonal therapy")
+    ax.set_title("Two curves")
+    ax.legend(loc="center", fontsize=12)
+    plots.lay_out(fig)
+    measured, printed = run_probe([fig])
+    assert measured == [fig] and printed == ""
 
-    monkeypatch.setenv("BMM_CASEDATA", str(merged_copy(tmp_path / "casedata")))
-    nb = nbformat.read(path, as_version=4)
-    expected = stored_figures(nb)
-    nb.cells.insert(0, nbformat.v4.new_code_cell(PROBE))
-    nb.cells.append(nbformat.v4.new_code_cell("import utils.casedata as _c; print('MEASURED', len(_measured), _c.DATA_DIR)"))
-    NotebookClient(nb, kernel_name="python3", timeout=300, resources={"metadata": {"path": str(path.parent)}}).execute()
-    stderr = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []) if o.get("name") == "stderr")
-    assert "OUTSIDE" not in stderr and "SMALL" not in stderr, f"{path.name} with a third case:\n{stderr}"
-    measured, data_dir = nb.cells[-1].outputs[0]["text"].split()[1:3]
-    assert data_dir == str(tmp_path / "casedata"), "the kernel did not read the merged copy"
-    assert int(measured) >= expected, f"the probe saw {measured} figures, the notebook shows {expected}: the probe is not measuring"
+
+def test_the_probe_sees_an_explorer_that_redraws_by_blitting():
+    from utils.fastfigure import FastFigure
+
+    fig, ax = plots.subplots(figsize=(6, 4))
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    plots.lay_out(fig)
+    fast = FastFigure(fig)
+    saved = FastFigure.png
+    namespace: dict = {}
+    try:
+        exec(PROBE, namespace)
+        fast.update([ax.scatter([0.2], [0.5], color=plots.OKABE_ITO[0], animated=True),
+                     ax.scatter([0.8], [0.5], color=plots.OKABE_ITO[5], animated=True)])
+        import contextlib
+        import io
+        stderr = io.StringIO()
+        with contextlib.redirect_stderr(stderr):
+            assert FastFigure.png(fast).startswith(b"\x89PNG")
+    finally:
+        FastFigure.png = saved
+    assert namespace["_measured"] == [fig]
+    assert "COLOUR" in stderr.getvalue() and "differ by colour alone" in stderr.getvalue()

@@ -6,6 +6,10 @@ loader reads the copy through ``BMM_CASEDATA``); none may fail, and the case mus
 figures and explorers. Figures are checked through their artists by tests/test_any_case_a.py and
 tests/test_any_case_b.py; here the executed notebooks are read: text and HTML outputs, figure alt text and the
 stored state of every explorer control (a case dropdown must offer the new case).
+
+The same single run carries the figure probe of tests/test_figures_fit.py (the first cell of every notebook run
+here): every figure a notebook draws, inline or in an explorer, must fit its canvas, keep its text readable when
+projected, and never tell two series apart by colour alone. The notebooks are not run a second time for that.
 """
 
 from __future__ import annotations
@@ -20,7 +24,8 @@ import pytest
 from nbclient import NotebookClient
 
 from tests.fixture_data import FIXTURE_CASE, FIXTURE_DIR, merged_copy
-from utils import course, curation
+from tests.test_figures_fit import probe_count, probe_reports, shown_figures, with_probe
+from utils import course, curation, plots
 
 NOTEBOOK_DIR = course.NOTEBOOK_DIR
 NOTEBOOKS = sorted(p.name for p in NOTEBOOK_DIR.glob("[0-9][0-9]*_*.ipynb"))
@@ -42,8 +47,9 @@ def merged(tmp_path_factory) -> Path:
 
 def run(path: Path, data_dir: Path, cache: Path) -> nbformat.NotebookNode:
     """Execute ``path`` (from its own folder, as nbval does) in a fresh kernel that reads ``data_dir`` and keeps its
-    loader cache in ``cache``; the course file is never written."""
-    notebook = nbformat.read(path, as_version=4)
+    loader cache in ``cache``, with the figure probe as its first cell and its count as its last; the course file is
+    never written."""
+    notebook = with_probe(nbformat.read(path, as_version=4))
     client = NotebookClient(notebook, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}},
                             store_widget_state=True, record_timing=False)
     client.execute(env={**os.environ, "BMM_CASEDATA": str(data_dir), "BMM_CACHE_DIR": str(cache)})
@@ -85,6 +91,38 @@ def test_the_fixture_passes_the_curation_check():
 def test_every_notebook_runs_on_a_third_case(executed, name):
     errors = [output for cell in executed[name].cells for output in cell.get("outputs", []) if output.get("output_type") == "error"]
     assert not errors, f"{name}: {errors[0]['ename']}: {errors[0]['evalue']}" if errors else ""
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_no_figure_content_outside_its_canvas(executed, name):
+    reports = probe_reports(executed[name], "OUTSIDE")
+    assert not reports, f"{name}: figure content outside the canvas (it would be cut off):\n" + "\n".join(reports)
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_figure_text_is_large_enough_to_project(executed, name):
+    reports = probe_reports(executed[name], "SMALL")
+    assert not reports, f"{name}: text smaller than {plots.MIN_FONT_PT} pt cannot be read when projected:\n" + "\n".join(reports)
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_colour_is_never_the_only_cue(executed, name):
+    """Series that carry meaning differ by dash, marker, hatch or a direct label as well as by colour
+    (what counts is defined in utils.plots.colour_only_pairs)."""
+    reports = probe_reports(executed[name], "COLOUR")
+    assert not reports, f"{name}: series told apart by colour alone:\n" + "\n".join(reports)
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_the_probe_saw_every_figure_on_the_merged_copy(executed, merged, name):
+    """The probe measured at least as many figures as the run shows, and as the stored notebook shows (the merged
+    copy holds every case of the course, so it draws at least as many); the kernel read the merged copy."""
+    measured, data_dir = probe_count(executed[name])
+    stored = shown_figures(nbformat.read(NOTEBOOK_DIR / name, as_version=4))
+    shown = shown_figures(executed[name])
+    assert data_dir == str(merged), "the kernel did not read the merged copy"
+    assert shown >= stored, f"{name}: the run on the merged copy shows {shown} figures, the stored notebook {stored}"
+    assert measured >= shown, f"the probe saw {measured} figures, the notebook shows {shown}: the probe is not measuring"
 
 
 @pytest.mark.parametrize("name", CASE_LEVEL)

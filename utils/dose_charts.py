@@ -22,13 +22,31 @@ AGENT_COLOURS: dict[str, str] = {"doxorubicin": OKABE_ITO[5], "epirubicin": OKAB
 OTHER_AGENT_COLOURS: tuple[str, ...] = (OKABE_ITO[3], OKABE_ITO[2], OKABE_ITO[1], OKABE_ITO[4])
 #: Colours of the weight lines of :func:`fixed_dose_chart`, in turn.
 WEIGHT_COLOURS: tuple[str, ...] = (OKABE_ITO[0], OKABE_ITO[5], OKABE_ITO[2], OKABE_ITO[3], OKABE_ITO[1], OKABE_ITO[4])
+#: Markers of the weight lines of :func:`fixed_dose_chart`, in turn with the colours (colour is never the only cue).
+WEIGHT_MARKERS: tuple[str, ...] = ("o", "s", "^", "D", "v", "P")
 #: Line styles of reference lines, in turn.
 REFERENCE_STYLES: tuple[str, ...] = ("--", ":", "-.", (0, (5, 1, 1, 1, 1, 1)))
+#: Markers added at both ends of a reference line once the line styles have all been used.
+REFERENCE_MARKERS: tuple[str, ...] = ("o", "s", "^", "D")
 _UNIT_AXIS = {PER_M2: "mg/m$^2$"}
 
 
 def _axis_unit(unit: str) -> str:
     return _UNIT_AXIS.get(unit, unit)
+
+
+def reference_looks(n: int) -> list[tuple[object, str | None]]:
+    """Line style and marker of ``n`` reference lines, no two alike up to twenty: the styles of
+    :data:`REFERENCE_STYLES` first, then the same styles with a marker of :data:`REFERENCE_MARKERS` at each end.
+
+    >>> reference_looks(5)[3:]
+    [((0, (5, 1, 1, 1, 1, 1)), None), ('--', 'o')]
+    """
+    looks = []
+    for i in range(n):
+        round_, k = divmod(i, len(REFERENCE_STYLES))
+        looks.append((REFERENCE_STYLES[k], None if round_ == 0 else REFERENCE_MARKERS[(round_ - 1) % len(REFERENCE_MARKERS)]))
+    return looks
 
 
 def agent_colours(agents: list[str]) -> dict[str, str]:
@@ -57,10 +75,10 @@ def cumulative_chart(running_totals: list[float], thresholds: pd.DataFrame, titl
     ax.step(xs, [0.0, *running_totals], where="post", color=OKABE_ITO[7], linewidth=3, label="cumulative dose delivered")
     ax.scatter(range(1, n + 1), running_totals, color=OKABE_ITO[7], s=50, zorder=3)
     colours = agent_colours(list(thresholds["agent"]))
-    for agent, rows in thresholds.groupby("agent", sort=False):
-        for style, (_, t) in zip(cycle(REFERENCE_STYLES), rows.sort_values("value").iterrows()):
-            ax.axhline(t["value"], color=colours[agent], linestyle=style, linewidth=2.5,
-                       label=f"{agent} {t['value']:g} {unit} ({t['reference_id']})")
+    ordered = [t for _, rows in thresholds.groupby("agent", sort=False) for _, t in rows.sort_values("value").iterrows()]
+    for (style, marker), t in zip(reference_looks(len(ordered)), ordered):  # each threshold its own look, not only a colour
+        ax.axhline(t["value"], color=colours[t["agent"]], linestyle=style, marker=marker, markersize=9, linewidth=2.5,
+                   label=f"{t['agent']} {t['value']:g} {unit} ({t['reference_id']})")
     ax.set_xlim(0, max(n, 1) + 0.5)
     ax.set_ylim(0, max([*running_totals, *thresholds["value"], 1.0]) * 1.12)
     ax.set_xlabel("administrations given")
@@ -89,14 +107,15 @@ def fixed_dose_chart(dose_mg: float, heights_cm: list[float], weights_kg: list[f
         _, ax = subplots(figsize=(11, 6))
     bsa = BSA_FORMULAS[formula]
     drawn = list(standards["value"])
-    for colour, weight in zip(cycle(WEIGHT_COLOURS), weights_kg):
+    for colour, marker, weight in zip(cycle(WEIGHT_COLOURS), cycle(WEIGHT_MARKERS), weights_kg):
         values = [dose_per_m2(dose_mg, bsa(h, weight)) for h in heights_cm]
         drawn += values
-        ax.plot(heights_cm, values, color=colour, linewidth=3, marker="o", label=f"at {weight:g} kg")
+        ax.plot(heights_cm, values, color=colour, linewidth=3, marker=marker, markersize=10, label=f"at {weight:g} kg")
     span = (max(drawn) - min(drawn)) or max(abs(max(drawn)), 1.0)
     ax.set_ylim(min(drawn) - 0.08 * span, max(drawn) + 0.08 * span)
-    for style, (_, s) in zip(cycle(REFERENCE_STYLES), standards.iterrows()):
-        ax.axhline(s["value"], color=OKABE_ITO[7], linestyle=style, linewidth=2, label=f"standard: {standard_label(s)}")
+    for (style, marker), (_, s) in zip(reference_looks(len(standards)), standards.iterrows()):
+        ax.axhline(s["value"], color=OKABE_ITO[7], linestyle=style, marker=marker, markersize=9, linewidth=2,
+                   label=f"standard: {standard_label(s)}")
     ax.set_xlabel("assumed height (cm): not reported")
     ax.set_ylabel("dose (mg/m$^2$)")
     ax.set_title(f"{agent_label} {dose_mg:g} mg as mg/m$^2$ ({formula} BSA)\nMODEL: calculation on assumed heights")

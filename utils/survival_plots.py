@@ -33,6 +33,8 @@ SHORT_ORIGIN: dict[str, str] = {"bmm_diagnosis": "from BMM diagnosis", "treatmen
 #: Origin colours in the time-origin chart (Okabe-Ito, not the case colours).
 #: (In the order of :data:`utils.survival.ORIGINS`: marrow-metastasis diagnosis, first distant metastasis, primary.)
 ORIGIN_COLOURS: dict[str, str] = dict(zip(ORIGINS, (OKABE_ITO[2], OKABE_ITO[1], OKABE_ITO[3])))
+#: Hatch of each origin's bars in the time-origin chart, so that the clocks differ by more than colour.
+ORIGIN_HATCHES: dict[str, str] = dict(zip(ORIGINS, ("", "//", "..")))
 
 
 def _styles(own_cases: pd.DataFrame, case_ids: Sequence[str] | None) -> dict[str, CaseStyle]:
@@ -117,17 +119,22 @@ def forest_plot(forest: pd.DataFrame, own_cases: pd.DataFrame, title: str, case_
     return fig
 
 
+#: Line styles of Kaplan-Meier curves, in turn (the 50% line is grey and dashed finer).
+KM_LINESTYLES: tuple[object, ...] = ("-", (0, (6, 2)), (0, (6, 2, 1.5, 2)), (0, (1.5, 1.5)))
+
+
 def km_plot(fitters: Sequence[KaplanMeierFitter], title: str, xlabel: str, colours: Sequence[str] | None = None,
             show_ci: Sequence[bool] | None = None, linestyles: Sequence[str] | None = None,
             xmax: float | None = None) -> Figure:
     """Kaplan-Meier curves (lifelines) with their 95% confidence bands and censoring ticks.
 
     A dashed line marks 50%: where a curve crosses it is the median; where a band crosses it
-    are the median's confidence limits.
+    are the median's confidence limits. Curves take the line styles of :data:`KM_LINESTYLES` in turn unless
+    ``linestyles`` are given, so two curves never differ by colour alone.
     """
     colours = list(colours or OKABE_ITO[: len(fitters)])
     show_ci = list(show_ci if show_ci is not None else [True] * len(fitters))
-    linestyles = list(linestyles or ["-"] * len(fitters))
+    linestyles = list(linestyles or [KM_LINESTYLES[i % len(KM_LINESTYLES)] for i in range(len(fitters))])
     fig, ax = subplots(figsize=(11, 6))
     for fitter, colour, ci, style in zip(fitters, colours, show_ci, linestyles):
         fitter.plot_survival_function(ax=ax, ci_show=ci, show_censors=True, color=colour, linestyle=style, linewidth=2.5,
@@ -149,6 +156,9 @@ def km_plot(fitters: Sequence[KaplanMeierFitter], title: str, xlabel: str, colou
 MODEL_CURVE_COLOURS: tuple[str, ...] = ("#332288", "#999933", "#882255", "#CC6677", "#888888")
 #: Line style of each model curve, so that two curves never differ by colour alone.
 MODEL_CURVE_STYLES: tuple[object, ...] = ("-", (0, (6, 2)), (0, (6, 2, 1.5, 2)), (0, (1.5, 1.5)), (0, (10, 3)))
+#: Marker of each model curve where a case meets it (and in its legend entry): points that sit close together
+#: on two curves are told apart by shape, not only by colour. (Not the case outcome markers X and >.)
+MODEL_CURVE_MARKERS: tuple[str, ...] = ("o", "s", "^", "D", "v")
 #: Share of the x axis a case label at the top of the model figure is taken to need (labels closer than this
 #: are put on separate rows, so that they never overlap).
 LABEL_SHARE: float = 0.13
@@ -181,8 +191,9 @@ def exponential_plot(medians: dict[str, float], own_cases: pd.DataFrame, title: 
     """MODEL: constant-hazard survival curves built from published medians, with the cases placed on them.
 
     Each curve is ``S(t) = 2 ** (-t / median)``. Each case is a vertical line at her follow-up
-    (solid: died; dashed, with an arrow: alive at last contact), and a marker where it meets
-    each curve: the modelled probability of surviving at least that long. Every case of ``own_cases``
+    (solid: died; dashed, with an arrow: alive at last contact), and a point where it meets
+    each curve, in that curve's marker (:data:`MODEL_CURVE_MARKERS`): the modelled probability of
+    surviving at least that long. Every case of ``own_cases``
     is drawn in its colour (:func:`utils.plots.case_styles` by the order of ``case_ids``) and named
     above its line; names that would overlap go on rows of their own (:func:`label_rows`).
     """
@@ -197,11 +208,14 @@ def exponential_plot(medians: dict[str, float], own_cases: pd.DataFrame, title: 
     fig, ax = subplots(figsize=(11, 7.5 + 0.45 * (n_rows - 1)))
     if len(medians) > len(MODEL_CURVE_COLOURS):
         raise ValueError(f"at most {len(MODEL_CURVE_COLOURS)} medians can be drawn apart, got {len(medians)}")
-    for (label, median), colour, style in zip(medians.items(), MODEL_CURVE_COLOURS, MODEL_CURVE_STYLES):
+    curves = []  # legend entries: each curve's line style with its marker
+    for (label, median), colour, style, marker in zip(medians.items(), MODEL_CURVE_COLOURS, MODEL_CURVE_STYLES, MODEL_CURVE_MARKERS):
         ax.plot(times, exponential_survival(times, median), color=colour, linestyle=style, linewidth=2.5,
                 label=f"{label} (median {median:g} mo)")
-        for case in own_cases.itertuples():
-            ax.scatter(case.months, exponential_survival(case.months, median), s=70, color=colour, edgecolors="black", zorder=3)
+        curves.append(Line2D([], [], color=colour, linestyle=style, linewidth=2.5, marker=marker, markersize=9,
+                             markeredgecolor="black", label=f"{label} (median {median:g} mo)"))
+        ax.scatter(own_cases["months"], exponential_survival(own_cases["months"].astype(float).to_numpy(), median), s=80,
+                   marker=marker, color=colour, edgecolors="black", zorder=3)
     for case, row in zip(own_cases.itertuples(), rows):
         colour = _case_colour(case.case_id, styles)
         ax.axvline(case.months, color=colour, linewidth=2.5, linestyle="-" if case.event else "--")
@@ -214,7 +228,8 @@ def exponential_plot(medians: dict[str, float], own_cases: pd.DataFrame, title: 
     ax.set_xlabel("months from the time origin")
     ax.set_ylabel("MODEL: probability of surviving at least t")
     ax.set_title(title)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, fontsize=12, title="constant-hazard model of", title_fontsize=12)
+    ax.legend(handles=curves, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, fontsize=12,
+              title="constant-hazard model of", title_fontsize=12)
     lay_out(fig)
     return fig
 
@@ -225,8 +240,8 @@ def origin_chart(times: pd.DataFrame, title: str, case_ids: Sequence[str] | None
     Bars of a case alive at last contact end in an arrow: the time is at least that long. A
     time whose milestones are not both exact (``<origin>_precision`` is ``approximate``) is
     labelled with "≈". One group of bars per case (the figure grows with their number), named in ink: here
-    colour tells the clocks apart, not the cases. ``case_ids`` (the order of cases.csv) is checked to hold
-    every case shown. The legend sits below the axis, where no bar can reach it.
+    colour and hatch (:data:`ORIGIN_HATCHES`) tell the clocks apart, not the cases. ``case_ids`` (the order of
+    cases.csv) is checked to hold every case shown. The legend sits below the axis, where no bar can reach it.
     """
     _styles(times, case_ids)  # a case missing from case_ids is an error here as in the other figures
     cases = list(times["case_id"])
@@ -239,7 +254,7 @@ def origin_chart(times: pd.DataFrame, title: str, case_ids: Sequence[str] | None
             y = row + (k - (len(origins) - 1) / 2) * height
             months = getattr(case, origin)
             ax.barh(y, months, height=height * 0.9, color=ORIGIN_COLOURS[origin], edgecolor="black", linewidth=0.8,
-                    label=f"from {ORIGINS[origin]}" if row == 0 else None)
+                    hatch=ORIGIN_HATCHES[origin], label=f"from {ORIGINS[origin]}" if row == 0 else None)
             if not case.event:
                 ax.annotate("", xy=(months + far * 0.05, y), xytext=(months, y),
                             arrowprops={"arrowstyle": "-|>", "color": ORIGIN_COLOURS[origin], "lw": 2.5})
