@@ -7,6 +7,10 @@ clears outputs first), so the repository's notebooks are never written.
 Each notebook is opened in a fresh workspace, cleared with *Edit > Clear Outputs of
 All Cells* and run with *Run > Run All Cells* (see ``servers.run_notebook_in_lab``).
 A failure names the problems and the screenshot saved in the test's ``tmp_path``.
+
+In the same page, a notebook with explorers is then looked at as on a projector (1280x720, left side bar
+closed): each explorer, scrolled to the top, must show its title, every control, the whole label of its
+reset button and its whole figure (at its natural size) at once (issue 17, part 6).
 """
 
 from __future__ import annotations
@@ -26,9 +30,12 @@ from utils import course
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((PROJECT_ROOT / "notebooks").glob(course.NOTEBOOK_GLOB))
-SERVED_DIR = "notebooks"  # the copy sits at <served root>/notebooks, as in the repository
+SERVED_DIR = "notebooks"
+NOTEBOOK_PANEL_SHOWN = f"{servers.NOTEBOOK_PANEL}:not(.lm-mod-hidden)"  # the copy sits at <served root>/notebooks, as in the repository
 RUN_TIMEOUT_S = 300.0  # per notebook, like nbval's cell timeout in pyproject.toml
 VIEWPORT = {"width": 1366, "height": 900}
+#: A projector: JupyterLab at 1280x720 with the left side bar closed (issue 17, part 6).
+PROJECTOR = {"width": 1280, "height": 720}
 PYTHON3_KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
 
 
@@ -97,6 +104,65 @@ def write_notebook(path: Path, sources: list[str], kernelspec: bool = True) -> s
     return path.name
 
 
+#: For one explorer (a box with the CSS class ``explorer``, :class:`utils.widgets.Explorer`) scrolled to the top of
+#: the notebook: which of its title, controls and image lie outside the notebook's visible area or past the right
+#: edge of the controls column, whether the reset button cuts its label, and the image's natural and shown widths.
+_EXPLORER_FIT = """(box) => {
+    const area = box.closest('.jp-WindowedPanel-outer').getBoundingClientRect();
+    const column = box.querySelector('.explorer-controls').getBoundingClientRect();
+    const name = (el) => (el.querySelector('label')?.textContent || el.textContent || el.className).trim().slice(0, 40);
+    const problems = [];
+    const check = (label, el, within) => {
+        const r = el.getBoundingClientRect();
+        if (r.top < within.top - 1 || r.bottom > within.bottom + 1 || r.left < within.left - 1 || r.right > within.right + 1) {
+            problems.push(`${label} at [${Math.round(r.left)}, ${Math.round(r.top)}, ${Math.round(r.right)}, ${Math.round(r.bottom)}]`
+                          + ` is outside [${Math.round(within.left)}, ${Math.round(within.top)}, ${Math.round(within.right)}, ${Math.round(within.bottom)}]`);
+        }
+    };
+    check('the title', box.firstElementChild, area);
+    for (const control of box.querySelectorAll('.explorer-controls > *')) {
+        check(`control ${name(control)}`, control, area);
+        check(`control ${name(control)} (its column)`, control, column);
+    }
+    const image = box.querySelector('.explorer-reading img');
+    const shown = image && image.getBoundingClientRect().height > 0;
+    if (shown) { check('the image', image, area); }
+    const button = [...box.querySelectorAll('button')].find(b => b.textContent.includes('Back to as reported'));
+    if (!button) { problems.push('no "Back to as reported" button'); }
+    else if (button.scrollWidth > button.clientWidth) {
+        problems.push(`the reset button cuts its label (${button.scrollWidth} px wide in ${button.clientWidth} px)`);
+    }
+    if (shown && Math.abs(image.getBoundingClientRect().width - image.naturalWidth) > 1) {
+        problems.push(`the image is shown ${Math.round(image.getBoundingClientRect().width)} px wide, not at its natural ${image.naturalWidth} px`);
+    }
+    return problems;
+}"""
+
+
+def close_left_sidebar(page: Page) -> None:
+    """Close JupyterLab's left side bar, as a tutor does before projecting (click its open tab)."""
+    current = page.locator(".jp-SideBar.jp-mod-left .lm-TabBar-tab.lm-mod-current")
+    if current.count():
+        current.first.click()
+    page.locator("#jp-left-stack").wait_for(state="hidden", timeout=10_000)
+
+
+def explorer_fit_problems(page: Page) -> list[str]:
+    """At :data:`PROJECTOR` size, scroll each explorer of the open notebook to the top of the notebook and report
+    what of its title, controls, reset button and whole image is not in view (empty: everything fits)."""
+    page.set_viewport_size(PROJECTOR)
+    close_left_sidebar(page)
+    problems = []
+    boxes = page.locator(f"{NOTEBOOK_PANEL_SHOWN} .jp-OutputArea-output .explorer")
+    for i in range(boxes.count()):
+        box = boxes.nth(i)
+        for _ in range(2):  # the first scroll can land short while the notebook settles at its new size
+            box.evaluate("b => b.scrollIntoView({block: 'start'})")
+            page.wait_for_timeout(250)
+        problems += [f"explorer {i + 1}: {problem}" for problem in box.evaluate(_EXPLORER_FIT)]
+    return problems
+
+
 # Tests ------------------------------------------------------------------------------
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
 def test_notebook_runs_in_jupyterlab(notebook: Path, page: Page, lab: servers.LabServer, tmp_path: Path) -> None:
@@ -110,6 +176,12 @@ def test_notebook_runs_in_jupyterlab(notebook: Path, page: Page, lab: servers.La
     problems += [f"error/stderr output:\n{text}" for text in run.errors]
     if problems:
         fail_with_screenshot(page, tmp_path, f"{notebook.name} in JupyterLab: " + "\n".join(problems))
+    # on a projector, each explorer's title, controls, reset button and whole figure are in view together
+    if page.locator(f"{NOTEBOOK_PANEL_SHOWN} .explorer").count():
+        problems = explorer_fit_problems(page)
+        if problems:
+            fail_with_screenshot(page, tmp_path, f"{notebook.name} at {PROJECTOR['width']}x{PROJECTOR['height']}: "
+                                 + "\n".join(problems))
 
 
 def test_detector_reports_a_raised_error(page: Page, lab: servers.LabServer, tmp_path: Path) -> None:

@@ -164,7 +164,7 @@ def test_sliders_reach_every_value_the_data_hold(data):
     weights.loc[first, "value"] = 92.0
     wide = dataclasses.replace(data, hazard_ratios=hazard_ratios, observations=weights)
     survival = explorers.SurvivalView(wide).widget()
-    preset = [c for c in survival.children if getattr(c, "description", "") == "published HR"][0]
+    preset = survival.find("published HR")
     preset.value = 2.6
     assert survival.controls["hazard_ratio"].value == 2.6 and "hazard ratio 2.60" in survival.readout.value
     treatment = explorers.TreatmentView(wide).widget("TN-T06")

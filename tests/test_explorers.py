@@ -4,6 +4,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import ipywidgets as widgets
 import numpy as np
 import pandas as pd
 import pytest
@@ -184,7 +185,7 @@ def test_widget_redraws_on_change_and_resets(data, monkeypatch):
     assert calls[-1]["hazard_ratio"] == 1.0  # drawn once as reported
     box.controls["hazard_ratio"].value = 0.81
     assert calls[-1]["hazard_ratio"] == 0.81
-    preset = [c for c in box.children if getattr(c, "description", "") == "published HR"][0]
+    preset = box.find("published HR")
     preset.value = min(preset.options, key=lambda option: option[1])[1]
     assert box.controls["hazard_ratio"].value == preset.value  # a published HR sets the slider
     box.reset_button.click()
@@ -212,3 +213,122 @@ def test_image_explorer_shows_the_reading_in_widget_values(data):
     assert "<table" in box.tables.value
     box.reset()
     assert bytes(box.image.value) == first_image
+
+
+# Layout, names and pictures for a projector, a phone and a screen reader (issue 17) ----------------------------
+@pytest.fixture(scope="module")
+def built(views, data):
+    """Every explorer of the course, as its notebook builds it."""
+    from utils import grading, ihc_views, lab_charts
+
+    lln = grading.lower_limits(data.reference_ranges, "hoffbrand_eh")
+    return {
+        **{name: view.widget() for name, view in views.items()},
+        "lab": lab_charts.lab_explorer(data.labs, data.therapy_lines, data.transfusion_thresholds, lln, "akagi2021",
+                                       events=data.events, case_ids=data.cases["case_id"]),
+        "ihc": ihc_views.case_panel_explorer(data.ihc, "tnbc2025", ("bone_marrow", "not_stated"), case_ids=data.cases["case_id"]),
+    }
+
+
+def test_controls_make_a_column_beside_the_reading_that_wraps_on_a_phone(built):
+    from utils.widgets import COLUMN_WIDTH, CheckboxGroup
+
+    for name, box in built.items():
+        heading, body, tables = box.children
+        assert body is box.body and body.layout.flex_flow == "row wrap", name  # side by side, stacked when narrow
+        assert body.children == (box.column, box.reading) and box.column.layout.flex == f"1 1 {COLUMN_WIDTH[0]}"
+        assert box.column.layout.max_width == f"min({COLUMN_WIDTH[1]}, 100%)" and box.reading.layout.min_width == "0"
+        assert box.reading.children == (box.readout, box.image) and tables is box.tables
+        column = box.column.children
+        assert column[-1] is box.reset_button and set(map(id, box.controls.values())) <= set(map(id, column))
+        for control in column[:-1]:  # no control wider than its column, so slider readouts stay in view
+            assert control.layout.width == "auto" and control.layout.max_width == "100%", (name, control.description)
+            if not isinstance(control, CheckboxGroup):
+                assert control.style.description_width == "min(12em, 47%)"
+        assert box.image.layout.max_width == "100%" and box.image.layout.align_self == "flex-start"  # never stretched
+        assert box.reset_button.layout.width == "auto" and box.reset_button.layout.align_self == "flex-start"
+
+
+def test_every_control_has_a_name(built):
+    from utils.widgets import CheckboxGroup
+
+    for name, box in built.items():
+        for control in box.column.children[:-1]:
+            assert control.description.strip(), (name, control)
+            if isinstance(control, CheckboxGroup):
+                assert all(b.description.strip() for b in control.boxes)
+                assert control.children[0].value == control.description  # the group's visible label
+    unnamed = widgets.IntSlider(value=1)  # a control built without a description is named by its key
+    assert explorers.explorer("T", {"cycles": unnamed}, render=lambda cycles: None) and unnamed.description == "cycles"
+
+
+def _drawn_text_px(fig):
+    from utils.lab_charts import drawn_texts
+
+    fig.canvas.draw()
+    return drawn_texts(fig)
+
+
+@pytest.mark.parametrize("view_name, values", [
+    ("origin", {"akagi2021": "primary_diagnosis"}),
+    ("treatment", {"therapy_id": "AK-T06", "shift_days": 14, "cycles": 4}),
+    ("treatment", {"therapy_id": "TN-T01", "removed": True}),
+    ("survival", {"reference": explorers.OWN_MEDIAN, "own_median_months": 30.0, "hazard_ratio": 0.5}),
+])
+def test_explorer_figures_fit_beside_the_controls_and_their_text_is_large_enough(views, view_name, values):
+    import io
+    import itertools
+
+    from PIL import Image
+
+    from utils.widgets import FIGURE_PX, MIN_TEXT_PX, WIDGET_DPI
+
+    view = views[view_name]
+    result = view.callback(**values)
+    fig = {"origin": lambda: view.figure.fig, "survival": lambda: view.figure.fig,
+           "treatment": lambda: view.panels[view.case_of(values.get("therapy_id"))][0].fig}[view_name]()
+    width, height = Image.open(io.BytesIO(result.png)).size
+    assert fig.dpi == WIDGET_DPI and width == FIGURE_PX[0] and height <= FIGURE_PX[1], (width, height)
+    texts = _drawn_text_px(fig)
+    assert min(t.get_fontsize() * fig.dpi / 72 for t in texts) >= MIN_TEXT_PX
+    renderer = fig.canvas.get_renderer()
+    boxes = [(t.get_text(), t.get_window_extent(renderer)) for t in texts]
+    for (a, box_a), (b, box_b) in itertools.combinations(boxes, 2):
+        assert not box_a.overlaps(box_b), f"{a!r} and {b!r} overlap"
+    for text, box in boxes:
+        assert box.x0 >= -1 and box.y0 >= -1 and box.x1 <= fig.bbox.x1 + 1 and box.y1 <= fig.bbox.y1 + 1, f"{text!r} is cut"
+
+
+def test_the_picture_is_described_by_the_current_reading(built):
+    survival, origin, lab, ihc = built["survival"], built["origin"], built["lab"], built["ihc"]
+    assert survival.image.get_state()["description"] == ""  # lets ipywidgets 8.1 turn the tooltip into the img title
+    assert survival.image.tooltip.startswith("MODEL survival curves") and "hazard ratio 1.00" in survival.image.tooltip
+    survival.controls["hazard_ratio"].value = 0.5
+    assert "hazard ratio 0.50" in survival.image.tooltip and "median 38.0 months" in survival.image.tooltip
+    survival.controls["hazard_ratio"].value = float("nan")  # refused: no picture, no description
+    assert survival.image.tooltip is None and survival.image.layout.display == "none"
+    survival.reset()
+    assert "hazard ratio 1.00" in survival.image.tooltip
+    origin.controls["akagi2021"].value = "primary_diagnosis"
+    assert "akagi2021 from primary diagnosis" in origin.image.tooltip
+    origin.reset()
+    assert "akagi2021 from diagnosis of marrow metastasis" in origin.image.tooltip
+    assert lab.image.tooltip.startswith("Chart of akagi2021's stated haemoglobin")  # its words: test_lab_recovery.py
+    assert ihc.image.tooltip is None and not ihc.image.value  # a reading in words has no picture to describe
+
+
+def test_the_treatment_picture_says_what_the_edit_did(built):
+    box = built["treatment"]
+    assert box.image.tooltip.endswith("AK-T06 in the copy: as reported")
+    box.controls["shift_days"].value = 14
+    box.controls["removed"].value = True
+    assert box.image.tooltip.endswith("AK-T06 in the copy: removed, moved by +14 days")
+    box.reset()
+
+
+def test_a_stored_reading_carries_its_description(views, monkeypatch):
+    shown = []
+    monkeypatch.setattr(explorers, "display", shown.append)
+    explorers.show(views["survival"].callback(next(iter(views["survival"].medians)), 12.0, 1.0))
+    image = [item for item in shown if item.__class__.__name__ == "Image"][0]
+    assert image.alt.startswith("MODEL survival curves") and image._repr_png_()[1] == {"alt": image.alt}

@@ -672,3 +672,92 @@ def test_describe_lists_each_threshold_line_with_its_unit_and_a_yardstick_headin
         line = next(line for line in text.splitlines() if line.startswith(f"    - {row.threshold_id} ("))
         assert whose in line and f"below {row.below_std:g} " in line and (row.unit_std.split("^")[-1] in line)
         assert lab_charts.threshold_population(source["action"]).split()[0] in line
+
+
+# Labels that never collide, and the explorer's compact chart (issue 17) -------------------------------------------
+def assert_texts_apart(fig, what: str) -> None:
+    """No two drawn texts of ``fig`` share any area, and none reaches past the canvas (in the style of
+    tests/test_any_case_a.py assert_no_overlap, over every text the figure draws)."""
+    import itertools
+
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    boxes = [(t.get_text(), t.get_window_extent(renderer)) for t in lab_charts.drawn_texts(fig)]
+    assert len(boxes) > 10, f"{what}: only {len(boxes)} texts found; the collector is not looking"
+    for (a, box_a), (b, box_b) in itertools.combinations(boxes, 2):
+        assert not box_a.overlaps(box_b), f"{what}: {a!r} and {b!r} overlap"
+    canvas = fig.bbox
+    for text, box in boxes:
+        assert canvas.x0 - 1 <= box.x0 and box.x1 <= canvas.x1 + 1 and canvas.y0 - 1 <= box.y0 and box.y1 <= canvas.y1 + 1, (
+            f"{what}: {text!r} reaches past the canvas")
+
+
+@pytest.mark.parametrize("explorer", [False, True], ids=["notebook", "explorer"])
+@pytest.mark.parametrize("case_id", ["akagi2021", "tnbc2025"])
+def test_chart_labels_never_overlap(data, lln, case_id, explorer):
+    import matplotlib.pyplot as plt
+
+    from utils import plots
+
+    plots.use_course_style()
+    chosen = lab_charts.applicable_thresholds(data.labs, data.transfusion_thresholds, case_id)
+    shown = lab_charts.lab_view(data.labs, data.therapy_lines, data.transfusion_thresholds, case_id, labs.COUNTS + labs.MARKERS,
+                                chosen, events=data.events)
+    fig = lab_charts.lab_chart(shown, lln, case_ids=data.cases["case_id"], explorer=explorer)
+    assert_texts_apart(fig, f"{case_id} ({'explorer' if explorer else 'notebook'})")
+    texts = [t.get_text() for ax in fig.axes for t in ax.texts]
+    for threshold_id in chosen:  # every threshold line keeps its label
+        assert any(t.startswith(f"{threshold_id} <") for t in texts), (threshold_id, texts)
+    values = {f"{v:g}" for v in shown.points["value_std"]}
+    if explorer:  # the explorer lists the values in a table instead of labelling them
+        assert not values & set(texts)
+    else:
+        assert len(values & set(texts)) >= 0.8 * len(values)  # a label with no free place may be left out, rarely
+    plt.close(fig)
+
+
+def test_explorer_chart_fits_beside_the_controls_with_text_large_enough(data, lln):
+    from utils.widgets import FIGURE_PX, MIN_TEXT_PX, WIDGET_DPI
+
+    chosen = lab_charts.applicable_thresholds(data.labs, data.transfusion_thresholds, "akagi2021")
+    shown = lab_charts.lab_view(data.labs, data.therapy_lines, data.transfusion_thresholds, "akagi2021", labs.COUNTS + labs.MARKERS,
+                                chosen, events=data.events)
+    fig = lab_charts.lab_chart(shown, lln, case_ids=data.cases["case_id"], explorer=True)
+    width, height = fig.get_size_inches() * fig.dpi
+    assert fig.dpi == WIDGET_DPI and round(width) == FIGURE_PX[0] and height <= FIGURE_PX[1]
+    fig.canvas.draw()
+    smallest = min(t.get_fontsize() * fig.dpi / 72 for t in lab_charts.drawn_texts(fig))
+    assert smallest >= MIN_TEXT_PX
+
+
+def test_explorer_reading_is_described_and_tabulated(data, lln):
+    from PIL import Image
+    import io
+
+    chosen = lab_charts.applicable_thresholds(data.labs, data.transfusion_thresholds, "akagi2021")
+    shown = lab_charts.lab_view(data.labs, data.therapy_lines, data.transfusion_thresholds, "akagi2021", labs.COUNTS + labs.MARKERS,
+                                chosen, events=data.events)
+    reading = lab_charts.explorer_reading(shown, lln, data.cases["case_id"])
+    assert Image.open(io.BytesIO(reading.png)).size[0] == 680
+    values, lines = reading.tables
+    assert len(values) == len(shown.points) and list(values["value"]) != [] and set(values["analyte"]) >= {"platelets", "CEA"}
+    assert list(lines["threshold line"]) == list(shown.thresholds["label"])
+    assert reading.alt.startswith("Chart of akagi2021's stated haemoglobin, platelets, white cells, CEA and CA 15-3")
+    assert "threshold lines TT-02, TT-03" in reading.alt and "no value stated for CA 125" in reading.alt
+
+
+def test_explorer_offers_every_analyte_and_threshold_as_a_check_box(explorer, data):
+    from utils.widgets import CheckboxGroup
+
+    box, shown = explorer
+    analytes, lines = box.controls["analytes"], box.controls["show_thresholds"]
+    assert isinstance(analytes, CheckboxGroup) and isinstance(lines, CheckboxGroup)
+    assert [b.description for b in analytes.boxes] == [label for label, _ in lab_charts.ANALYTE_CHOICES]
+    assert len(lines.boxes) == len(data.transfusion_thresholds) and all(b.description for b in lines.boxes)
+    assert [b.value for b in lines.boxes] == [t in box.reported["show_thresholds"] for _, t in lines.options]
+    analytes.boxes[-1].value = False  # a click on "CA 125" takes it out of the reading
+    assert "ca125" not in analytes.value and "ca125" not in shown[-1].analytes and "cea" in shown[-1].analytes
+    box.controls["analytes"].value = ("cea",)  # a value set from code checks the boxes
+    assert [b.value for b in analytes.boxes] == [a == "cea" for _, a in lab_charts.ANALYTE_CHOICES]
+    box.reset_button.click()
+    assert all(b.value for b in analytes.boxes) and box.values() == box.reported

@@ -1,9 +1,18 @@
 """The three "what if?" explorers of notebook 06: time origin, treatment timeline, survival scenario.
 
 Each explorer is a *view* built once from the curated data. Its :meth:`callback` takes the
-control values and returns a :class:`Rendering` (a one-line readout, a PNG, tables); the
-widget made by :func:`utils.widgets.explorer` only shows it. The callbacks are what
-``make bench`` times and what the tests call without a kernel.
+control values and returns a :class:`~utils.widgets.Rendering` (a one-line readout, a PNG, tables,
+and a short description of the picture made from the same values, which becomes the image's
+title and alt text); the widget made by :func:`utils.widgets.explorer` only shows it. The
+callbacks are what ``make bench`` times and what the tests call without a kernel.
+
+The figures are drawn for the explorer's layout (:mod:`utils.widgets`): :data:`~utils.widgets.FIGURE_PX`
+wide and at most that tall, at :data:`~utils.widgets.WIDGET_DPI` in :func:`~utils.widgets.explorer_style`,
+so that their smallest text is 15 px on screen. To keep the lanes wide in that room, the treatment
+explorer leaves out the swimmer chart's column of notes (response and reason stopped; notebook 03
+shows them) and shortens long lane labels (:func:`_short_lane`). The survival explorer marks each
+case in its own colour and marker (:func:`utils.plots.case_styles`), filled if she died and hollow
+if she was alive at last contact.
 
 The clinical logic lives in plain functions elsewhere (:mod:`utils.origins`,
 :mod:`utils.alternatives`, :mod:`utils.scenarios`); here it is only wired and drawn. Figures
@@ -53,7 +62,6 @@ the same rule to their dropdowns and multiple choices.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from functools import cached_property
 
 import ipywidgets as widgets
@@ -65,25 +73,15 @@ from utils import alternatives, dosing, origins, scenarios, survival, swimmer
 from utils.casedata import DAYS_PER_MONTH, CaseData
 from utils.controls import ControlError, NumberRange, check_choice, check_flag, refusal
 from utils.fastfigure import FastFigure
-from utils.plots import OKABE_ITO, case_styles, count_cases, milestone_legend_handles, milestone_marker, new_figure
+from utils.plots import OKABE_ITO, case_styles, count_cases, milestone_legend_handles, milestone_marker
 from utils.vocabulary import MILESTONE_MARKERS
 from utils.timeline import milestones
-from utils.widgets import CONTROL_LAYOUT, CONTROL_STYLE, explorer, readout_html, tables_html
+from utils.widgets import (FIGURE_PX, WIDGET_DPI, Rendering, explorer, explorer_figure, explorer_style, picture_alt,
+                           readout_html, tables_html)
 
-#: Widget figures are drawn at a lower resolution than notebook figures, to stay small and fast.
-WIDGET_DPI = 72
 AS_REPORTED = "as reported"
 #: What the treatment explorer shows for a dose printed in mg of a drug with no per-m2 standard to compare with.
 NO_PER_M2 = "printed in mg; no per-m2 standard for this drug in dose_references.csv to compare with"
-
-
-@dataclass(frozen=True)
-class Rendering:
-    """What one callback produces: a readout sentence, a figure as PNG bytes, and tables."""
-
-    readout: str
-    png: bytes
-    tables: tuple[pd.DataFrame, ...] = field(default_factory=tuple)
 
 
 def refused(error: ValueError) -> Rendering:
@@ -92,12 +90,36 @@ def refused(error: ValueError) -> Rendering:
 
 
 def show(rendering: Rendering) -> None:
-    """Display a rendering: the readout (HTML class ``readout``), the image and the tables, when there are any."""
+    """Display a rendering: the readout (HTML class ``readout``), the image and the tables, when there are any.
+
+    The image carries its short description (:func:`utils.widgets.picture_alt`) as IPython's ``alt``, stored in
+    the output's metadata (``{"image/png": {"alt": ...}}``).
+    """
     display(HTML(readout_html(rendering.readout)))
     if rendering.png:
-        display(Image(data=rendering.png, format="png"))
+        display(Image(data=rendering.png, format="png", alt=picture_alt(rendering)))
     if rendering.tables:
         display(HTML(tables_html(rendering.tables)))
+
+
+def _width_px(fig, artist) -> float:
+    return artist.get_window_extent(fig.canvas.get_renderer()).width
+
+
+def _height_px(fig, artist) -> float:
+    return artist.get_window_extent(fig.canvas.get_renderer()).height
+
+
+def _fit_axes(fig, left: float, right: float, top: float, bottom: float, rows_px: float, hspace: float = 0.0) -> None:
+    """Size a figure of :data:`utils.widgets.FIGURE_PX` width to its content and place its axes, all in pixels.
+
+    ``rows_px`` is the height of the axes together (gaps between stacked axes included, ``hspace`` as
+    in :meth:`~matplotlib.figure.Figure.subplots_adjust`); the figure is as tall as its margins plus that.
+    """
+    width, height = FIGURE_PX[0], top + rows_px + bottom
+    fig.set_size_inches(width / WIDGET_DPI, height / WIDGET_DPI)
+    fig.subplots_adjust(left=left / width, right=1 - right / width, top=1 - top / height, bottom=bottom / height,
+                        hspace=hspace)
 
 
 # 1. Time origin ---------------------------------------------------------------------------------
@@ -128,21 +150,21 @@ class OriginView:
             start, _ = origins.origin_day(data.events, data.therapy_lines, case_id, origin)
             spans += [(days.min() - start) / DAYS_PER_MONTH, (days.max() - start) / DAYS_PER_MONTH]
         n = len(self.cases)
-        height = max(3.6, 2.4 + 0.6 * n)  # grows with the cases
-        fig = new_figure((10, height), WIDGET_DPI)
-        self.ax = fig.subplots()
-        self.ax.axvline(0, color=OKABE_ITO[7], linestyle="--", linewidth=1.5)
-        self.ax.set_yticks(range(n), self.cases)
-        self.ax.set_ylim(-0.6, n - 0.4)
-        self.ax.set_xlim(min(spans) - 4, max(spans) + 4)
-        self.ax.set_xlabel("months from the chosen origin (dashed line)")
-        self.ax.set_title(f"The same {count_cases(n, 'history')}, measured from the chosen clocks", fontsize=15)
-        legend = self.ax.legend(handles=milestone_legend_handles(9), loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=11)
-        renderer = fig.canvas.get_renderer()  # margins wide enough for the longest case name and the legend
-        names = max(t.get_window_extent(renderer).width for t in self.ax.get_yticklabels()) / fig.dpi
-        left = max(1.7, names + 0.35)
-        fig.subplots_adjust(left=left / 10, right=1 - (legend.get_window_extent(renderer).width / fig.dpi + 0.35) / 10,
-                            bottom=0.72 / height, top=1 - 0.5 / height)
+        with explorer_style():
+            fig = explorer_figure(FIGURE_PX[0], FIGURE_PX[1])
+            self.ax = fig.subplots()
+            self.ax.axvline(0, color=OKABE_ITO[7], linestyle="--", linewidth=1.5)
+            self.ax.set_yticks(range(n), self.cases)
+            self.ax.set_ylim(-0.6, n - 0.4)
+            self.ax.set_xlim(min(spans) - 4, max(spans) + 4)
+            self.ax.set_xlabel("months from the chosen origin (dashed line)")
+            fig.suptitle(f"The same {count_cases(n, 'history')}, measured from the chosen clocks", x=0.02, y=0.99,
+                         ha="left", va="top", fontweight="bold")
+            legend = fig.legend(handles=milestone_legend_handles(9), loc="lower center", bbox_to_anchor=(0.5, 0.0), ncol=2,
+                                handletextpad=0.4, columnspacing=1.2, borderaxespad=0.3)
+        # margins in pixels, measured: the longest case name on the left, the axis and the legend below
+        names = max(_width_px(fig, t) for t in self.ax.get_yticklabels())
+        _fit_axes(fig, left=names + 30, right=16, top=34, bottom=_height_px(fig, legend) + 58, rows_px=max(100, 44 * n))
         self.figure = FastFigure(fig)
 
     def control_label(self, case_id: str) -> str:
@@ -176,7 +198,9 @@ class OriginView:
             readouts.append(f"{case_id}: {result['months']:g} months from {origins.ORIGIN_CHOICES[origin]}, {result['status']}")
         self.figure.update(artists)
         clocks = origins.cohort_clocks(self.data.literature_survival, chosen)
-        return Rendering("; ".join(readouts), self.figure.png(), (clocks,))
+        alt = ("Timeline of each case's milestones in months from its chosen origin: "
+               + "; ".join(f"{case_id} from {origins.ORIGIN_CHOICES[origin]}" for case_id, origin in chosen.items()))
+        return Rendering("; ".join(readouts), self.figure.png(), (clocks,), alt)
 
     def widget(self):
         controls = {case_id: widgets.Dropdown(options=[(origins.ORIGIN_CHOICES[key], key) for key in self.options[case_id]],
@@ -244,6 +268,27 @@ def _or_as_reported(limits: NumberRange, value: object) -> int | float | str:
         raise ControlError(f"{error}, or {AS_REPORTED!r}") from None
 
 
+#: Longest lane label of the treatment explorer, in characters: longer ones name their first agent and a count.
+LANE_CHARS = 26
+
+
+def _short_lane(label: str) -> str:
+    """A swimmer lane label short enough to leave the lanes their width: a combination by its short name
+    (``L3 AC``), else, past :data:`LANE_CHARS`, its first agent and how many more (``L1 trastuzumab + 2 more``)."""
+    from utils.lab_charts import REGIMEN_SHORT_NAMES
+
+    head, _, agents = label.partition(" ")
+    if not (head[:1] == "L" and head[1:].isdigit()):
+        return label
+    names = [a.strip() for a in agents.split(" + ")]
+    short = REGIMEN_SHORT_NAMES.get(frozenset(names))
+    if short:
+        return f"{head} {short}"
+    if len(label) > LANE_CHARS and len(names) > 1:
+        return f"{head} {names[0]} + {len(names) - 1} more"
+    return label
+
+
 class TreatmentView:
     """Explorer 2: the reported lanes of a case above an edited copy, and the doses the edit changes.
 
@@ -293,15 +338,26 @@ class TreatmentView:
             rows = rows[rows["kind"] == "anticancer"]
             n = rows["lane"].nunique() + 1
             style = self.styles[case_id]
-            fig = new_figure((12, 0.84 * n + 2.4), WIDGET_DPI)
-            top, bottom = fig.subplots(2, 1, sharex=True)
-            swimmer.draw_panel(top, rows, self.marks, case_id, window, style=style)
-            y_of = swimmer.draw_panel(bottom, rows, self.marks, case_id, window, bars=False, style=style)
-            top.set_title(f"{case_id}: as reported", loc="left", color=style.colour)
-            bottom.set_title(f"{case_id}: alternative (an edited copy)", loc="left", color=style.colour)
-            bottom.set_xlabel("months from diagnosis of bone marrow metastasis (day 0)")
-            left, right = swimmer.margins(fig, [top, bottom], least=(0.3 * 12, 0.26 * 12))
-            fig.subplots_adjust(left=left / 12, right=1 - right / 12, top=0.94, bottom=1.0 / (0.84 * n + 2.4), hspace=0.3)
+            with explorer_style():
+                fig = explorer_figure(FIGURE_PX[0], FIGURE_PX[1])
+                top, bottom = fig.subplots(2, 1, sharex=True)
+                swimmer.draw_panel(top, rows, self.marks, case_id, window, style=style)
+                y_of = swimmer.draw_panel(bottom, rows, self.marks, case_id, window, bars=False, style=style)
+                for ax in (top, bottom):  # no notes column beside the lanes: the lanes keep the width
+                    for text in list(ax.texts):
+                        text.remove()
+                    ax.set_yticks(ax.get_yticks(), [_short_lane(t.get_text()) for t in ax.get_yticklabels()], fontsize=12)
+                titles = [ax.set_title(text, loc="left", color=style.colour, fontsize=13)
+                          for ax, text in ((top, f"{case_id}: as reported"), (bottom, f"{case_id}: alternative (an edited copy)"))]
+                fig.supxlabel("months from diagnosis of bone marrow metastasis (day 0)", y=0.01, va="bottom", fontsize=13)
+            lanes_px = max(_width_px(fig, t) for ax in (top, bottom) for t in ax.get_yticklabels() if t.get_text())
+            gap_px = 34  # the room for the lower panel's title
+            row_px = max(18.0, min(21.0, (FIGURE_PX[1] - 30 - 52 - gap_px) / (2 * (n + 0.4))))  # one lane
+            panel_px = row_px * (n + 0.4)
+            _fit_axes(fig, left=lanes_px + 30, right=78, top=30, bottom=52, rows_px=2 * panel_px + gap_px,
+                      hspace=gap_px / panel_px)
+            for ax, title in zip((top, bottom), titles):  # the panel titles start at the figure's left edge, above the lanes
+                title.set_x(-(ax.get_position().x0 * FIGURE_PX[0] - 12) / (ax.get_position().width * FIGURE_PX[0]))
             lane_of = dict(zip(rows["therapy_ids"], rows["lane"]))
             self.panels[case_id] = (FastFigure(fig), bottom, {tid: y_of[lane] for tid, lane in lane_of.items()})
         return self.panels[case_id]
@@ -384,9 +440,27 @@ class TreatmentView:
         if therapy_id in y_of_id:
             label = "removed" if edit.removed else ("edited" if not edit.is_reported else "")
             artists.append(ax.text(1.01, y_of_id[therapy_id], label, transform=ax.get_yaxis_transform(), va="center",
-                                   fontsize=13, fontweight="bold", animated=True))
+                                   fontsize=12, fontweight="bold", animated=True))
         figure.update(artists)
-        return Rendering(readout, figure.png(), tables)
+        return Rendering(readout, figure.png(), tables, self.alt(case_id, edit))
+
+    @staticmethod
+    def alt(case_id: str, edit: alternatives.LineEdit) -> str:
+        """The short description of the comparison figure: whose lanes, and what the edit did to the line."""
+        changes = []
+        if edit.removed:
+            changes.append("removed")
+        if edit.shift_days:
+            changes.append(f"moved by {edit.shift_days:+d} days")
+        if edit.duration_days is not None:
+            changes.append(f"lasting {edit.duration_days} days")
+        if edit.cycles is not None:
+            changes.append(f"{edit.cycles} cycles")
+        if edit.reduction_percent is not None:
+            changes.append(f"dose reduced by {edit.reduction_percent:g} %")
+        what = ", ".join(changes) if changes and not edit.is_reported else AS_REPORTED
+        return (f"Treatment lanes of {case_id} as reported (top) and as an edited copy (bottom); "
+                f"{edit.therapy_id} in the copy: {what}")
 
     def _doses(self, edit: alternatives.LineEdit, note: str, weight_kg: float, height_cm: float) -> tuple[str, tuple[pd.DataFrame, ...]]:
         """The readout and the dose tables of an edit (cumulative anthracycline, dose intensity, doses by body size)."""
@@ -495,25 +569,25 @@ class SurvivalView:
                                         max(self.HAZARD_RATIO[1], *self.presets.values()))
         self.cases = survival.time_to_event(data.cases, data.events)
         self.styles = case_styles(data.cases["case_id"])
-        height = 4.6 + 0.3 * max(0, len(self.cases) - 2)  # room for one legend entry per case
-        fig = new_figure((10, height), WIDGET_DPI)
-        self.ax = fig.subplots()
-        self.ax.axhline(0.5, color="#999999", linewidth=1)
-        self.ax.set_xlim(0, self.HORIZON_MONTHS)
-        self.ax.set_ylim(0, 1.02)
-        self.ax.set_xlabel("months from the origin of the reference series")
-        self.ax.set_ylabel("P(surviving at least t)")
-        self.ax.set_title("MODEL: constant-hazard curves from a published median")
-        handles = [plt.Line2D([], [], color=OKABE_ITO[7], linewidth=3, label="reference model"),
-                   plt.Line2D([], [], color=OKABE_ITO[2], linewidth=3, linestyle="--", label="scenario model (hazard ratio applied)")]
-        for case in self.cases.itertuples():
-            died = bool(case.event)
-            colour = self.styles[case.case_id].colour
-            handles.append(plt.Line2D([], [], linestyle="", marker="X" if died else ">", markersize=11, markeredgewidth=2,
-                                      color=colour, markerfacecolor=colour if died else "white",
-                                      label=f"{case.case_id} ({'died' if died else 'alive at last contact'})"))
-        self.ax.legend(handles=handles, loc="upper right", fontsize=11)
-        fig.subplots_adjust(left=0.1, right=0.97, bottom=0.74 / height, top=1 - 0.46 / height)
+        with explorer_style():
+            fig = explorer_figure(FIGURE_PX[0], FIGURE_PX[1])
+            self.ax = fig.subplots()
+            self.ax.axhline(0.5, color="#999999", linewidth=1)
+            self.ax.set_xlim(0, self.HORIZON_MONTHS)
+            self.ax.set_ylim(0, 1.02)
+            self.ax.set_xlabel("months from the origin of the reference series")
+            self.ax.set_ylabel("P(surviving at least t)")
+            self.ax.set_title("MODEL: constant-hazard curves from a published median")
+            handles = [plt.Line2D([], [], color=OKABE_ITO[7], linewidth=3, label="reference model"),
+                       plt.Line2D([], [], color=OKABE_ITO[2], linewidth=3, linestyle="--", label="scenario model (hazard ratio applied)")]
+            for case in self.cases.itertuples():  # each case in its own colour and marker; filled: died, hollow: alive
+                died = bool(case.event)
+                style = self.styles[case.case_id]
+                handles.append(plt.Line2D([], [], linestyle="", marker=style.marker, markersize=10, markeredgewidth=2,
+                                          color=style.colour, markerfacecolor=style.colour if died else "white",
+                                          label=f"{case.case_id} ({'died' if died else 'alive at last contact'})"))
+            self.ax.legend(handles=handles, loc="upper right")
+        _fit_axes(fig, left=72, right=14, top=32, bottom=54, rows_px=300 + 21 * max(0, len(self.cases) - 2))
         self.figure = FastFigure(fig)
 
     def median(self, reference: str, own_median_months: float) -> float:
@@ -536,20 +610,23 @@ class SurvivalView:
         artists = self.ax.plot(result.months, result.reference, color=OKABE_ITO[7], linewidth=3, animated=True)
         artists += self.ax.plot(result.months, result.scenario, color=OKABE_ITO[2], linewidth=3, linestyle="--", animated=True)
         for case, (_, row) in zip(self.cases.itertuples(), placed.iterrows()):
-            died = bool(case.event)
+            died, style = bool(case.event), self.styles[case.case_id]
             for y in (row["P(T >= months), reference model"], row["P(T >= months), scenario model"]):
-                artists.append(milestone_marker(self.ax, case.months, y, "death" if died else "last_contact",
-                                                self.styles[case.case_id].colour, zorder=3, animated=True))
+                artists.append(self.ax.scatter(case.months, y, s=130, marker=style.marker, linewidths=2, zorder=3,
+                                               facecolors=style.colour if died else "white", edgecolors=style.colour,
+                                               animated=True))
         self.figure.update(artists)
         readout = (f"MODEL: reference median {median:g} months; with hazard ratio {hazard_ratio:.2f} "
                    f"the scenario median is {result.scenario_median:.1f} months")
-        return Rendering(readout, self.figure.png(), (placed,))
+        alt = (f"MODEL survival curves: the reference (solid) for a median of {median:g} months and the scenario (dashed) "
+               f"for hazard ratio {hazard_ratio:.2f}, median {result.scenario_median:.1f} months; each case marked on both "
+               "at its own follow-up")
+        return Rendering(readout, self.figure.png(), (placed,), alt)
 
     def widget(self):
         hazard = widgets.FloatSlider(value=1.0, min=self.hazard_range.low, max=self.hazard_range.high, step=0.01,
                                      description=self.hazard_range.description(), readout_format=".2f")
-        preset = widgets.Dropdown(options=list(self.presets.items()), value=1.0, description="published HR",
-                                  style=CONTROL_STYLE, layout=CONTROL_LAYOUT)
+        preset = widgets.Dropdown(options=list(self.presets.items()), value=1.0, description="published HR")
         preset.observe(lambda change: setattr(hazard, "value", change["new"]), names="value")
         controls = {
             "reference": widgets.Dropdown(options=[*self.medians, OWN_MEDIAN], value=next(iter(self.medians)),
@@ -559,7 +636,7 @@ class SurvivalView:
             "hazard_ratio": hazard,
         }
         box = explorer("Survival scenario (MODEL): a published median and a hazard ratio", controls, self.callback)
-        box.children = (*box.children[:1], preset, *box.children[1:])
+        box.add_control(preset, 0)
         box.reset_button.on_click(lambda _: setattr(preset, "value", 1.0))
         box.add_class("explorer-survival")
         return box

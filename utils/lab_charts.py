@@ -31,12 +31,21 @@ How the figure stays honest about sparse data:
 * blood counts sit on the CTCAE v5.0 grade bands (``sources.csv`` ctcae_v5), tumour
   markers on a log scale, where equal ratios look equally large;
 * the legend names the guidelines behind the dashed threshold lines, by version
-  (:data:`GUIDELINE_SHORT_NAMES`).
+  (:data:`GUIDELINE_SHORT_NAMES`);
+* no two texts overlap: value, threshold, grade-band, therapy-line and relapse labels are placed once
+  the layout is fixed, each in the first of its candidate places that is free (a value label with no
+  free place is left out; :func:`describe` and the explorer's table give every value).
+
+The explorer draws a compact chart for its place beside the controls (``lab_chart(..., explorer=True)``:
+680 px wide, text of 15 px, no value labels) and lists the stated values and the threshold lines in
+tables below it (:func:`explorer_reading`); the picture is described in words by :func:`chart_alt`.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 import pandas as pd
@@ -44,6 +53,8 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from matplotlib.text import Text
+from matplotlib.transforms import Bbox
 
 from utils import units
 from utils.grading import CTCAE_V5
@@ -317,6 +328,82 @@ def _lines_text(lines: pd.DataFrame) -> str:
 
 # Drawing ---------------------------------------------------------------------------------------------
 
+#: Font sizes (points) of the chart's texts, in a notebook (drawn at the course's 100 dpi) and in the explorer
+#: (drawn at :data:`utils.widgets.WIDGET_DPI`, where 12 pt is 15 px).
+CHART_FONTS: dict[bool, dict[str, float]] = {
+    False: {"text": 12, "axis": 14, "track": 13, "empty": 13, "title": 18, "legend": 12},
+    True: {"text": 12, "axis": 12, "track": 12, "empty": 12, "title": 13, "legend": 12},
+}
+#: Heights in pixels of the explorer's chart (:func:`lab_chart` with ``explorer=True``): title, therapy track, a count
+#: panel (fewer than three counts, three or more), the marker panel, the time axis below; the legend is measured.
+EXPLORER_PX: dict[str, float] = {"title": 30, "track": 38, "count": 80, "counts": 56, "markers": 60, "axis": 46}
+
+
+class _Labels:
+    """Labels placed once the layout is fixed, so that no two texts overlap.
+
+    Each label has candidate places, tried in order: the first whose text box overlaps no text
+    already drawn, no label placed before it and no data marker, and lies where it must (inside its
+    panel, or beside it for a grade band), is kept. A label with no free place is left out; the
+    value it gives is in :func:`describe` and the explorer's table of stated values.
+    """
+
+    def __init__(self, fontsize: float, values: bool = True):
+        self.fontsize = fontsize
+        self.values = values  # False: value labels are not drawn (the explorer lists the values in a table)
+        self.wanted: list[tuple[int, Axes, list[tuple[str, tuple, object, tuple[float, float], str, str]], str, dict]] = []
+        self.markers: list[tuple[Axes, float, float, float]] = []  # (panel, x, y, radius in points)
+
+    def add(self, priority: int, ax: Axes, candidates, where: str = "inside", **style) -> None:
+        """``candidates``: (text, xy, xycoords, offset in points, ha, va[, another panel]); ``where``: "inside" the
+        panel or "beside" it."""
+        self.wanted.append((priority, ax, list(candidates), where, style))
+
+    def marker(self, ax: Axes, x: float, y: float, size: float) -> None:
+        """A data marker of area ``size`` (points squared) that labels must not cover."""
+        self.markers.append((ax, x, y, size ** 0.5 / 2 + 2))
+
+    def place(self, fig: Figure) -> list[str]:
+        """Place the labels on ``fig`` (laid out and not to be changed after); return the texts left out."""
+        fig.draw_without_rendering()  # tick labels and legends take their final places
+        renderer = fig.canvas.get_renderer()
+        taken = [t.get_window_extent(renderer) for t in drawn_texts(fig)]
+        scale = fig.dpi / 72
+        for ax, x, y, radius in self.markers:
+            cx, cy = ax.transData.transform((x, y))
+            r = radius * scale
+            taken.append(Bbox([[cx - r, cy - r], [cx + r, cy + r]]))
+        left_out = []
+        for _, home, candidates, where, style in sorted(self.wanted, key=lambda w: w[0]):
+            for text, xy, xycoords, offset, ha, va, *elsewhere in candidates:
+                ax = elsewhere[0] if elsewhere else home
+                panel = ax.get_window_extent(renderer)
+                label = ax.annotate(text, xy, xycoords=xycoords, xytext=offset, textcoords="offset points", ha=ha, va=va,
+                                    fontsize=self.fontsize, annotation_clip=False, **style)
+                box = label.get_window_extent(renderer)
+                fits = (panel.x0 <= box.x0 and box.x1 <= panel.x1 and panel.y0 <= box.y0 and box.y1 <= panel.y1
+                        if where == "inside" else panel.y0 - 2 <= box.y0 and box.y1 <= panel.y1 + 2 and box.x1 <= fig.bbox.x1)
+                if fits and not any(box.overlaps(other) for other in taken):
+                    taken.append(box)
+                    break
+                label.remove()
+            else:
+                left_out.append(candidates[0][0])
+        return left_out
+
+
+def drawn_texts(fig: Figure) -> list:
+    """Every text of ``fig`` that is drawn: visible, not empty, and (for a tick label) on a tick inside its axis's view."""
+    hidden = set()
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            low, high = sorted(axis.get_view_interval())
+            for tick in axis.get_major_ticks() + axis.get_minor_ticks():
+                if not low - 1e-9 * max(1.0, abs(high)) <= tick.get_loc() <= high + 1e-9 * max(1.0, abs(high)):
+                    hidden.update({id(tick.label1), id(tick.label2)})
+    return [t for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip() and id(t) not in hidden
+            and (t.axes is None or t.axes.get_visible())]
+
 
 def line_label(row: pd.Series) -> str:
     """Track label of a therapy line: ``L<n>: <name>``, with an asterisk when a day was placed by assumption.
@@ -335,6 +422,13 @@ def line_label(row: pd.Series) -> str:
     return label + ("*" if bool(row.get("assumed", False)) else "")
 
 
+def _short_line_label(row: pd.Series) -> str:
+    """The track label of a line too narrow for :func:`line_label`: ``L<n>`` (with its asterisk)."""
+    if pd.isna(row["line"]):
+        return line_label(row)
+    return f"L{int(row['line'])}" + ("*" if bool(row.get("assumed", False)) else "")
+
+
 def _line_span(row: pd.Series) -> tuple[float, float]:
     start = float(row["start_day"])
     return start, float(row["end_day"]) if pd.notna(row["end_day"]) else start
@@ -344,7 +438,10 @@ def _edge_style(precision: str) -> str:
     return "--" if precision == "approximate" else "-"
 
 
-def _therapy_track(ax: Axes, view: LabView) -> None:
+_LABEL_BOX = {"facecolor": "white", "alpha": 0.8, "edgecolor": "none", "pad": 1}
+
+
+def _therapy_track(ax: Axes, view: LabView, labels: _Labels, fonts: dict[str, float]) -> None:
     for i, (_, row) in enumerate(view.lines.iterrows()):
         start, end = _line_span(row)
         colour = LINE_FILLS[i % len(LINE_FILLS)]
@@ -355,12 +452,16 @@ def _therapy_track(ax: Axes, view: LabView) -> None:
         else:  # a single dose: a mark on its day, not a band of invented width
             ax.axvline(start, color=colour, lw=6, zorder=0.6)
             ax.axvline(start, color="black", lw=1.6, linestyle=_edge_style(row["start_precision"]), zorder=0.7)
-        ax.text((start + end) / 2, 0.72 if i % 2 == 0 else 0.28, line_label(row), ha="center", va="center",
-                fontsize=12, zorder=3, bbox={"facecolor": "white", "alpha": 0.75, "edgecolor": "none", "pad": 1})
+        # the full label in the upper or lower half, else the line number alone
+        rows = (0.74, 0.26) if i % 2 == 0 else (0.26, 0.74)
+        centre = (start + end) / 2
+        labels.add(0, ax, [(text, (centre, y), ax.get_xaxis_transform(), (0, 0), "center", "center")
+                           for text in (line_label(row), _short_line_label(row)) for y in rows],
+                   zorder=3, bbox=_LABEL_BOX)
     ax.set_yticks([])
     ax.set_ylim(0, 1)
     ax.grid(False)
-    ax.set_ylabel("lines", rotation=0, ha="right", va="center", fontsize=13)
+    ax.set_ylabel("lines", rotation=0, ha="right", va="center", fontsize=fonts["track"], labelpad=8)
 
 
 def _background(ax: Axes, view: LabView) -> None:
@@ -376,36 +477,49 @@ def _background(ax: Axes, view: LabView) -> None:
         ax.axvline(day, color=BREAK_COLOUR, lw=1.4, linestyle="-.", zorder=1)
 
 
-def _say_gaps(ax: Axes, view: LabView, days: list[int]) -> None:
+def _say_gaps(ax: Axes, view: LabView, days: list[int], fonts: dict[str, float], explorer: bool = False) -> None:
     """Name the long stretches without stated values: across a relapse, and after the last value."""
     first, last = view.day_range
     span = max(last - first, 1)
     days = sorted(set(days))
     for a, b in zip(days, days[1:]):
         if b - a > 0.2 * span and any(a < d <= b for d, _ in view.breaks):
-            ax.text((a + b) / 2, 0.93, "no value stated", transform=ax.get_xaxis_transform(),
-                    ha="center", va="top", fontsize=12, style="italic", zorder=5)
+            ax.text((a + b) / 2, 0.95, "no value stated", transform=ax.get_xaxis_transform(),
+                    ha="center", va="top", fontsize=fonts["text"], style="italic", zorder=5)
     if last - days[-1] > 0.25 * span:
-        ax.text((days[-1] + last) / 2, 0.93, f"no value stated after day {days[-1]}", transform=ax.get_xaxis_transform(),
-                ha="center", va="top", fontsize=12, style="italic", zorder=5)
+        words = f"no value after day {days[-1]}" if explorer else f"no value stated after day {days[-1]}"
+        ax.text((days[-1] + last) / 2, 0.95, words, transform=ax.get_xaxis_transform(),
+                ha="center", va="top", fontsize=fonts["text"], style="italic", zorder=5)
 
 
-def _plot_points(ax: Axes, points: pd.DataFrame, colour: str, marker: str, label_values: bool,
-                 offset: tuple[int, int] = (6, 6), breaks: Sequence[int] = ()) -> None:
+#: Where a value label may go, in points from its marker, in the order tried: right, left, above, below.
+VALUE_LABEL_PLACES: tuple[tuple[tuple[int, int], str, str], ...] = (
+    ((7, 5), "left", "bottom"), ((7, -5), "left", "top"), ((-7, 5), "right", "bottom"), ((-7, -5), "right", "top"),
+    ((0, 10), "center", "bottom"), ((0, -10), "center", "top"),
+)
+
+
+def _plot_points(ax: Axes, points: pd.DataFrame, colour: str, marker: str, labels: _Labels,
+                 offset: tuple[int, int] | None = None, breaks: Sequence[int] = ()) -> None:
     points = points.sort_values("day").reset_index(drop=True)
     for run in connector_segments(points["day"].tolist(), breaks):
         if len(run) > 1:
             ax.plot(points.loc[run, "day"], points.loc[run, "value_std"], linestyle=":", color=colour, lw=2, zorder=2)
+    places = list(VALUE_LABEL_PLACES)
+    if offset is not None:  # a preferred place first
+        places.insert(0, (offset, "left" if offset[0] >= 0 else "right", "bottom" if offset[1] >= 0 else "top"))
     for _, p in points.iterrows():
         exact = p["day_precision"] == "exact"
         ax.scatter(p["day"], p["value_std"], s=130, marker=marker, zorder=4, linewidths=2.2,
                    facecolors=colour if exact else "white", edgecolors=colour)
-        if label_values:
-            ax.annotate(f"{p['value_std']:g}", (p["day"], p["value_std"]), textcoords="offset points", xytext=offset,
-                        fontsize=12, color="black", zorder=5)
+        labels.marker(ax, p["day"], p["value_std"], 130)
+        if labels.values:
+            labels.add(3, ax, [(f"{p['value_std']:g}", (p["day"], p["value_std"]), "data", shift, ha, va)
+                               for shift, ha, va in places], color="black", zorder=5)
 
 
-def _count_panel(ax: Axes, view: LabView, analyte: str, lln: dict[str, float], colour: str, marker: str = "o") -> None:
+def _count_panel(ax: Axes, view: LabView, analyte: str, lln: dict[str, float], colour: str, marker: str,
+                 labels: _Labels, fonts: dict[str, float], explorer: bool) -> None:
     own = view.points[view.points["analyte"] == analyte]
     if analyte not in lln:
         raise ValueError(f"no lower limit of normal given for {analyte!r}; lln has: {', '.join(lln) or 'nothing'}")
@@ -413,54 +527,84 @@ def _count_panel(ax: Axes, view: LabView, analyte: str, lln: dict[str, float], c
     _, bounds = CTCAE_V5[analyte]
     marks = view.thresholds[view.thresholds["analyte"] == analyte]["below_std"]
     top = max(low_normal * 1.2, own["value_std"].max() * 1.15, *(marks * 1.1))
+    if explorer:  # room above the highest value for the notes of the gaps
+        top = max(top, own["value_std"].max() * 1.4)
     edges = [low_normal, *bounds, 0.0]
     bottom = -0.04 * top  # room for a marker on a value near zero
     edges[-1] = bottom
+    beside = ax.get_yaxis_transform()
     ax.axhspan(low_normal, top, color=GRADE_SHADES[0], zorder=0)
-    ax.text(1.01, (low_normal + top) / 2, "G0", transform=ax.get_yaxis_transform(), va="center", fontsize=12)
+    labels.add(2, ax, [("G0", (1.01, (low_normal + top) / 2), beside, (0, 0), "left", "center")], where="beside")
     for grade, (upper, lower) in enumerate(zip(edges[:-1], edges[1:]), start=1):
         ax.axhspan(lower, upper, color=GRADE_SHADES[grade], zorder=0)
-        ax.text(1.01, (max(lower, 0) + upper) / 2, f"G{grade}", transform=ax.get_yaxis_transform(), va="center", fontsize=12)
+        labels.add(2, ax, [(f"G{grade}", (1.01, (max(lower, 0) + upper) / 2), beside, (0, 0), "left", "center")], where="beside")
     _background(ax, view)
     drawn = view.thresholds[view.thresholds["analyte"] == analyte].sort_values("below_std").reset_index(drop=True)
-    for i, t in drawn.iterrows():
-        ax.axhline(t["below_std"], color=OKABE_ITO[1] if t["kind"] == "case" else OKABE_ITO[7],
-                   linestyle="-" if t["kind"] == "case" else "--", lw=2, zorder=3)
-        # a label goes above its line, or below it when the next line up is too close to leave room
-        crowded = i + 1 < len(drawn) and (drawn.at[i + 1, "below_std"] - t["below_std"]) < 0.14 * (top - bottom)
-        ax.text(0.975, t["below_std"], f"{t['threshold_id']} < {t['below_std']:g}", transform=ax.get_yaxis_transform(),
-                ha="right", va="top" if crowded else "bottom", fontsize=12, zorder=5,
-                bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none", "pad": 1})
-    _plot_points(ax, own, colour, marker, label_values=True, breaks=[d for d, _ in view.breaks])
-    _say_gaps(ax, view, [int(d) for d in own["day"]])
+    for _, t in drawn.iterrows():
+        guideline = t["kind"] != "case"
+        ax.axhline(t["below_std"], color=OKABE_ITO[7] if guideline else OKABE_ITO[1], linestyle="--" if guideline else "-",
+                   lw=2, zorder=3)
+        text = f"{t['threshold_id']} < {t['below_std']:g}"
+        # above the line or below it: at the right end, else the middle, else the left end (where the data often start)
+        labels.add(1, ax, [(text, (x, t["below_std"]), beside, (0, dy), ha, va)
+                           for x, ha in ((0.985, "right"), (0.5, "center"), (0.015, "left")) for dy, va in ((2, "bottom"), (-2, "top"))],
+                   zorder=5, bbox=_LABEL_BOX)
+    _plot_points(ax, own, colour, marker, labels, breaks=[d for d, _ in view.breaks])
+    _say_gaps(ax, view, [int(d) for d in own["day"]], fonts, explorer)
     ax.set_ylim(bottom, top)
-    ax.set_ylabel(COUNT_LABELS[analyte], fontsize=14)
+    if explorer:  # two ticks, clear of the panel's top edge, so that stacked panels' tick labels keep apart
+        ax.set_yticks([0, _nice_below(0.8 * top)])
+    _panel_label(ax, COUNT_LABELS[analyte], fonts, explorer)
     ax.grid(False)
 
 
-def _marker_panel(ax: Axes, view: LabView, markers: list[str]) -> None:
+def _nice_below(value: float) -> float:
+    """The largest of 1, 2, 2.5 and 5 times a power of ten that is at most ``value`` (> 0)."""
+    power = 10.0 ** math.floor(math.log10(value))
+    return max(step * power for step in (1, 2, 2.5, 5, 10) if step * power <= value)
+
+
+def _panel_label(ax: Axes, text: str, fonts: dict[str, float], explorer: bool) -> None:
+    """A panel's y label: along the axis in a notebook, across (reading left to right) in the short explorer panels."""
+    if explorer:
+        ax.set_ylabel(text, fontsize=fonts["axis"], rotation=0, ha="right", va="center", labelpad=8)
+    else:
+        ax.set_ylabel(text, fontsize=fonts["axis"])
+
+
+def _marker_handles(markers: list[str], own: pd.DataFrame) -> list:
+    return [Line2D([], [], color=MARKER_STYLE[m][0], marker=MARKER_STYLE[m][1], linestyle=":", markersize=9,
+                   label=MARKER_LABELS[m]) for m in markers if (own["analyte"] == m).any()]
+
+
+def _marker_panel(ax: Axes, view: LabView, markers: list[str], labels: _Labels, fonts: dict[str, float],
+                  explorer: bool) -> list:
+    """The tumour-marker panel; returns the legend entries of its markers when the figure legend is to carry them
+    (the explorer), else draws its own legend and returns none."""
     _background(ax, view)
     own = view.points[view.points["analyte"].isin(markers)]
     if own.empty:
-        ax.text(0.5, 0.5, f"no tumour-marker value stated in the report text ({', '.join(MARKER_LABELS[m] for m in markers)})",
-                transform=ax.transAxes, ha="center", va="center", fontsize=13)
+        ax.text(0.5, 0.5, "no tumour-marker value stated in the report text"
+                + ("" if explorer else f" ({', '.join(MARKER_LABELS[m] for m in markers)})"),
+                transform=ax.transAxes, ha="center", va="center", fontsize=fonts["empty"])
         ax.set_yticks([])
-        ax.set_ylabel("tumour markers", fontsize=14)
-        return
+        _panel_label(ax, "tumour\nmarkers" if explorer else "tumour markers", fonts, explorer)
+        return []
     for marker in markers:
         colour, shape = MARKER_STYLE[marker]
         mine = own[own["analyte"] == marker]
         if not mine.empty:
-            _plot_points(ax, mine, colour, shape, label_values=True, offset=MARKER_LABEL_OFFSETS[marker],
+            _plot_points(ax, mine, colour, shape, labels, offset=MARKER_LABEL_OFFSETS[marker],
                          breaks=[d for d, _ in view.breaks])
-    _say_gaps(ax, view, [int(d) for d in own["day"]])
+    _say_gaps(ax, view, [int(d) for d in own["day"]], fonts, explorer)
     ax.set_yscale("log")
     low, high = own["value_std"].min(), own["value_std"].max()
-    ax.set_ylim(low / 2, high * 2.5)
-    ax.set_ylabel("marker level\n(log scale)", fontsize=14)
-    ax.legend(handles=[Line2D([], [], color=MARKER_STYLE[m][0], marker=MARKER_STYLE[m][1], linestyle=":", markersize=10,
-                              label=MARKER_LABELS[m]) for m in markers if (own["analyte"] == m).any()],
-              loc="lower right", fontsize=12, ncol=1)
+    ax.set_ylim(low / 2.5, high * (2.5 if explorer else 4))
+    _panel_label(ax, "marker level\n(log scale)", fonts, explorer)
+    if explorer:
+        return _marker_handles(markers, own)
+    ax.legend(handles=_marker_handles(markers, own), loc="lower right", fontsize=fonts["legend"], ncol=1)
+    return []
 
 
 def case_style(case_id: str, case_ids: Sequence[str] | None) -> CaseStyle:
@@ -474,7 +618,47 @@ def case_style(case_id: str, case_ids: Sequence[str] | None) -> CaseStyle:
     return styles[str(case_id)]
 
 
-def lab_chart(view: LabView, lln: dict[str, float], title: str | None = None, case_ids: Sequence[str] | None = None) -> Figure:
+def _legend_handles(view: LabView, style: CaseStyle, counts: list[str], explorer: bool) -> list:
+    """The figure legend's entries; in the explorer, shorter words (the threshold labels name their guidelines)."""
+    colour = style.colour
+    words = {
+        "approximate": "stated value, approximate day" if explorer else "stated value, approximate day (error not stated)",
+        "joins": "joins stated values only" if explorer else "joins stated values only (nothing measured between)",
+        "line": "therapy line (- - edge: approx. day)" if explorer else "therapy line (dashed edge = approximate day, no error width)",
+        "assumed": "* a day placed by assumption" if explorer else "* a start or end day placed by assumption",
+        "grades": "CTCAE v5.0 grades (darker = worse)" if explorer else "CTCAE v5.0 grade bands G0-G4 (darker = worse)",
+        "case": "threshold stated in the report" if explorer else "transfusion threshold stated in the report",
+    }
+    handles = [
+        Line2D([], [], marker=style.marker, linestyle="", color=colour, markersize=10, label="stated value, exact day"),
+        Line2D([], [], marker=style.marker, linestyle="", markerfacecolor="white", markeredgecolor=colour, markeredgewidth=2,
+               markersize=10, label=words["approximate"]),
+        Line2D([], [], linestyle=":", color=colour, lw=2, label=words["joins"]),
+        Patch(facecolor=LINE_FILLS[0], alpha=0.6, edgecolor="black", linestyle="--", label=words["line"]),
+    ]
+    if view.lines["assumed"].any():
+        handles.append(Line2D([], [], linestyle="", label=words["assumed"]))
+    if view.breaks:
+        if explorer:
+            label = "relapse: no connector across it"
+        else:
+            label = ("relapse (clinically diagnosed, no biopsy): no connector across it" if view.clinical_breaks
+                     else "relapse: no connector across it")
+        handles.append(Line2D([], [], color=BREAK_COLOUR, lw=1.4, linestyle="-.", label=label))
+    if counts:
+        handles.append(Patch(facecolor=GRADE_SHADES[3], label=words["grades"]))
+    kinds = set(view.thresholds["kind"])
+    if "case" in kinds:
+        handles.append(Line2D([], [], color=OKABE_ITO[1], lw=2, label=words["case"]))
+    if "guideline" in kinds:
+        guideline_ids = view.thresholds.loc[view.thresholds["kind"] == "guideline"].sort_values("threshold_id")["source_id"]
+        label = "guideline transfusion threshold" if explorer else guideline_legend_label(list(guideline_ids))
+        handles.append(Line2D([], [], color=OKABE_ITO[7], lw=2, linestyle="--", label=label))
+    return handles
+
+
+def lab_chart(view: LabView, lln: dict[str, float], title: str | None = None, case_ids: Sequence[str] | None = None,
+              explorer: bool = False) -> Figure:
     """Draw a :class:`LabView`: therapy track, one panel per count on CTCAE v5.0 bands, one marker panel.
 
     The counts are drawn in the case's colour and marker of :func:`utils.plots.case_styles`, by the
@@ -484,62 +668,113 @@ def lab_chart(view: LabView, lln: dict[str, float], title: str | None = None, ca
     ``lln`` gives the lower limit of normal per count (standard units). Counts without
     stated values get no panel (they are named in the title's note line); a marker panel is
     drawn whenever a marker was chosen, and says so when no marker value is stated.
+
+    Labels (values, threshold lines, grade bands, therapy lines, relapses) are placed once the layout
+    is fixed, so that no two texts overlap (:class:`_Labels`); a value label with no free place is left out.
+
+    ``explorer=True`` draws the explorer's compact chart: :data:`utils.widgets.FIGURE_PX` wide at
+    :data:`utils.widgets.WIDGET_DPI`, panels of :data:`EXPLORER_PX` pixels, text of 15 px, a shorter legend
+    that also carries the markers, and no value labels (the explorer lists the values in a table below).
     """
+    fonts = CHART_FONTS[explorer]
     counts = [a for a in view.analytes if a in COUNTS and a not in view.missing]
     markers = [a for a in view.analytes if a in MARKERS]
-    heights = [0.8] + [2.0 if len(counts) > 2 else 2.6] * len(counts) + ([2.2] if markers else [])
-    if len(heights) == 1:
-        heights.append(1.5)
-    fig, axes = subplots(len(heights), 1, figsize=(12.5, 1.2 + sum(heights)), sharex=True,
-                             gridspec_kw={"height_ratios": heights})
-    first, last = view.day_range
-    span = max(last - first, 10)
-    style = case_style(view.case_id, case_ids)
-    colour = style.colour
-    _therapy_track(axes[0], view)
-    for ax, analyte in zip(axes[1:], counts):
-        _count_panel(ax, view, analyte, lln, colour, style.marker)
-    if markers:
-        _marker_panel(axes[1 + len(counts)], view, markers)
-    if view.breaks and (counts or markers):
-        for day, event_id in view.breaks:
-            name = "clinically diagnosed relapse" if event_id in view.clinical_breaks else "relapse"
-            axes[1].text(day - 0.008 * span, 0.04, f"{name} ({event_id})", transform=axes[1].get_xaxis_transform(),
-                         ha="right", va="bottom", fontsize=12, zorder=5,
-                         bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none", "pad": 1})
-    elif not counts:
-        axes[1].text(0.5, 0.5, "no chosen analyte has a stated value", transform=axes[1].transAxes, ha="center", va="center")
-        axes[1].set_yticks([])
-    axes[-1].set_xlim(first - span * PAD_SHARE, last + span * PAD_SHARE)
-    axes[-1].set_xlabel("days from diagnosis of bone marrow metastasis (day 0)")
-    handles = [
-        Line2D([], [], marker=style.marker, linestyle="", color=colour, markersize=11, label="stated value, exact day"),
-        Line2D([], [], marker=style.marker, linestyle="", markerfacecolor="white", markeredgecolor=colour, markeredgewidth=2,
-               markersize=11, label="stated value, approximate day (error not stated)"),
-        Line2D([], [], linestyle=":", color=colour, lw=2, label="joins stated values only (nothing measured between)"),
-        Patch(facecolor=LINE_FILLS[0], alpha=0.6, edgecolor="black", linestyle="--",
-              label="therapy line (dashed edge = approximate day, no error width)"),
-    ]
-    if view.lines["assumed"].any():
-        handles.append(Line2D([], [], linestyle="", label="* a start or end day placed by assumption"))
-    if view.breaks:
-        label = ("relapse (clinically diagnosed, no biopsy): no connector across it" if view.clinical_breaks
-                 else "relapse: no connector across it")
-        handles.append(Line2D([], [], color=BREAK_COLOUR, lw=1.4, linestyle="-.", label=label))
-    if counts:
-        handles.append(Patch(facecolor=GRADE_SHADES[3], label="CTCAE v5.0 grade bands G0-G4 (darker = worse)"))
-    kinds = set(view.thresholds["kind"])
-    if "case" in kinds:
-        handles.append(Line2D([], [], color=OKABE_ITO[1], lw=2, label="transfusion threshold stated in the report"))
-    if "guideline" in kinds:
-        guideline_ids = view.thresholds.loc[view.thresholds["kind"] == "guideline"].sort_values("threshold_id")["source_id"]
-        handles.append(Line2D([], [], color=OKABE_ITO[7], lw=2, linestyle="--", label=guideline_legend_label(list(guideline_ids))))
-    fig.legend(handles=handles, loc="lower center", ncol=2, fontsize=12, bbox_to_anchor=(0.5, 0.0))
-    heading = title or f"{view.case_id}: stated laboratory values over time"
-    fig.suptitle(heading, fontsize=18, fontweight="bold")
-    legend_rows = (len(handles) + 1) // 2
-    lay_out(fig, rect=(0, (0.3 * legend_rows + 0.25) / fig.get_figheight(), 1, 1))
+    if explorer:
+        px = EXPLORER_PX
+        heights = [px["track"]] + [px["counts"] if len(counts) > 2 else px["count"]] * len(counts) + ([px["markers"]] if markers else [])
+        if len(heights) == 1:
+            heights.append(px["count"])
+    else:
+        heights = [0.8] + [2.0 if len(counts) > 2 else 2.6] * len(counts) + ([2.2] if markers else [])
+        if len(heights) == 1:
+            heights.append(1.5)
+    with _explorer_style(explorer):
+        fig, axes = _chart_axes(heights, explorer)
+        labels = _Labels(fonts["text"], values=not explorer)
+        first, last = view.day_range
+        span = max(last - first, 10)
+        style = case_style(view.case_id, case_ids)
+        _therapy_track(axes[0], view, labels, fonts)
+        for ax, analyte in zip(axes[1:], counts):
+            _count_panel(ax, view, analyte, lln, style.colour, style.marker, labels, fonts, explorer)
+        marker_handles = _marker_panel(axes[1 + len(counts)], view, markers, labels, fonts, explorer) if markers else []
+        if view.breaks and (counts or markers):
+            for day, event_id in view.breaks:  # beside the relapse line, low in the first data panel with room
+                name = ("clinical relapse" if explorer else "clinically diagnosed relapse") if event_id in view.clinical_breaks else "relapse"
+                labels.add(0, axes[1], [(f"{name} ({event_id})", (day, y), ax.get_xaxis_transform(), (dx, 0), ha, va, ax)
+                                        for ax in axes[1:] for y, va in ((0.03, "bottom"), (0.97, "top"))
+                                        for dx, ha in ((-4, "right"), (4, "left"))],
+                           zorder=5, bbox=_LABEL_BOX)
+        elif not counts:
+            axes[1].text(0.5, 0.5, "no chosen analyte has a stated value", transform=axes[1].transAxes, ha="center",
+                         va="center", fontsize=fonts["empty"])
+            axes[1].set_yticks([])
+        axes[-1].set_xlim(first - span * PAD_SHARE, last + span * PAD_SHARE)
+        axes[-1].set_xlabel("days from diagnosis of bone marrow metastasis (day 0)", fontsize=fonts["axis"] if explorer else None)
+        handles = _legend_handles(view, style, counts, explorer) + marker_handles
+        legend = fig.legend(handles=handles, loc="lower center", ncol=2, fontsize=fonts["legend"], bbox_to_anchor=(0.5, 0.0),
+                            **({"handlelength": 1.8, "handletextpad": 0.5, "columnspacing": 1.0, "borderaxespad": 0.2,
+                                "labelspacing": 0.25} if explorer else {}))
+        heading = title or (f"{view.case_id}: stated laboratory values" if explorer
+                            else f"{view.case_id}: stated laboratory values over time")
+        fig.suptitle(heading, fontsize=fonts["title"], fontweight="bold", **({"y": 0.995, "va": "top"} if explorer else {}))
+        # room right of the count panels for their grade labels, which are placed after the layout
+        spacers = [ax.text(1.01, 0.5, "G4", transform=ax.get_yaxis_transform(), fontsize=fonts["text"])
+                   for ax in axes[1:1 + len(counts)]]
+        if explorer:
+            _explorer_layout(fig, axes, heights, legend)
+        else:
+            legend_rows = (len(handles) + 1) // 2
+            lay_out(fig, rect=(0, (0.3 * legend_rows + 0.25) / fig.get_figheight(), 1, 1))
+        for spacer in spacers:
+            spacer.remove()
+        labels.place(fig)
     return fig
+
+
+def _explorer_style(explorer: bool):
+    from utils.widgets import explorer_style
+
+    return explorer_style() if explorer else nullcontext()
+
+
+def _chart_axes(heights: list[float], explorer: bool) -> tuple[Figure, list[Axes]]:
+    """The figure and its stacked panels sharing the time axis (sized and placed later in the explorer)."""
+    if not explorer:
+        fig, axes = subplots(len(heights), 1, figsize=(12.5, 1.2 + sum(heights)), sharex=True,
+                             gridspec_kw={"height_ratios": heights})
+        return fig, list(axes)
+    from utils.widgets import FIGURE_PX, explorer_figure
+
+    fig = explorer_figure(FIGURE_PX[0], FIGURE_PX[1])
+    axes = fig.subplots(len(heights), 1, sharex=True)
+    return fig, list(axes)
+
+
+def _explorer_layout(fig: Figure, axes: list[Axes], heights: list[float], legend) -> None:
+    """Place the explorer chart's panels in pixels: :data:`EXPLORER_PX` heights, the figure as tall as its parts.
+
+    The left margin is measured (the widest panel label with its tick labels), the right one leaves room
+    for the grade labels; the legend's measured height sits below the time axis.
+    """
+    from utils.widgets import FIGURE_PX, WIDGET_DPI
+
+    px, gap = EXPLORER_PX, 12.0
+    renderer = fig.canvas.get_renderer()
+    legend_px = legend.get_window_extent(renderer).height + 6
+    width = FIGURE_PX[0]
+    height = px["title"] + sum(heights) + gap * (len(heights) - 1) + px["axis"] + legend_px
+    fig.set_size_inches(width / WIDGET_DPI, height / WIDGET_DPI)
+
+    def place(left: float) -> None:
+        top = height - px["title"]
+        for ax, h in zip(axes, heights):
+            ax.set_position([left / width, (top - h) / height, (width - left - 40) / width, h / height])
+            top -= h + gap
+
+    place(150)
+    overhang = max(ax.get_window_extent(renderer).x0 - ax.yaxis.get_tightbbox(renderer).x0 for ax in axes)
+    place(overhang + 8)
 
 
 # The widget ------------------------------------------------------------------------------------------
@@ -552,12 +787,59 @@ ANALYTE_CHOICES: tuple[tuple[str, str], ...] = (
 
 
 def threshold_choices(thresholds: pd.DataFrame) -> list[tuple[str, str]]:
-    """(label, threshold_id) for every row of ``transfusion_thresholds``."""
+    """(label, threshold_id) for every row of ``transfusion_thresholds``; a guideline by its short name and version
+    (:data:`GUIDELINE_SHORT_NAMES`), so that a label fits the explorer's column."""
     choices = []
     for _, row in thresholds.iterrows():
-        who = f"{row['case_id']} report" if pd.notna(row["case_id"]) else f"guideline {row['source_id']}"
+        source = str(row["source_id"])
+        who = f"{row['case_id']} report" if pd.notna(row["case_id"]) else GUIDELINE_SHORT_NAMES.get(source, f"guideline {source}")
         choices.append((f"{row['threshold_id']}: {row['analyte']} < {row['below']:g} ({who})", str(row["threshold_id"])))
     return choices
+
+
+def values_table(view: LabView) -> pd.DataFrame:
+    """The stated values of a view as a table (the explorer shows it below the chart, which labels no value)."""
+    points = view.points
+    order = {a: i for i, a in enumerate(view.analytes)}
+    rows = points.assign(_order=points["analyte"].map(order)).sort_values(["_order", "day"])
+    return pd.DataFrame({
+        "analyte": [ANALYTE_LABELS.get(a, a).split(" (")[0] for a in rows["analyte"]],
+        "day": rows["day"].astype(int).tolist(),
+        "day precision": rows["day_precision"].tolist(),
+        "value": [f"{v:g}" for v in rows["value_std"]],
+        "unit": rows["unit_std"].tolist(),
+        "as printed": rows["printed"].tolist(),
+        "source": rows["source_locator"].tolist(),
+    })
+
+
+def chart_alt(view: LabView) -> str:
+    """A short description of the explorer's chart of ``view``, from the view itself (the image's alt text)."""
+    def names(analytes) -> str:
+        words = [ANALYTE_LABELS.get(a, a).split(" (")[0] for a in analytes]
+        return ", ".join(words[:-1]) + (" and " if len(words) > 1 else "") + words[-1] if words else "no analyte"
+
+    shown = [a for a in view.analytes if a not in view.missing]
+    numbered, _ = count_lines(view.lines)
+    text = (f"Chart of {view.case_id}'s stated {names(shown)} by day from the marrow diagnosis, "
+            f"with {numbered} therapy line{'' if numbered == 1 else 's'}")
+    if len(view.thresholds):
+        text += " and threshold lines " + ", ".join(view.thresholds["threshold_id"])
+    if view.missing:
+        text += f"; no value stated for {names(view.missing)}"
+    return text + "."
+
+
+def explorer_reading(view: LabView, lln: dict[str, float], case_ids: Sequence[str] | None = None):
+    """What the lab explorer shows for a view: the compact chart (:func:`lab_chart` with ``explorer=True``), its
+    short description, and the tables of the stated values and of the threshold lines drawn."""
+    from utils.widgets import Rendering, figure_png
+
+    png = figure_png(lab_chart(view, lln, case_ids=case_ids, explorer=True))
+    tables = [values_table(view)] if len(view.points) else []
+    if len(view.thresholds):
+        tables.append(pd.DataFrame({"threshold line": view.thresholds["label"].tolist()}))
+    return Rendering("", png, tuple(tables), chart_alt(view))
 
 
 def lab_explorer(labs: pd.DataFrame, therapy_lines: pd.DataFrame, thresholds: pd.DataFrame, lln: dict[str, float],
@@ -573,14 +855,16 @@ def lab_explorer(labs: pd.DataFrame, therapy_lines: pd.DataFrame, thresholds: pd
     it (:func:`applicable_thresholds`: its own and the guideline ones); any of them can then be changed.
     Every change calls :func:`lab_view` (with ``events``, so that connectors break at
     relapses) and passes the view (or, for choices that do not fit together, the error
-    message as Markdown text) to ``show`` if given; otherwise the explorer shows the figure of
-    :func:`lab_chart` (in the case's style, :func:`case_style`) or the message.
-    *Back to as reported* restores the start.
+    message as Markdown text) to ``show`` if given; otherwise the explorer shows :func:`explorer_reading` (the
+    compact chart of :func:`lab_chart` in the case's style, :func:`case_style`, described for screen readers,
+    with the stated values and the threshold lines as tables) or the message.
+    The analytes and the threshold lines are check boxes (:class:`utils.widgets.CheckboxGroup`): every option
+    shows, and several are chosen without a modifier key. *Back to as reported* restores the start.
     """
     import ipywidgets as widgets
 
     from utils.controls import ControlError, check_choice, check_choices, refusal
-    from utils.widgets import explorer
+    from utils.widgets import CheckboxGroup, explorer
 
     with_labs = list(dict.fromkeys(str(c) for c in labs["case_id"].dropna()))
     cases = list(dict.fromkeys(str(c) for c in case_ids)) if case_ids is not None else with_labs
@@ -593,10 +877,9 @@ def lab_explorer(labs: pd.DataFrame, therapy_lines: pd.DataFrame, thresholds: pd
 
     controls = {
         "case_id": widgets.Dropdown(options=cases, value=case_id, description="case"),
-        "analytes": widgets.SelectMultiple(options=list(ANALYTE_CHOICES), value=[a for _, a in ANALYTE_CHOICES],
-                                           rows=len(ANALYTE_CHOICES), description="analytes"),
-        "show_thresholds": widgets.SelectMultiple(options=threshold_choices(thresholds), value=thresholds_for(case_id),
-                                                  rows=max(len(thresholds), 2), description="threshold lines"),
+        "analytes": CheckboxGroup(ANALYTE_CHOICES, value=[a for _, a in ANALYTE_CHOICES], description="analytes", columns=2),
+        "show_thresholds": CheckboxGroup(threshold_choices(thresholds), value=thresholds_for(case_id),
+                                         description="threshold lines"),
     }
 
     def follow_case(change: dict) -> None:  # runs before the explorer redraws, so the reading sees the new lines
@@ -622,6 +905,6 @@ def lab_explorer(labs: pd.DataFrame, therapy_lines: pd.DataFrame, thresholds: pd
         if show is not None:  # a hook for tests; the explorer then shows nothing itself
             show(result)
             return None
-        return result if isinstance(result, str) else lab_chart(result, lln, case_ids=cases)
+        return result if isinstance(result, str) else explorer_reading(result, lln, cases)
 
     return explorer(title, controls, render)
