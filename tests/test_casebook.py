@@ -338,7 +338,7 @@ def test_presentation_markdown_never_shows_an_approximate_day_as_exact(data):
     assert "primary diagnosis on day -213 (about 7 months before day 0; approximate: about seven months before)" in text
     assert "first distant metastasis on day -20 (under a month before day 0)\n" in text
     assert "dated" not in text  # an exact day carries no note
-    for value, words in (("relapsed", "at recurrence"), ("de_novo", "de novo (at first diagnosis)")):
+    for value, words in (("relapsed", "in recurrent disease (not at first diagnosis)"), ("de_novo", "de novo (at first diagnosis)")):
         assert f"**Marrow metastasis:** {words};" in casebook.presentation_markdown(case.copy().replace(
             case["bmm_presentation"], value), events)
 
@@ -373,7 +373,7 @@ def test_the_index_lists_every_case_with_its_page_or_what_to_run(data, tmp_path)
     lines = casebook.index_markdown(data.cases, tmp_path).splitlines()
     assert len(lines) == len(data.cases)
     assert lines[0].startswith(f"- [{first}](casebook/{first}.ipynb): ")
-    assert all("marrow metastasis at recurrence" in line or "marrow metastasis de novo (at first diagnosis)" in line
+    assert all("marrow metastasis in recurrent disease (not at first diagnosis)" in line or "marrow metastasis de novo (at first diagnosis)" in line
                for line in lines) and "relapsed" not in "".join(lines)
     for line, case_id in zip(lines[1:], others):
         assert line.startswith(f"- {case_id}: ") and line.endswith("no page yet (run `make casebook`)")

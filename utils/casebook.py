@@ -129,7 +129,7 @@ def approximate_note(row: pd.Series) -> str:
 
 
 def _presentation(value: object) -> str:
-    """How the marrow metastasis presented, in words (:func:`utils.vocabulary.label`: "at recurrence", "de novo ...")."""
+    """How the marrow metastasis presented, in words (:func:`utils.vocabulary.label`: "in recurrent disease ...", "de novo ...")."""
     return "not reported" if value is None or pd.isna(value) else markdown_text(label("bmm_presentation", str(value)))
 
 

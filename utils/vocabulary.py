@@ -150,7 +150,7 @@ ORIGIN_LABELS: dict[str, str] = {
 #: The name of a low count of each blood count (CTCAE v5.0 term, British spelling).
 CYTOPENIA_NAMES: dict[str, str] = {"hemoglobin": "anaemia", "platelets": "thrombocytopenia", "wbc": "leukopenia"}
 #: How the marrow metastasis presented (cases.bmm_presentation).
-PRESENTATION_LABELS: dict[str, str] = {"de_novo": "de novo (at first diagnosis)", "relapsed": "at recurrence"}
+PRESENTATION_LABELS: dict[str, str] = {"de_novo": "de novo (at first diagnosis)", "relapsed": "in recurrent disease (not at first diagnosis)"}
 #: Specimens of ihc.csv.
 SPECIMEN_LABELS: dict[str, str] = {
     "breast_primary": "breast primary",
@@ -162,7 +162,7 @@ SPECIMEN_LABELS: dict[str, str] = {
 #: Dose units of doses.csv, as a reader says them.
 DOSE_UNIT_LABELS: dict[str, str] = {
     "mg/m2": "mg/m²",
-    "mg": "mg (flat)",
+    "mg": "mg (as printed; basis not stated)",
     "mg/kg": "mg/kg",
     "AUC": "AUC (mg/mL·min)",
 }
