@@ -16,8 +16,14 @@ What it holds:
 * ``tutor-guide.html``, ``self-study.html``, ``curation.html``, ``casedata/README.html`` and the curated CSV files,
   and the curation template (``curation/template/``: its README as a page, its empty CSV tables as files),
   copied by :mod:`delivery.safe_csv` so that no cell runs as a spreadsheet formula;
-* ``assets/``: reveal.js and MathJax (from PyPI wheels, see :mod:`delivery.assets`), the
-  widget renderer and the site's style sheet.
+* ``assets/``: reveal.js and MathJax (from PyPI wheels, see :mod:`delivery.assets`), and
+  everything in ``delivery/static/``: the widget renderer, the site's style sheet and page
+  script (``site.js``: a figure opens at its natural size on a tap; wide tables and code scroll
+  in their own box on a phone), the slides' style sheet and the icon.
+
+Accessibility: every figure has a short alternative text and is described by its caption
+(:func:`with_captions`); tests/test_site_accessibility.py runs axe-core on every page but the
+static slides, and tests/test_phone.py checks every page at 390 px.
 
 Every script, style sheet and font is served from ``site/`` itself: :func:`external_references`
 lists anything that would be fetched from elsewhere, and the build fails if it finds one.
@@ -115,15 +121,64 @@ def plain_text(markdown: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"[*_`]", "", text)).strip()
 
 
+#: How a Matplotlib figure prints itself; after the colon, when present, the short description the
+#: course's figures carry (their own titles), which becomes the image's alternative text.
+_FIGURE_REPR = re.compile(r"^<Figure size [^:>]*(?:: (?P<alt>.*))?>$", re.DOTALL)
+
+
+def figure_alt(output, number: int) -> str:
+    """Short alternative text of a stored PNG figure: the description after the colon of its
+    ``text/plain`` (``<Figure size 864x432 with 2 Axes: Platelets of tnbc2025 by day>``), or the ``alt``
+    an explorer's reading stores in the output's metadata, else ``Figure <number>``. Never the caption: that is tied to the image with ``aria-describedby``."""
+    stored = output.get("metadata", {}).get("image/png", {})
+    if isinstance(stored, dict) and str(stored.get("alt", "")).strip():  # an explorer's reading (utils.explorers.show)
+        return re.sub(r"\s+", " ", str(stored["alt"])).strip()
+    plain = output.get("data", {}).get("text/plain", "")
+    if isinstance(plain, list):
+        plain = "".join(plain)
+    match = _FIGURE_REPR.match(plain.strip())
+    alt = re.sub(r"\s+", " ", match.group("alt") or "").strip() if match else ""
+    return alt or f"Figure {number}"
+
+
 def with_captions(nb):
-    """A copy of ``nb`` whose figure cells carry their caption (first paragraph of the Markdown
-    cell below) as ``figure_caption`` metadata, which the templates use as the image's alt text."""
+    """A copy of ``nb`` in which every PNG output carries a short alternative text (``figure_alt`` in
+    the output's metadata, :func:`figure_alt`), and a figure cell followed by a Markdown cell carries
+    its caption (the first paragraph of that cell) as ``figure_caption`` and the id of that paragraph
+    as ``figure_caption_id``. The caption paragraph is wrapped in ``<div class="figure-caption"
+    id=...>`` (blank lines around it, so that it stays Markdown) for the image's ``aria-describedby``.
+
+    Only the in-memory copy changes; the templates (``bmm_common.html.j2``) read these keys."""
     nb = nbformat.from_dict(nb)
-    for cell, below in zip(nb.cells, nb.cells[1:]):
-        if cell.cell_type == "code" and below.cell_type == "markdown" and \
-                any("image/png" in output.get("data", {}) for output in cell.get("outputs", [])):
-            cell.metadata["figure_caption"] = plain_text(below.source.split("\n\n")[0])
+    number = 0
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        figures = [output for output in cell.get("outputs", []) if "image/png" in output.get("data", {})]
+        for output in figures:
+            number += 1
+            output.setdefault("metadata", {})["figure_alt"] = figure_alt(output, number)
+        below = nb.cells[index + 1] if index + 1 < len(nb.cells) else None
+        if not figures or below is None or below.cell_type != "markdown" or not below.source.strip():
+            continue
+        first, blank, rest = below.source.strip("\n").partition("\n\n")
+        if first.lstrip().startswith("<") or "```" in first or "~~~" in first:
+            continue  # raw HTML or a code fence: wrapping it could break the cell's Markdown
+        caption_id = f"figure-caption-{below.get('id') or index + 1}"
+        cell.metadata["figure_caption"] = plain_text(first)
+        cell.metadata["figure_caption_id"] = caption_id
+        below.source = f'<div class="figure-caption" id="{caption_id}">\n\n{first}\n\n</div>' + (blank + rest if rest else "")
     return nb
+
+
+def page_title(nb, fallback: str) -> str:
+    """A page's title: the text of the notebook's first heading (``# 04 · Lab recovery ...``), else ``fallback``."""
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            match = re.search(r"^#{1,2}\s+(.+?)\s*#*$", cell.source, re.MULTILINE)
+            if match:
+                return plain_text(match.group(1))
+    return fallback
 
 
 def _exporter(kind: type, template: str, page_path: str):
@@ -141,9 +196,10 @@ def notebook_page(path: Path, folder: str = "notebooks") -> tuple[str, str]:
     if page_path is None:
         raise ValueError(f"{folder}/{path.name} has no place in the site (see delivery.site.site_path)")
     nb = with_captions(nbformat.read(path, as_version=4))
+    nb.metadata["title"] = page_title(nb, path.stem)
     slides = f"slides/{path.stem}.slides.html" if folder == "notebooks" and path.name != course.INDEX_FILENAME else ""
     body, _ = _exporter(HTMLExporter, "bmm-site", page_path).from_notebook_node(
-        nb, resources={"site_prefix": _prefix(page_path), "slides_href": slides})
+        nb, resources={"site_prefix": _prefix(page_path), "slides_href": slides, "head_links": head_links(_prefix(page_path))})
     return page_path, rewrite_links(body, folder, page_path)
 
 
@@ -185,6 +241,35 @@ def slides_page(path: Path) -> tuple[str, str]:
     return page_path, rewrite_links(body, "notebooks", page_path)
 
 
+#: A table of a Markdown page, in a box that scrolls sideways on a narrow screen (a phone) instead of
+#: the whole page; the box is focusable so that a keyboard can scroll it too. The index's table of
+#: notebooks (class "stacked") is instead laid out as one block per notebook on a narrow screen (site.css).
+_TABLE = re.compile(r"<table\b(?![^>]*\bclass=\"stacked\").*?</table>", re.DOTALL | re.IGNORECASE)
+
+
+def scrolling_tables(body_html: str) -> str:
+    """``body_html`` with every table in a labelled, focusable box that scrolls sideways when the table
+    is wider than the screen (the label numbers the table and names its first header cells)."""
+    count = 0
+
+    def wrap(match: re.Match) -> str:
+        nonlocal count
+        count += 1
+        headers = [re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", "", h))).strip()
+                   for h in re.findall(r"<th\b[^>]*>(.*?)</th>", match.group(0), re.DOTALL | re.IGNORECASE)]
+        label = f"Table {count}" + (": " + ", ".join(h for h in headers[:3] if h) if any(headers) else "")
+        return (f'<div class="table-scroll" role="region" tabindex="0" aria-label="{html.escape(label, quote=True)}">'
+                f"{match.group(0)}</div>")
+    return _TABLE.sub(wrap, body_html)
+
+
+def head_links(prefix: str) -> str:
+    """The site's style sheet, page script and icon, for a page ``prefix`` below the site root."""
+    return (f'<link rel="icon" href="{prefix}assets/favicon.svg" type="image/svg+xml">\n'
+            f'<link rel="stylesheet" href="{prefix}assets/site.css">\n'
+            f'<script src="{prefix}assets/site.js" defer></script>')
+
+
 def _page(title: str, page_path: str, body_html: str) -> str:
     prefix = _prefix(page_path)
     return f"""<!DOCTYPE html>
@@ -193,16 +278,16 @@ def _page(title: str, page_path: str, body_html: str) -> str:
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <title>{html.escape(title)}</title>
-<link rel="stylesheet" href="{prefix}assets/site.css">
+{head_links(prefix)}
 </head>
-<body>
+<body class="bmm-site">
 <nav class="site-bar" aria-label="course">
   <a href="{prefix}index.html">Course index</a>
   <a href="{prefix}tutor-guide.html">Tutor guide</a>
   <a href="{prefix}self-study.html">Self-study</a>
 </nav>
 <main class="page">
-{body_html}
+{scrolling_tables(body_html)}
 </main>
 </body>
 </html>
@@ -232,9 +317,12 @@ def index_page(data_dir: Path | None = None, notebook_dir: Path | None = None) -
         stem = lesson.filename[: -len(".ipynb")]
         before = ", ".join(lesson.prerequisites) or "none"
         rows.append(
-            f"<tr><td>{lesson.code}</td><td><a href=\"{stem}.html\">{html.escape(lesson.title)}</a></td>"
-            f"<td>{html.escape(lesson.teaches)}</td><td>{lesson.reading_minutes} + {lesson.exercise_minutes} min</td>"
-            f"<td>{before}</td><td><a href=\"slides/{stem}.slides.html\">slides</a></td></tr>")
+            f"<tr role=\"row\"><td role=\"cell\">{lesson.code}</td>"
+            f"<td role=\"cell\"><a href=\"{stem}.html\">{html.escape(lesson.title)}</a></td>"
+            f"<td role=\"cell\" data-label=\"you will learn to\">{html.escape(lesson.teaches)}</td>"
+            f"<td role=\"cell\" data-label=\"time\">{lesson.reading_minutes} + {lesson.exercise_minutes} min</td>"
+            f"<td role=\"cell\" data-label=\"before this\">{before}</td>"
+            f"<td role=\"cell\" data-label=\"projection\"><a href=\"slides/{stem}.slides.html\">slides</a></td></tr>")
     body = f"""<h1>Bone marrow metastasis of breast cancer: two cases, from presentation to survival</h1>
 <p><strong>For education only.</strong> These pages teach clinical reasoning on two published case reports.
 Nothing here is advice about any patient.</p>
@@ -247,9 +335,11 @@ the course cites was looked up on that day (versions and dates: <code>casedata/s
 <a href="00_index.html">course introduction</a> lists the few whose newest version could not be obtained.</p>
 <p>This site works offline: figures, stored explorer readings and self-checks need no Python.
 To change the explorers' settings, run the notebooks (<code>make lab</code>) or the live slides (<code>make slides</code>).</p>
-<table>
-<thead><tr><th>#</th><th>notebook</th><th>you will learn to</th><th>time (reading + exercises)</th><th>before this</th><th>projection</th></tr></thead>
-<tbody>
+<table class="stacked" role="table" aria-label="The notebooks of the course">
+<thead role="rowgroup"><tr role="row"><th role="columnheader">#</th><th role="columnheader">notebook</th>
+<th role="columnheader">you will learn to</th><th role="columnheader">time (reading + exercises)</th>
+<th role="columnheader">before this</th><th role="columnheader">projection</th></tr></thead>
+<tbody role="rowgroup">
 {chr(10).join(rows)}
 </tbody>
 </table>
@@ -273,8 +363,9 @@ def build(site_dir: Path = SITE_DIR, with_slides: bool = True, data_dir: Path | 
         shutil.rmtree(site_dir)
     (site_dir / "assets").mkdir(parents=True)
     assets.install_all(site_dir / "assets")
-    for name in ("static-widgets.js", "site.css"):
-        shutil.copy(STATIC / name, site_dir / "assets" / name)
+    for path in sorted(STATIC.iterdir()):  # site.css, site.js, static-widgets.js, favicon.svg
+        if path.is_file():
+            shutil.copy(path, site_dir / "assets" / path.name)
     safe_csv.copy_folder(data_dir, site_dir / "casedata")
     pages = [index_page(data_dir, notebook_dir)]
     for path in (notebook_dir / course.INDEX_FILENAME, *(notebook_dir / lesson.filename for lesson in course.LESSONS)):

@@ -8,6 +8,7 @@ render, MathJax typesets, the slides start, and that nothing was requested from 
 
 from __future__ import annotations
 
+import html
 import re
 from pathlib import Path
 from urllib.parse import urlparse
@@ -78,7 +79,7 @@ def test_site_has_every_page_and_nothing_from_outside(built: Path):
     assert site.external_references(built) == []
     assert site.broken_links(built) == []
     for asset in ("assets/reveal/js/reveal.js", "assets/reveal/css/reveal.css", "assets/mathjax/MathJax.js",
-                  "assets/static-widgets.js", "assets/site.css"):
+                  "assets/static-widgets.js", "assets/site.css", "assets/site.js", "assets/favicon.svg"):
         assert (built / asset).is_file(), asset
 
 
@@ -90,13 +91,76 @@ def test_pages_link_to_each_other_as_html(built: Path):
     assert 'href="06_alternative_timelines.html"' in guide
 
 
-def test_every_stored_figure_has_its_caption_as_alternative_text(built: Path):
-    for path in PAGES:
-        page = (built / path).read_text(encoding="utf-8")
-        figures = [tag for tag in re.findall(r"<img\b[^>]*>", page) if 'src="data:image/png' in tag]
+def _figures_and_captions(page: str) -> list[tuple[str, str, str]]:
+    """``(alt, aria-describedby, text of the element it names)`` of every stored PNG figure of ``page``."""
+    found = []
+    for tag in re.findall(r"<img\b[^>]*>", page):
+        if 'src="data:image/png' not in tag:
+            continue
+        alt = re.search(r'\balt="([^"]*)"', tag)
+        described = re.search(r'\baria-describedby="([^"]*)"', tag)
+        caption = ""
+        if described:
+            block = re.search(rf'<div class="figure-caption" id="{re.escape(described.group(1))}">(.*?)</div>', page, re.DOTALL)
+            caption = re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", "", block.group(1)))).strip() if block else ""
+        found.append((html.unescape(alt.group(1)) if alt else "", described.group(1) if described else "", caption))
+    return found
+
+
+def test_every_stored_figure_has_a_short_alt_and_is_described_by_its_caption(built: Path):
+    casebook = [f"casebook/{case_id}.html" for case_id in PUBLISHED]
+    for path in PAGES + casebook:
+        figures = _figures_and_captions((built / path).read_text(encoding="utf-8"))
         assert figures, path
-        for tag in figures:
-            assert re.search(r"""alt=(["'])(Figure|What to see).{40,}?\1""", tag), f"{path}: {tag[:80]}..."
+        for alt, described, caption in figures:
+            assert alt and len(alt) <= 120, f"{path}: alternative text missing or long: {alt!r}"
+            assert described, f"{path}: {alt!r} is not tied to its caption (aria-describedby)"
+            assert re.match(r"(Figure|What to see)", caption), f"{path}: {alt!r} is described by {caption[:60]!r}"
+            assert alt not in caption and caption not in alt, f"{path}: the alternative text repeats the caption"
+
+
+def _output(plain: str) -> dict:
+    return {"output_type": "display_data", "data": {"image/png": "iVBORw0KGgo=", "text/plain": plain}, "metadata": {}}
+
+
+@pytest.mark.parametrize(("plain", "expected"), [
+    ("<Figure size 864x432 with 2 Axes: Platelets of tnbc2025 by day, two stated counts>",
+     "Platelets of tnbc2025 by day, two stated counts"),
+    ("<Figure size 864x432 with 2 Axes: Ratio: a > b>", "Ratio: a > b"),  # up to the final ">"
+    ("<Figure size 864x432 with 2 Axes>", "Figure 3"),  # the figures stored before their descriptions
+    ("<IPython.core.display.Image object>", "Figure 3"),
+    ("", "Figure 3"),
+])
+def test_figure_alt_is_the_figures_own_description_or_its_number(plain, expected):
+    assert site.figure_alt(_output(plain), 3) == expected
+
+
+def test_with_captions_ties_each_figure_to_the_first_paragraph_below():
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("plot()", outputs=[nbformat.from_dict(_output("<Figure size 10x10 with 1 Axes>"))]),
+        nbformat.v4.new_markdown_cell("*Figure: the `labs.csv` counts.*\n\nA second paragraph, not the caption."),
+        nbformat.v4.new_code_cell("plot()", outputs=[nbformat.from_dict(_output("<Figure size 10x10 with 1 Axes: Counts>"))]),
+        nbformat.v4.new_code_cell("x = 1"),
+    ])
+    original = nbformat.from_dict(nb)
+    captioned = site.with_captions(nb)
+    first, below, second, _ = captioned.cells
+    assert [o.metadata["figure_alt"] for o in first.outputs + second.outputs] == ["Figure 1", "Counts"]
+    caption_id = first.metadata["figure_caption_id"]
+    assert first.metadata["figure_caption"] == "Figure: the labs.csv counts."
+    assert below.source == (f'<div class="figure-caption" id="{caption_id}">\n\n*Figure: the `labs.csv` counts.*\n\n</div>'
+                            "\n\nA second paragraph, not the caption.")
+    assert "figure_caption_id" not in second.metadata  # followed by code: no caption
+    assert nb == original  # the notebook itself is left alone
+
+
+def test_tables_of_markdown_pages_scroll_in_a_labelled_focusable_box():
+    page = ('<table><thead><tr><th>file</th><th>column</th></tr></thead><tbody><tr><td>a</td><td>b</td></tr></tbody></table>'
+            '<table class="stacked"><tr><td>1</td></tr></table><table><tr><td>2</td></tr></table>')
+    wrapped = site.scrolling_tables(page)
+    boxes = re.findall(r'<div class="table-scroll" role="region" tabindex="0" aria-label="([^"]*)"><table>', wrapped)
+    assert boxes == ["Table 1: file, column", "Table 2"]  # distinct names for distinct regions
+    assert '<table class="stacked">' in wrapped and wrapped.count("</table></div>") == 2  # the index's own table stacks
 
 
 def test_plain_text_drops_markdown_marks():
@@ -239,7 +303,8 @@ def test_casebook_pages_render_offline_in_a_browser(offline_page, served: str):
         shown = page.evaluate("""() => ({
             images: document.images.length,
             unloaded: Array.from(document.images).filter(i => !(i.complete && i.naturalWidth > 0)).length,
-            captions: Array.from(document.images).filter(i => (i.alt || '').startsWith('Figure')).length,
+            captions: Array.from(document.images).filter(i => i.alt && (document.getElementById(
+                i.getAttribute('aria-describedby')) || {textContent: ''}).textContent.trim().startsWith('Figure')).length,
             nav: document.querySelectorAll('nav.site-bar a').length})""")
         assert shown["images"] >= 3 and shown["unloaded"] == 0, (case_id, shown)
         assert shown["captions"] == shown["images"], (case_id, shown)
@@ -248,3 +313,68 @@ def test_casebook_pages_render_offline_in_a_browser(offline_page, served: str):
     page.click(f"text={PUBLISHED[0]}")
     assert page.url.endswith(f"casebook/{PUBLISHED[0]}.html")
     assert external == [] and errors == [], (external, errors)
+
+
+# The finished look: one font, text like the index, figures at natural size, saved explorers explained first ---
+EXPLORER_PAGES = ["02_ihc_interpretation.html", "04_lab_recovery.html", "06_alternative_timelines.html"]
+
+
+@pytest.mark.parametrize("path", EXPLORER_PAGES)
+def test_saved_explorers_are_explained_first_and_name_every_control(offline_page, served: str, path: str):
+    page, external, errors = fresh(offline_page)
+    _open(page, served, path)
+    explorers = page.evaluate("""() => Array.from(document.querySelectorAll('.static-widget')).map(w => ({
+        noteFirst: w.firstElementChild.classList.contains('static-widget-note'),
+        controls: w.querySelectorAll('select, input').length,
+        unnamed: Array.from(w.querySelectorAll('select, input')).filter(
+            c => !(c.labels && c.labels.length && c.labels[0].textContent.trim()) && !c.getAttribute('aria-label')).length,
+        titled: w.querySelectorAll('[title]').length,
+        multiple: Array.from(w.querySelectorAll('select[multiple]')).map(s => [s.size, s.options.length]),
+        images: Array.from(w.querySelectorAll('img')).map(i => ({alt: i.alt, shown: i.getBoundingClientRect().width,
+                                                               natural: i.naturalWidth})),
+        fonts: Array.from(w.querySelectorAll('select, input, button, label, .sw-html')).map(e => getComputedStyle(e).fontFamily),
+    }))""")
+    assert explorers, path
+    body_font = page.evaluate("() => getComputedStyle(document.querySelector('.jp-RenderedMarkdown p')).fontFamily")
+    for explorer in explorers:
+        assert explorer["noteFirst"], "the 'saved copy' note sits above the controls it explains"
+        assert explorer["controls"] and explorer["unnamed"] == 0, explorer
+        assert explorer["titled"] == 0, "a title is no label (axe label-title-only)"
+        assert all(size == count for size, count in explorer["multiple"]), explorer["multiple"]
+        assert set(explorer["fonts"]) == {body_font}, explorer["fonts"]
+        for image in explorer["images"]:
+            assert image["alt"] and image["alt"] != "figure drawn by the explorer, as stored", image
+            assert image["shown"] <= image["natural"], f"an explorer figure is stretched: {image}"
+    alts = [image["alt"] for explorer in explorers for image in explorer["images"]]
+    assert len(set(alts)) == len(alts), f"explorer figures share an alternative text: {alts}"
+    assert external == [] and errors == []
+
+
+def test_notebook_pages_read_like_the_index(offline_page, served: str):
+    """One sans font for the navigation, the text and the code's surroundings; prose at 17 px in lines of
+    60 to 80 characters; figures never shown larger than they were drawn."""
+    page, external, errors = fresh(offline_page)
+    page.goto(served + "index.html", wait_until="load")
+    index = page.evaluate("() => [getComputedStyle(document.querySelector('main p')).fontFamily, "
+                          "getComputedStyle(document.querySelector('main p')).fontSize]")
+    _open(page, served, "04_lab_recovery.html")
+    shown = page.evaluate("""() => {
+        const prose = Array.from(document.querySelectorAll('.jp-RenderedMarkdown > p')).filter(p => p.textContent.length > 400);
+        const ctx = document.createElement('canvas').getContext('2d');
+        const perLine = prose.map(p => { const s = getComputedStyle(p); ctx.font = `${s.fontSize} ${s.fontFamily}`;
+            const text = p.textContent.replace(/\\s+/g, ' ');
+            return text.length * p.getBoundingClientRect().width / ctx.measureText(text).width; });
+        return {
+            fonts: [...new Set([document.querySelector('nav.site-bar a'), document.querySelector('h1'), prose[0],
+                                document.querySelector('.static-widget label')].map(e => getComputedStyle(e).fontFamily))],
+            size: getComputedStyle(prose[0]).fontSize,
+            perLine: [Math.min(...perLine), Math.max(...perLine)],
+            stretched: Array.from(document.images).filter(i => i.getBoundingClientRect().width > i.naturalWidth + 1).length,
+            icon: document.querySelector('link[rel="icon"]').href,
+        }; }""")
+    assert shown["fonts"] == [index[0]] and "sans-serif" in index[0], (shown["fonts"], index)
+    assert shown["size"] == index[1] == "17px"
+    assert 60 <= shown["perLine"][0] and shown["perLine"][1] <= 80, f"characters per line: {shown['perLine']}"
+    assert shown["stretched"] == 0
+    assert shown["icon"].endswith("assets/favicon.svg")
+    assert external == [] and errors == []
