@@ -11,8 +11,10 @@ The slide rules (:func:`slide_types`) read a notebook's own structure; every cel
 * a Markdown cell holding a *Stop and think* box (``<details>`` with a model answer) starts a
   **subslide**, so the room pauses on a fresh screen, unless it opens as a caption (``*Figure:``,
   ``*Source:``, ``*What to see:*`` ...), which stays with its figure or table;
-* a live widget (an explorer) comes with the instructions right above it ("Things to try ..."):
-  unless they are a caption or a heading, they start the explorer's **subslide**;
+* a live widget (an explorer) opens a **subslide** of its own, so that its controls and its whole
+  figure are in view together on a 1280 x 720 projector (unless it sits right under a heading,
+  which is its title); the instructions right above it ("Things to try ...") open the screen just
+  before it (a **subslide**), unless they are a caption or a heading;
 * a cell that is only a folded model answer (``<details>`` first) is a **fragment**;
 * the ``navigation`` cells (links to the other notebooks, which one Voila app cannot follow) are
   **skipped**;
@@ -162,10 +164,12 @@ def _cell_type(cells: list[Mapping], index: int, shown: bool) -> str:
             return FRAGMENT
         caption = bool(_CAPTION.match(first))
         if not caption and following is not None and _has_widget(following):
-            return SUBSLIDE  # the instructions open the explorer's own screen
+            return SUBSLIDE  # the instructions open the screen before the explorer's
         if not caption and "<details" in _source(cell, index).lower():
             return SUBSLIDE  # a Stop and think box: pause on a fresh screen
         return CONTINUE
+    if _has_widget(cell) and not (index > 0 and _heading_level(cells[index - 1], index - 1)):
+        return SUBSLIDE  # an explorer: a screen of its own
     return SUBSLIDE if shown and _has_display(cell) else CONTINUE
 
 
@@ -246,6 +250,8 @@ def prepare_template(root: Path = SLIDES_DIR) -> Path:
     template = root / "voila" / "templates" / TEMPLATE_NAME
     shutil.rmtree(template, ignore_errors=True)
     shutil.copytree(TEMPLATE_SOURCE, template, ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"))
+    # one script for the static and the live slides: wide figures scroll sideways at a readable size
+    shutil.copy(PROJECT_ROOT / "delivery" / "static" / "slide-figures.js", template / "static" / "slide-figures.js")
     reveal = assets.install_reveal(template / "static")
     (reveal / "css").rename(reveal / "dist")
     for unused in ("js", "plugin"):

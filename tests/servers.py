@@ -19,6 +19,9 @@ Used by the browser tests (``import servers`` from ``tests/``)::
   browser that Playwright would download).
 * :func:`run_notebook_in_lab` opens a notebook in JupyterLab, runs every cell through
   the *Run* menu and reports what happened (:class:`NotebookRun`).
+* Explorers in Voila (:func:`explorer_box`, :func:`nudge_slider`, :func:`reset_explorer`) and
+  reveal.js decks, live or static (:func:`slide_positions`, :func:`walk_right`, :func:`show_slide`,
+  :func:`measure_fit`, :func:`unhide_slides`), at the projector size :data:`PROJECTOR`.
 """
 
 from __future__ import annotations
@@ -269,6 +272,10 @@ class VoilaServer:
         """The app's URL, token included."""
         return f"{self.base_url}?token={self.token}"
 
+    def url_for(self, notebook: str) -> str:
+        """The URL of ``notebook`` (a file name) when the server serves a folder, token included."""
+        return f"{self.base_url}voila/render/{quote(notebook)}?token={self.token}"
+
     def kernels(self) -> int:
         """How many kernels the server runs now."""
         return len(kernel_processes(self.pid))
@@ -280,6 +287,16 @@ class VoilaServer:
             time.sleep(0.2)
         return seen
 
+    def settled_kernels(self, quiet_s: float = 2.0, timeout: float = 30.0) -> int:
+        """The number of kernels once it has not changed for ``quiet_s`` seconds (or after ``timeout``)."""
+        deadline = time.monotonic() + timeout
+        count, since = self.kernels(), time.monotonic()
+        while time.monotonic() - since < quiet_s and time.monotonic() < deadline:
+            time.sleep(0.2)
+            if (now := self.kernels()) != count:
+                count, since = now, time.monotonic()
+        return count
+
     def log(self) -> str:
         return _tail(self.log_file)
 
@@ -287,7 +304,8 @@ class VoilaServer:
 @contextmanager
 def voila(notebook: Path, timeout: float = STARTUP_TIMEOUT_S, template: str | None = None,
           jupyter_path: Path | None = None, limits: slides.KernelLimits = slides.KernelLimits()) -> Iterator[VoilaServer]:
-    """Run Voila on one notebook (served from its own folder) for the duration of the ``with`` block.
+    """Run Voila on one notebook (served from its own folder), or on a folder of notebooks
+    (:meth:`VoilaServer.url_for`), for the duration of the ``with`` block.
 
     Settings as ``make slides`` writes them (:func:`delivery.slides.voila_config`): ``template``
     (None: Voila's default), found on ``jupyter_path``; kernels freed and capped by ``limits``.
@@ -538,3 +556,279 @@ def reset_explorer(box: Locator, wanted: dict, timeout_s: float = 10.0) -> dict:
         if (state["readout"], state["sha"]) == (wanted["readout"], wanted["sha"]) or time.monotonic() > deadline:
             return state
         time.sleep(0.05)
+
+
+# Reveal.js decks: the live slides (Voila, reveal.js 6) and the static ones (site, reveal.js 3.9) ------
+#: The projector the slides are made for, in CSS pixels (a Playwright viewport).
+PROJECTOR = {"width": 1280, "height": 720}
+
+#: [horizontal, vertical] of every slide, in document order (reveal.js's "linear" order).
+_POSITIONS = """() => [...document.querySelectorAll(".reveal .slides > section")].flatMap((stack, h) => {
+    const leaves = stack.querySelectorAll(":scope > section").length;
+    return leaves ? [...Array(leaves).keys()].map(v => [h, v]) : [[h, 0]];
+})"""
+#: [horizontal, vertical] of the slide shown now (reveal.js marks it "present").
+_CURRENT = """() => {
+    const stacks = [...document.querySelectorAll(".reveal .slides > section")];
+    const h = stacks.findIndex(s => s.classList.contains("present"));
+    const v = h < 0 ? -1 : [...stacks[h].querySelectorAll(":scope > section")].findIndex(s => s.classList.contains("present"));
+    return [h, Math.max(v, 0)];
+}"""
+#: The slide (leaf section) shown now, and whether it has come to rest at the top left of the window.
+_SETTLED = """([h, v]) => {
+    const stack = document.querySelectorAll(".reveal .slides > section")[h];
+    const leaf = stack && (stack.querySelectorAll(":scope > section")[v] || stack);
+    if (!leaf || !leaf.classList.contains("present") || !stack.classList.contains("present")) return false;
+    const box = leaf.getBoundingClientRect();
+    return Math.abs(box.left) < 1 && Math.abs(box.top) < 1;
+}"""
+#: Every figure of the slide shown now: width on screen, natural width, and whether it is an explorer's.
+_FIGURES = """() => {
+    const stack = document.querySelector(".reveal .slides > section.present");
+    const leaf = stack && (stack.querySelector(":scope > section.present") || stack);
+    return leaf ? [...leaf.querySelectorAll("img")].filter(img => img.naturalWidth > 0 && img.getBoundingClientRect().width > 0)
+        .map(img => ({shown: img.getBoundingClientRect().width, natural: img.naturalWidth,
+                      explorer: !!img.closest(".explorer, .static-widget"), alt: (img.alt || img.title || "").slice(0, 60)})) : [];
+}"""
+
+
+def slide_positions(page: Page) -> list[tuple[int, int]]:
+    """[horizontal, vertical] of every slide of the deck, in document order."""
+    return [tuple(p) for p in page.evaluate(_POSITIONS)]
+
+
+def current_slide(page: Page) -> tuple[int, int]:
+    """[horizontal, vertical] of the slide shown now."""
+    return tuple(page.evaluate(_CURRENT))
+
+
+def slide_of(element: Locator) -> tuple[int, int]:
+    """[horizontal, vertical] of the slide that holds ``element``."""
+    return tuple(element.evaluate("""(element) => {
+        const leaf = element.closest(".reveal .slides > section > section") || element.closest(".reveal .slides > section");
+        const stack = leaf.parentElement.closest("section") || leaf;
+        const stacks = [...document.querySelectorAll(".reveal .slides > section")];
+        return [stacks.indexOf(stack), stack === leaf ? 0 : [...stack.querySelectorAll(":scope > section")].indexOf(leaf)];
+    }"""))
+
+
+def show_slide(page: Page, position: tuple[int, int], timeout_ms: float = 10_000) -> None:
+    """Show the slide at ``position`` (through the URL, as a bookmark would) and wait until it is at rest."""
+    page.evaluate(f"location.hash = '#/{position[0]}/{position[1]}'")
+    page.wait_for_function(_SETTLED, arg=list(position), polling="raf", timeout=timeout_ms)
+
+
+def figures_shown(page: Page) -> list[dict]:
+    """The figures of the slide shown now: ``shown`` and ``natural`` width (pixels), ``explorer``, ``alt``."""
+    return page.evaluate(_FIGURES)
+
+
+def walk_right(page: Page, on_slide: Callable[[tuple[int, int]], None] | None = None) -> list[tuple[int, int]]:
+    """From the first slide, press the right arrow key until the last slide; return the slides shown, in order.
+
+    A slide shown for several presses in a row (its fragments appearing one by one) is listed once.
+    ``on_slide(position)`` is called on each newly shown slide.
+    """
+    show_slide(page, (0, 0))
+    page.evaluate("() => document.activeElement && document.activeElement.blur()")  # the keys go to reveal.js, not a widget
+    presses = len(slide_positions(page)) + page.locator(".reveal .slides .fragment").count() + 1
+    seen = [current_slide(page)]
+    if on_slide:
+        on_slide(seen[-1])
+    for _ in range(presses):
+        page.keyboard.press("ArrowRight")
+        position = current_slide(page)
+        if position != seen[-1]:
+            seen.append(position)
+            if on_slide:
+                on_slide(position)
+    return seen
+
+
+#: Where an explorer sits on the slide shown now: its controls, figures and readout (left, top, right,
+#: bottom in CSS pixels), and the elements that reach past the right edge of the window (those inside a
+#: box that scrolls or clips by itself, such as a wide table, excepted).
+_FIT = """(box) => {
+    const width = window.innerWidth;
+    const shown = e => { const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0 && getComputedStyle(e).visibility !== "hidden"; };
+    const rect = e => { const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom].map(x => Math.round(x * 10) / 10); };
+    const name = e => e.tagName.toLowerCase() + (e.className && typeof e.className === "string" ? "." + e.className.trim().split(/\\s+/).slice(0, 3).join(".") : "")
+        + " '" + (e.textContent || e.alt || "").trim().slice(0, 30) + "'";
+    const clippedInside = e => {
+        for (let up = e.parentElement; up && up !== box; up = up.parentElement) {
+            if (getComputedStyle(up).overflowX !== "visible" && up.getBoundingClientRect().right <= width + 0.5) return true;
+        }
+        return false;
+    };
+    const controls = [...box.querySelectorAll("input, select, button, textarea, [role=slider], label, .widget-label, .widget-readout")].filter(shown);
+    return {
+        controls: controls.map(e => ({name: name(e), rect: rect(e)})),
+        figures: [...box.querySelectorAll("img")].filter(shown).map(e => ({name: name(e), rect: rect(e)})),
+        readouts: [...box.querySelectorAll(".readout")].filter(shown).map(e => ({name: name(e), rect: rect(e)})),
+        past_right: [...box.querySelectorAll("*")].filter(e => shown(e) && e.getBoundingClientRect().right > width + 0.5 && !clippedInside(e)).map(name),
+        font_px: controls.map(e => parseFloat(getComputedStyle(e).fontSize)),
+        viewport: [window.innerWidth, window.innerHeight],
+    };
+}"""
+
+
+def measure_fit(box: Locator) -> dict:
+    """Where the explorer ``box`` sits on the slide shown now (see :data:`_FIT`): ``controls``, ``figures`` and
+    ``readouts`` (each ``{"name", "rect"}``), ``past_right`` (names), ``font_px`` of the controls, ``viewport``."""
+    return box.evaluate(_FIT)
+
+
+def outside(items: list[dict], viewport: list[float]) -> list[str]:
+    """The items of :func:`measure_fit` whose box is not wholly inside the window."""
+    width, height = viewport
+    return [f"{item['name']} at {item['rect']}" for item in items
+            if item["rect"][0] < -0.5 or item["rect"][1] < -0.5 or item["rect"][2] > width + 0.5 or item["rect"][3] > height + 0.5]
+
+
+#: Reveal.js shows one slide and hides the others (display, visibility, aria-hidden), and axe-core checks only
+#: what is shown. For one check of the whole deck this lays every slide out, one under the other, all fragments
+#: shown, with the deck's own style sheets; the deck can no longer be presented afterwards (reload it).
+_UNHIDE = """() => {
+    const style = document.createElement("style");
+    style.textContent = `
+      *, *::before, *::after { transition: none !important; animation: none !important; }
+      html, body, main, #rendered_cells, .reveal-viewport, .reveal, .reveal .slides {
+        height: auto !important; overflow: visible !important; position: static !important; transform: none !important; zoom: 1 !important; }
+      .reveal .slides section { display: block !important; visibility: visible !important; opacity: 1 !important;
+        position: relative !important; transform: none !important; top: auto !important; left: auto !important;
+        height: auto !important; overflow: visible !important; }
+      .reveal .slides .fragment { opacity: 1 !important; visibility: visible !important; transform: none !important; }
+      .reveal .backgrounds { display: none !important; }`;
+    document.head.appendChild(style);
+    document.querySelectorAll(".reveal .slides section").forEach(s => { s.hidden = false; s.removeAttribute("aria-hidden"); s.removeAttribute("inert"); });
+    return document.querySelectorAll(".reveal .slides section").length;
+}"""
+
+
+def unhide_slides(page: Page) -> int:
+    """Lay every slide of the deck out for one accessibility check (see :data:`_UNHIDE`); return the sections.
+
+    Returns after two animation frames, so that the page's own scripts have seen the new layout (resize
+    observers run once per frame)."""
+    sections = page.evaluate(_UNHIDE)
+    page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
+    return sections
+
+
+#: Smallest figure text a resident at the back of the room reads, in CSS pixels on the projected slide.
+MIN_TEXT_PX_ON_SCREEN = 14
+#: Where the accessibility tests leave their counts for a maintainer to read.
+ACCESSIBILITY_REPORTS = Path(__file__).resolve().parent.parent / "build" / "accessibility"
+
+
+def figure_min_scale(figure: dict) -> float:
+    """The smallest shown/natural width ratio that keeps a figure's smallest text at :data:`MIN_TEXT_PX_ON_SCREEN`.
+
+    A notebook figure's smallest text is ``MIN_FONT_PT`` points at ``FIGURE_DPI`` (:mod:`utils.plots`); an
+    explorer's, ``MIN_TEXT_PX`` pixels at its natural size (:mod:`utils.widgets`). Both are checked where
+    the figures are drawn (tests/test_figures_fit.py); here, how large the slide shows them.
+    """
+    from utils.plots import FIGURE_DPI, MIN_FONT_PT
+    from utils.widgets import MIN_TEXT_PX
+
+    natural_px = MIN_TEXT_PX if figure["explorer"] else MIN_FONT_PT * FIGURE_DPI / 72
+    return MIN_TEXT_PX_ON_SCREEN / natural_px
+
+
+def small_figures(page: Page, position: tuple[int, int]) -> list[str]:
+    """The figures of the slide shown now whose smallest text is under :data:`MIN_TEXT_PX_ON_SCREEN` pixels."""
+    return [f"slide {position}: {f['alt']!r} shown at {f['shown']:.0f} of {f['natural']} px (needs "
+            f"{figure_min_scale(f):.2f} of it)" for f in figures_shown(page) if f["shown"] / f["natural"] < figure_min_scale(f) - 0.005]
+
+
+_MORE_BELOW = """() => {
+    const leaf = document.querySelector(".reveal .slides > section.present > section.present");
+    return leaf.scrollHeight - leaf.clientHeight - leaf.scrollTop > 2;
+}"""
+
+
+def explorer_slide_problems(page: Page, box: Locator, where: str) -> tuple[list[str], list[dict]]:
+    """Show the explorer ``box`` on its slide and check it as a projector shows it.
+
+    Returns the problems (a control, figure or readout outside the window; anything past the right
+    edge; control text under 14 px; no controls; more below the bottom edge without the "more below"
+    cue, or the cue with nothing below) and axe-core's violations on the slide as shown.
+    """
+    from accessibility import violations
+
+    position = slide_of(box)
+    show_slide(page, position)
+    fit = measure_fit(box)
+    problems = []
+    for kind in ("controls", "figures", "readouts"):
+        problems += [f"{where}: {kind[:-1]} outside the window: {item}" for item in outside(fit[kind], fit["viewport"])]
+    problems += [f"{where}: past the right edge: {name}" for name in fit["past_right"]]
+    problems += [f"{where}: control text {px:g} px" for px in fit["font_px"] if px < MIN_TEXT_PX_ON_SCREEN]
+    if not fit["controls"]:
+        problems.append(f"{where}: no controls found")
+    more_below = page.evaluate(_MORE_BELOW)
+    try:  # the cue follows the slide within a second (and on every scroll and slide change)
+        page.wait_for_function("(want) => !document.querySelector('.bmm-more-below').hidden === want", arg=more_below,
+                               timeout=5_000)
+    except PlaywrightTimeoutError:
+        problems.append(f"{where}: {'more' if more_below else 'nothing'} below the bottom edge, but the cue says otherwise")
+    print(f"{where}: {len(fit['controls'])} controls, figures at {[f['rect'] for f in fit['figures']]}, "
+          f"more below: {more_below}")
+    return problems, violations(page, ".reveal .slides > section.present > section.present")
+
+
+def write_report(name: str, lines: list[str]) -> None:
+    """Print ``lines`` and keep them in ``build/accessibility/<name>.txt``."""
+    ACCESSIBILITY_REPORTS.mkdir(parents=True, exist_ok=True)
+    (ACCESSIBILITY_REPORTS / f"{name}.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print("\n" + "\n".join(lines))
+
+
+#: An explorer's reading as the page shows it: the text of its reading column (readout or Markdown) and a
+#: SHA-256 of its picture's bytes (an ipywidgets Image gets a new blob URL on every value).
+_READING = """async (box) => {
+    const reading = box.querySelector(".explorer-reading") || box;
+    const img = reading.querySelector("img");
+    const src = img && getComputedStyle(img).display !== "none" ? img.getAttribute("src") : null;
+    let sha = null;
+    if (src) {
+        const digest = await crypto.subtle.digest("SHA-256", await (await fetch(src)).arrayBuffer());
+        sha = [...new Uint8Array(digest)].map(b => b.toString(16).padStart(2, "0")).join("");
+    }
+    return {text: reading.innerText.trim(), sha: sha};
+}"""
+
+
+def explorer_reading(box: Locator) -> dict:
+    """The ``text`` of the explorer's reading and the ``sha`` of its picture (None without one)."""
+    return box.evaluate(_READING)
+
+
+def wait_for_reading(box: Locator, wanted: Callable[[dict], bool], timeout_s: float = 15.0) -> dict:
+    """Poll the explorer's reading until ``wanted(reading)``; return the last reading seen."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        reading = explorer_reading(box)
+        if wanted(reading) or time.monotonic() > deadline:
+            return reading
+        time.sleep(0.05)
+
+
+def press_in_first_control(box: Locator) -> str:
+    """Change the explorer's first menu (else its first slider) with the keyboard; return what was pressed where.
+
+    A menu (closed, focused) gets ArrowDown, or ArrowUp on its last option; a slider's handle gets the
+    arrow key away from its end. Either key would turn the slide if it reached reveal.js.
+    """
+    menu = box.locator("select:not([disabled])")
+    if menu.count():
+        first = menu.first
+        key = "ArrowUp" if first.evaluate("s => s.selectedIndex === s.options.length - 1") else "ArrowDown"
+        first.focus()
+        first.press(key)
+        return f"{key} on menu {first.evaluate('s => s.labels.length ? s.labels[0].textContent : s.id')!r}"
+    handle = box.locator(".noUi-handle[role=slider]").first
+    key = "ArrowRight" if handle.get_attribute("aria-valuenow") == handle.get_attribute("aria-valuemin") else "ArrowLeft"
+    handle.focus()
+    handle.press(key)
+    return f"{key} on slider {handle.get_attribute('aria-labelledby')}"

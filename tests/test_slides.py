@@ -88,9 +88,10 @@ def test_a_cell_that_is_only_a_model_answer_is_a_fragment() -> None:
         ["-", "fragment", "fragment"]
 
 
-def test_an_explorer_gets_a_screen_with_the_instructions_above_it() -> None:
+def test_an_explorer_gets_a_screen_of_its_own_after_its_instructions() -> None:
+    # the instructions open a screen, and the explorer the next one, so its controls and whole figure fit 1280x720
     assert types(new_markdown_cell("## Try it"), code(FIGURE), new_markdown_cell("Things to try: move the slider."),
-                 code(WIDGET), new_markdown_cell("What you saw.")) == ["slide", "-", "subslide", "-", "-"]
+                 code(WIDGET), new_markdown_cell("What you saw.")) == ["slide", "-", "subslide", "subslide", "-"]
 
 
 def test_an_explorer_after_a_caption_starts_its_own_screen() -> None:
