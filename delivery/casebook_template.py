@@ -154,7 +154,7 @@ else:
 
 # %% slideshow={"slide_type": "-"} cell_id="labs-chart"
 if view is not None:
-    display(lab_charts.lab_chart(view, lln, f"{case_id}: stated counts and markers, with treatment lines", case_ids=order))
+    display(lab_charts.lab_chart(view, lln, casebook.lab_chart_title(case_id, analytes), case_ids=order))
 
 # %% [markdown] slideshow={"slide_type": "-"} cell_id="labs-caption"
 # *Figure (when the case has counts or markers): every stated value from `casedata/labs.csv`, filled where the day is exact and hollow where it is approximate; dotted connectors only guide the eye between stated values and stop at a relapse; counts lie on CTCAE v5.0 grade bands (LLN from `hoffbrand_eh`), markers on a log scale.*

@@ -332,3 +332,16 @@ def test_a_stored_reading_carries_its_description(views, monkeypatch):
     explorers.show(views["survival"].callback(next(iter(views["survival"].medians)), 12.0, 1.0))
     image = [item for item in shown if item.__class__.__name__ == "Image"][0]
     assert image.alt.startswith("MODEL survival curves") and image._repr_png_()[1] == {"alt": image.alt}
+
+
+def test_importing_the_course_modules_makes_no_widget():
+    # A widget made at import lands in the widget state of every page that imports the module (a casebook
+    # page with no explorer), with a random model id, so its stored outputs would change on every run.
+    import subprocess
+    import sys
+
+    code = ("import warnings; warnings.simplefilter('ignore'); import ipywidgets as w; "
+            "import utils.widgets, utils.explorers, utils.lab_charts, utils.ihc_views, utils.casebook; "
+            "print(len(w.Widget.widgets))")
+    made = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert made == "0", f"{made} widget(s) made on import"

@@ -654,7 +654,7 @@ def test_threshold_lines_name_analyte_unit_owner_and_population():
          "action": "guideline: prophylactic, in non-bleeding adults (strong recommendation); see also 2",
          "source_id": "g2099", "source_locator": "s"}])
     assert lab_charts.threshold_label("T-g", True, "g2099", "platelets", 10.0, "10^9/L", thresholds.loc[1, "action"]) == (
-        "T-g (guideline, g2099): platelets below 10 ×10^9/L; prophylactic, in non-bleeding adults")
+        "T-g (guideline, g2099): platelets below 10 ×10^9/L; prophylactic, in non-bleeding adults; see also 2")
     assert lab_charts.threshold_label("T-own", False, "x", "hemoglobin", 7.0, "g/dL", "transfused whenever below") == (
         "T-own (this report's own threshold): haemoglobin below 7 g/dL; transfused whenever below")
     assert lab_charts.threshold_population(None) == "action not stated"

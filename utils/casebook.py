@@ -226,6 +226,17 @@ def chart_analytes(labs: pd.DataFrame, case_id: str) -> tuple[str, ...]:
     return tuple(a for a in (*COUNT_ANALYTES, *MARKER_ANALYTES) if a in stated)
 
 
+def lab_chart_title(case_id: str, analytes: tuple[str, ...]) -> str:
+    """The title of the case's lab chart, naming only what it draws: stated counts, markers, or both.
+
+    >>> lab_chart_title("x2099", ("platelets",)), lab_chart_title("x2099", ("hemoglobin", "cea"))
+    ('x2099: stated counts, with treatment lines', 'x2099: stated counts and markers, with treatment lines')
+    """
+    drawn = [words for words, kind in (("counts", COUNT_ANALYTES), ("markers", MARKER_ANALYTES))
+             if any(a in kind for a in analytes)]
+    return f"{case_id}: stated {' and '.join(drawn) or 'values'}, with treatment lines"
+
+
 #: Whether a published series counts from the case's day 0 (marrow-metastasis diagnosis), by the class of its
 #: time origin (:func:`utils.survival.classify_time_origin`).
 SAME_CLOCK: dict[str, str] = {"bmm_diagnosis": "yes", "not_stated": "unknown: origin not stated", "other": "no"}

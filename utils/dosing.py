@@ -1013,7 +1013,7 @@ def case_dose_table(doses: pd.DataFrame, therapy_lines: pd.DataFrame, case_id: s
                 blanks.setdefault(no_bsa, []).append("mg per m2")
             else:
                 per_m2 = mg / bsa
-                notes.append("mg per m2 is arithmetic only: the report printed a flat dose in mg, not a dose per m2")
+                notes.append("mg per m2 is arithmetic only: the report printed a dose in mg, not a dose per m2")
         per_kg = given if unit == PER_KG else None
 
         per_admin, cycle = _number_or_none(d["administrations_per_cycle"]), _number_or_none(d["cycle_days"])

@@ -580,12 +580,15 @@ class SurvivalView:
             self.ax.set_title("MODEL: constant-hazard curves from a published median")
             handles = [plt.Line2D([], [], color=OKABE_ITO[7], linewidth=3, label="reference model"),
                        plt.Line2D([], [], color=OKABE_ITO[2], linewidth=3, linestyle="--", label="scenario model (hazard ratio applied)")]
-            for case in self.cases.itertuples():  # each case in its own colour and marker; filled: died, hollow: alive
-                died = bool(case.event)
-                style = self.styles[case.case_id]
-                handles.append(plt.Line2D([], [], linestyle="", marker=style.marker, markersize=10, markeredgewidth=2,
-                                          color=style.colour, markerfacecolor=style.colour if died else "white",
-                                          label=f"{case.case_id} ({'died' if died else 'alive at last contact'})"))
+            # the course's outcome marks (a cross: died; an open triangle: alive, censored), each case named beside its marks
+            outcomes = {bool(case.event) for case in self.cases.itertuples()}
+            for died, key, label in ((True, "death", "died"),
+                                     (False, "last_contact", "alive at last contact (censored)")):
+                if died in outcomes:
+                    style = MILESTONE_MARKERS[key]
+                    handles.append(plt.Line2D([], [], linestyle="", marker=style["marker"], markersize=11, markeredgewidth=2,
+                                              color=OKABE_ITO[7], markerfacecolor="white" if "facecolors" in style else OKABE_ITO[7],
+                                              label=label))
             self.ax.legend(handles=handles, loc="upper right")
         _fit_axes(fig, left=72, right=14, top=32, bottom=54, rows_px=300 + 21 * max(0, len(self.cases) - 2))
         self.figure = FastFigure(fig)
@@ -610,11 +613,14 @@ class SurvivalView:
         artists = self.ax.plot(result.months, result.reference, color=OKABE_ITO[7], linewidth=3, animated=True)
         artists += self.ax.plot(result.months, result.scenario, color=OKABE_ITO[2], linewidth=3, linestyle="--", animated=True)
         for case, (_, row) in zip(self.cases.itertuples(), placed.iterrows()):
-            died, style = bool(case.event), self.styles[case.case_id]
-            for y in (row["P(T >= months), reference model"], row["P(T >= months), scenario model"]):
-                artists.append(self.ax.scatter(case.months, y, s=130, marker=style.marker, linewidths=2, zorder=3,
-                                               facecolors=style.colour if died else "white", edgecolors=style.colour,
-                                               animated=True))
+            outcome, colour = ("death" if bool(case.event) else "last_contact"), self.styles[case.case_id].colour
+            heights = (row["P(T >= months), reference model"], row["P(T >= months), scenario model"])
+            for y in heights:
+                artists.append(milestone_marker(self.ax, case.months, y, outcome, colour, zorder=3, animated=True))
+            # the case named in its colour, below and right of the lower of its two marks (clear of the legend)
+            artists.append(self.ax.annotate(str(case.case_id), (case.months, min(heights)), xytext=(8, -10),
+                                            textcoords="offset points", ha="left", va="top", color=colour, fontsize=13,
+                                            fontweight="bold", zorder=4, animated=True))
         self.figure.update(artists)
         readout = (f"MODEL: reference median {median:g} months; with hazard ratio {hazard_ratio:.2f} "
                    f"the scenario median is {result.scenario_median:.1f} months")

@@ -44,6 +44,7 @@ tables below it (:func:`explorer_reading`); the picture is described in words by
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -57,7 +58,7 @@ from matplotlib.text import Text
 from matplotlib.transforms import Bbox
 
 from utils import units
-from utils.grading import CTCAE_V5
+from utils.grading import CTCAE_V5, ctcae_grade
 from utils.labs import COUNTS, MARKERS, check_case_and_analyte
 from utils.markup import markdown_text
 from utils.plots import GRADE_SHADES, OKABE_ITO, CaseStyle, case_styles, lay_out, subplots
@@ -70,7 +71,7 @@ COUNT_LABELS: dict[str, str] = {a: label.replace(" (", "\n(") for a, label in AN
 #: Colour and marker shape of each tumour marker in the marker panel.
 MARKER_STYLE: dict[str, tuple[str, str]] = {"cea": (OKABE_ITO[2], "s"), "ca15_3": (OKABE_ITO[3], "^"), "ca125": (OKABE_ITO[4], "D")}
 #: Where the value label of each marker sits, in points from the marker (apart, so that close values stay legible).
-MARKER_LABEL_OFFSETS: dict[str, tuple[int, int]] = {"cea": (-36, -16), "ca15_3": (8, 6), "ca125": (8, 6)}
+MARKER_LABEL_OFFSETS: dict[str, tuple[int, int]] = {"cea": (-12, -8), "ca15_3": (8, 6), "ca125": (8, 6)}
 #: Fill of the therapy lines, alternating so that neighbouring lines stay apart.
 LINE_FILLS: tuple[str, ...] = (OKABE_ITO[4], OKABE_ITO[6])
 #: Days added on each side of the data so that edge points are not cut.
@@ -165,23 +166,23 @@ def guideline_legend_label(source_ids: Sequence[str]) -> str:
 
 
 def threshold_population(action: object) -> str:
-    """Who a threshold is for and what it does, in short, from its ``action`` text (``transfusion_thresholds.csv``).
+    """Who a threshold is for and what it does, from its ``action`` text (``transfusion_thresholds.csv``).
 
-    The curated text is cut to its first clause: a leading "guideline: " is dropped, and the text
-    stops at the first parenthesis or semicolon (recommendation strength and cross-references).
-    A blank action reads "action not stated".
+    A leading "guideline: " is dropped, and so are the parenthesised notes (recommendation numbers and
+    strengths, which the threshold's source gives); every clause is kept, so a second recommendation for
+    another population is not lost. A blank action reads "action not stated".
 
-    >>> threshold_population("guideline: prophylactic transfusion in non-bleeding adults (strong); see also 2")
-    'prophylactic transfusion in non-bleeding adults'
+    >>> threshold_population("guideline: transfusion below this in stable adults (Recommendation 1); "
+    ...                      "a conditional one covers patients with cancer (Recommendation 2)")
+    'transfusion below this in stable adults; a conditional one covers patients with cancer'
     """
     if action is None or pd.isna(action) or not str(action).strip():
         return "action not stated"
     text = str(action).strip()
     if text.lower().startswith("guideline:"):
         text = text[len("guideline:"):].strip()
-    for stop in (" (", ";"):
-        text = text.split(stop)[0]
-    return text.strip() or "action not stated"
+    text = re.sub(r"\s*\([^()]*\)", "", text)
+    return re.sub(r"\s+", " ", text).strip(" ;") or "action not stated"
 
 
 def threshold_label(threshold_id: str, guideline: bool, source_id: str, analyte: str, below_std: float, unit_std: str,
@@ -353,11 +354,32 @@ class _Labels:
         self.values = values  # False: value labels are not drawn (the explorer lists the values in a table)
         self.wanted: list[tuple[int, Axes, list[tuple[str, tuple, object, tuple[float, float], str, str]], str, dict]] = []
         self.markers: list[tuple[Axes, float, float, float]] = []  # (panel, x, y, radius in points)
+        self.bands: list[tuple[Axes, list[tuple[int, float, float]]]] = []  # (count panel, its grade bands)
 
     def add(self, priority: int, ax: Axes, candidates, where: str = "inside", **style) -> None:
         """``candidates``: (text, xy, xycoords, offset in points, ha, va[, another panel]); ``where``: "inside" the
         panel or "beside" it."""
         self.wanted.append((priority, ax, list(candidates), where, style))
+
+    def grade_bands(self, ax: Axes, bands: Sequence[tuple[int, float, float]]) -> None:
+        """Label the grade bands ``(grade, lower, upper)`` of a count panel beside it. Placed before any other
+        label and never left out: bands too close on screen for a label of their own share one ("G3-4", see
+        :func:`grade_groups`), so that no value sits beside the label of a grade it does not have."""
+        self.bands.append((ax, sorted(bands, key=lambda band: band[1])))
+
+    def _place_bands(self, fig: Figure, renderer, taken: list) -> None:
+        height = self.fontsize * fig.dpi / 72 * 1.15  # one line of label text, in pixels
+        for ax, bands in self.bands:
+            def pixels(value: float) -> float:
+                return ax.transData.transform((0, value))[1]
+
+            for group in grade_groups(bands, pixels, height):
+                grades = sorted(grade for grade, _, _ in group)
+                text = f"G{grades[0]}" if len(grades) == 1 else f"G{grades[0]}-{grades[-1]}"
+                middle = (group[0][1] + group[-1][2]) / 2
+                label = ax.annotate(text, (1.01, middle), xycoords=ax.get_yaxis_transform(), ha="left", va="center",
+                                    fontsize=self.fontsize, annotation_clip=False)
+                taken.append(label.get_window_extent(renderer))
 
     def marker(self, ax: Axes, x: float, y: float, size: float) -> None:
         """A data marker of area ``size`` (points squared) that labels must not cover."""
@@ -373,6 +395,7 @@ class _Labels:
             cx, cy = ax.transData.transform((x, y))
             r = radius * scale
             taken.append(Bbox([[cx - r, cy - r], [cx + r, cy + r]]))
+        self._place_bands(fig, renderer, taken)
         left_out = []
         for _, home, candidates, where, style in sorted(self.wanted, key=lambda w: w[0]):
             for text, xy, xycoords, offset, ha, va, *elsewhere in candidates:
@@ -390,6 +413,27 @@ class _Labels:
             else:
                 left_out.append(candidates[0][0])
         return left_out
+
+
+def grade_groups(bands: Sequence[tuple[int, float, float]], pixels, height: float) -> list[list[tuple[int, float, float]]]:
+    """The grade bands ``(grade, lower, upper)``, from the lowest values up, grouped so that the labels of
+    neighbouring groups, each at the middle of its group, are at least ``height`` pixels apart on screen
+    (``pixels`` maps a value to its screen height). A band too close to the group below joins it; one label
+    per group ("G1-2") keeps every label beside the values it names.
+
+    >>> grade_groups([(4, 0, 25), (3, 25, 50), (2, 50, 75), (1, 75, 150), (0, 150, 400)], lambda v: v / 4, 15)
+    [[(4, 0, 25), (3, 25, 50), (2, 50, 75)], [(1, 75, 150)], [(0, 150, 400)]]
+    """
+    def middle(group: list[tuple[int, float, float]]) -> float:
+        return pixels((group[0][1] + group[-1][2]) / 2)
+
+    groups: list[list[tuple[int, float, float]]] = []
+    for band in bands:
+        groups.append([band])
+        while len(groups) > 1 and middle(groups[-1]) - middle(groups[-2]) < height:
+            last = groups.pop()
+            groups[-1] = groups[-1] + last
+    return groups
 
 
 def drawn_texts(fig: Figure) -> list:
@@ -456,7 +500,7 @@ def _therapy_track(ax: Axes, view: LabView, labels: _Labels, fonts: dict[str, fl
         rows = (0.74, 0.26) if i % 2 == 0 else (0.26, 0.74)
         centre = (start + end) / 2
         labels.add(0, ax, [(text, (centre, y), ax.get_xaxis_transform(), (0, 0), "center", "center")
-                           for text in (line_label(row), _short_line_label(row)) for y in rows],
+                           for text in (line_label(row), _short_line_label(row)) for y in (*rows, 0.5)],
                    zorder=3, bbox=_LABEL_BOX)
     ax.set_yticks([])
     ax.set_ylim(0, 1)
@@ -496,6 +540,7 @@ def _say_gaps(ax: Axes, view: LabView, days: list[int], fonts: dict[str, float],
 VALUE_LABEL_PLACES: tuple[tuple[tuple[int, int], str, str], ...] = (
     ((7, 5), "left", "bottom"), ((7, -5), "left", "top"), ((-7, 5), "right", "bottom"), ((-7, -5), "right", "top"),
     ((0, 10), "center", "bottom"), ((0, -10), "center", "top"),
+    ((12, 0), "left", "center"), ((-12, 0), "right", "center"), ((0, 20), "center", "bottom"), ((0, -20), "center", "top"),
 )
 
 
@@ -534,10 +579,11 @@ def _count_panel(ax: Axes, view: LabView, analyte: str, lln: dict[str, float], c
     edges[-1] = bottom
     beside = ax.get_yaxis_transform()
     ax.axhspan(low_normal, top, color=GRADE_SHADES[0], zorder=0)
-    labels.add(2, ax, [("G0", (1.01, (low_normal + top) / 2), beside, (0, 0), "left", "center")], where="beside")
+    bands = [(0, low_normal, top)]
     for grade, (upper, lower) in enumerate(zip(edges[:-1], edges[1:]), start=1):
         ax.axhspan(lower, upper, color=GRADE_SHADES[grade], zorder=0)
-        labels.add(2, ax, [(f"G{grade}", (1.01, (max(lower, 0) + upper) / 2), beside, (0, 0), "left", "center")], where="beside")
+        bands.append((grade, max(lower, 0.0), upper))
+    labels.grade_bands(ax, bands)
     _background(ax, view)
     drawn = view.thresholds[view.thresholds["analyte"] == analyte].sort_values("below_std").reset_index(drop=True)
     for _, t in drawn.iterrows():
@@ -719,7 +765,7 @@ def lab_chart(view: LabView, lln: dict[str, float], title: str | None = None, ca
                             else f"{view.case_id}: stated laboratory values over time")
         fig.suptitle(heading, fontsize=fonts["title"], fontweight="bold", **({"y": 0.995, "va": "top"} if explorer else {}))
         # room right of the count panels for their grade labels, which are placed after the layout
-        spacers = [ax.text(1.01, 0.5, "G4", transform=ax.get_yaxis_transform(), fontsize=fonts["text"])
+        spacers = [ax.text(1.01, 0.5, "G0-4", transform=ax.get_yaxis_transform(), fontsize=fonts["text"])
                    for ax in axes[1:1 + len(counts)]]
         if explorer:
             _explorer_layout(fig, axes, heights, legend)
@@ -769,7 +815,7 @@ def _explorer_layout(fig: Figure, axes: list[Axes], heights: list[float], legend
     def place(left: float) -> None:
         top = height - px["title"]
         for ax, h in zip(axes, heights):
-            ax.set_position([left / width, (top - h) / height, (width - left - 40) / width, h / height])
+            ax.set_position([left / width, (top - h) / height, (width - left - 48) / width, h / height])  # 48 px: "G2-4"
             top -= h + gap
 
     place(150)
@@ -793,12 +839,22 @@ def threshold_choices(thresholds: pd.DataFrame) -> list[tuple[str, str]]:
     for _, row in thresholds.iterrows():
         source = str(row["source_id"])
         who = f"{row['case_id']} report" if pd.notna(row["case_id"]) else GUIDELINE_SHORT_NAMES.get(source, f"guideline {source}")
-        choices.append((f"{row['threshold_id']}: {row['analyte']} < {row['below']:g} ({who})", str(row["threshold_id"])))
+        name = ANALYTE_LABELS.get(str(row["analyte"]), str(row["analyte"])).split(" (")[0]
+        unit = str(row["unit"]).replace("10^9/L", "×10⁹/L")
+        choices.append((f"{row['threshold_id']}: {name} < {row['below']:g} {unit} ({who})", str(row["threshold_id"])))
     return choices
 
 
-def values_table(view: LabView) -> pd.DataFrame:
-    """The stated values of a view as a table (the explorer shows it below the chart, which labels no value)."""
+def _grade_text(analyte: str, value: float, lln: dict[str, float]) -> str:
+    """The CTCAE v5.0 grade of a stated count as a table cell; "-" for a value CTCAE does not grade here (a marker)."""
+    if analyte not in CTCAE_V5 or analyte not in lln:
+        return "-"
+    return str(ctcae_grade(analyte, float(value), lln[analyte]))
+
+
+def values_table(view: LabView, lln: dict[str, float]) -> pd.DataFrame:
+    """The stated values of a view as a table, with the CTCAE v5.0 grade of each count (the explorer shows it below
+    the chart, which labels no value)."""
     points = view.points
     order = {a: i for i, a in enumerate(view.analytes)}
     rows = points.assign(_order=points["analyte"].map(order)).sort_values(["_order", "day"])
@@ -808,6 +864,7 @@ def values_table(view: LabView) -> pd.DataFrame:
         "day precision": rows["day_precision"].tolist(),
         "value": [f"{v:g}" for v in rows["value_std"]],
         "unit": rows["unit_std"].tolist(),
+        "CTCAE v5.0 grade": [_grade_text(a, v, lln) for a, v in zip(rows["analyte"], rows["value_std"])],
         "as printed": rows["printed"].tolist(),
         "source": rows["source_locator"].tolist(),
     })
@@ -836,7 +893,7 @@ def explorer_reading(view: LabView, lln: dict[str, float], case_ids: Sequence[st
     from utils.widgets import Rendering, figure_png
 
     png = figure_png(lab_chart(view, lln, case_ids=case_ids, explorer=True))
-    tables = [values_table(view)] if len(view.points) else []
+    tables = [values_table(view, lln)] if len(view.points) else []
     if len(view.thresholds):
         tables.append(pd.DataFrame({"threshold line": view.thresholds["label"].tolist()}))
     return Rendering("", png, tuple(tables), chart_alt(view))

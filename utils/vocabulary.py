@@ -162,7 +162,7 @@ SPECIMEN_LABELS: dict[str, str] = {
 #: Dose units of doses.csv, as a reader says them.
 DOSE_UNIT_LABELS: dict[str, str] = {
     "mg/m2": "mg/m²",
-    "mg": "mg (as printed; basis not stated)",
+    "mg": "mg (as printed)",
     "mg/kg": "mg/kg",
     "AUC": "AUC (mg/mL·min)",
 }

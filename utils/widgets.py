@@ -38,7 +38,7 @@ from traitlets import Tuple, Unicode
 #: more than about half the control, so that a slider keeps its track in a phone's narrow column.
 CONTROL_STYLE = {"description_width": "min(12em, 47%)"}
 #: Every control fills the width of the controls column, and never more.
-CONTROL_LAYOUT = widgets.Layout(width="auto", max_width="100%")
+CONTROL_LAYOUT: dict[str, str] = {"width": "auto", "max_width": "100%"}  # values, not a widget: importing makes no widget
 #: Width of the controls column, in em of the widget font: it starts from the first, grows up to the second when
 #: the row has room, and narrows to the page on a phone. (A basis below the widest keeps the figure beside the
 #: controls when a page sets a larger widget font.)
@@ -240,7 +240,7 @@ class Explorer(widgets.VBox):
             control.description = name
         if control.has_trait("style"):
             control.style = CONTROL_STYLE
-        control.layout = CONTROL_LAYOUT
+        control.layout = widgets.Layout(**CONTROL_LAYOUT)
 
     def add_control(self, control: widgets.Widget, position: int = 0) -> None:
         """Put a widget that is not passed to ``render`` (a helper such as a preset menu) into the controls column."""
