@@ -346,12 +346,24 @@ def find_slider(widgets: dict[str, dict]) -> tuple[str, dict, str]:
     if not sliders:
         raise LoadError(f"no {SLIDER['model']} described {SLIDER['description']!r} among {len(widgets)} widgets")
     slider = sliders[-1]
-    for comm_id in widgets:  # the box that holds the slider also holds the explorer's picture
-        children = [c.removeprefix("IPY_MODEL_") for c in state(comm_id).get("children") or []]
-        if slider in children:
-            pictures = [c for c in children if c in widgets and state(c).get("_model_name") == PICTURE_MODEL]
-            if pictures:
-                return slider, state(slider), pictures[0]
+    children = {cid: [c.removeprefix("IPY_MODEL_") for c in state(cid).get("children") or []] for cid in widgets}
+    parent = {child: cid for cid, kids in children.items() for child in kids}
+
+    def pictures_below(box: str) -> list[str]:
+        found, todo = [], [box]
+        while todo:
+            node = todo.pop(0)
+            if node in widgets and state(node).get("_model_name") == PICTURE_MODEL:
+                found.append(node)
+            todo.extend(children.get(node, []))
+        return found
+
+    box = parent.get(slider)
+    while box is not None:  # the nearest box around the slider that also holds a picture is its explorer
+        pictures = pictures_below(box)
+        if pictures:
+            return slider, state(slider), pictures[0]
+        box = parent.get(box)
     raise LoadError(f"the {SLIDER['description']} slider has no explorer picture next to it")
 
 

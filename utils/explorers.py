@@ -198,8 +198,11 @@ class OriginView:
             readouts.append(f"{case_id}: {result['months']:g} months from {origins.ORIGIN_CHOICES[origin]}, {result['status']}")
         self.figure.update(artists)
         clocks = origins.cohort_clocks(self.data.literature_survival, chosen)
-        alt = ("Timeline of each case's milestones in months from its chosen origin: "
-               + "; ".join(f"{case_id} from {origins.ORIGIN_CHOICES[origin]}" for case_id, origin in chosen.items()))
+        if len(set(chosen.values())) == 1:  # one clock for every case: say it once
+            alt = f"Timeline of each case's milestones in months from {origins.ORIGIN_CHOICES[next(iter(chosen.values()))]}"
+        else:
+            alt = ("Timeline of each case's milestones in months from its chosen origin: "
+                   + "; ".join(f"{case_id} from {origins.ORIGIN_CHOICES[origin]}" for case_id, origin in chosen.items()))
         return Rendering("; ".join(readouts), self.figure.png(), (clocks,), alt)
 
     def widget(self):
@@ -624,9 +627,8 @@ class SurvivalView:
         self.figure.update(artists)
         readout = (f"MODEL: reference median {median:g} months; with hazard ratio {hazard_ratio:.2f} "
                    f"the scenario median is {result.scenario_median:.1f} months")
-        alt = (f"MODEL survival curves: the reference (solid) for a median of {median:g} months and the scenario (dashed) "
-               f"for hazard ratio {hazard_ratio:.2f}, median {result.scenario_median:.1f} months; each case marked on both "
-               "at its own follow-up")
+        alt = (f"MODEL survival curves: reference median {median:g} months (solid); hazard ratio {hazard_ratio:.2f}, "
+               f"median {result.scenario_median:.1f} months (dashed); cases marked")
         return Rendering(readout, self.figure.png(), (placed,), alt)
 
     def widget(self):
