@@ -250,8 +250,8 @@ def prepare_template(root: Path = SLIDES_DIR) -> Path:
     template = root / "voila" / "templates" / TEMPLATE_NAME
     shutil.rmtree(template, ignore_errors=True)
     shutil.copytree(TEMPLATE_SOURCE, template, ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"))
-    # one script for the static and the live slides: wide figures scroll sideways at a readable size
-    shutil.copy(PROJECT_ROOT / "delivery" / "static" / "slide-figures.js", template / "static" / "slide-figures.js")
+    # one script for the static and the live slides: the "more below" cue, wide figures at a readable size
+    shutil.copy(PROJECT_ROOT / "delivery" / "static" / "slide-aids.js", template / "static" / "slide-aids.js")
     reveal = assets.install_reveal(template / "static")
     (reveal / "css").rename(reveal / "dist")
     for unused in ("js", "plugin"):

@@ -741,6 +741,48 @@ def small_figures(page: Page, position: tuple[int, int]) -> list[str]:
             f"{figure_min_scale(f):.2f} of it)" for f in figures_shown(page) if f["shown"] / f["natural"] < figure_min_scale(f) - 0.005]
 
 
+def arrow_walk_problems(page: Page, label: str) -> list[str]:
+    """Walk the deck shown in ``page`` with the right arrow key (:func:`walk_right`); return the problems:
+    slides not shown in the deck's order, and figures whose text shows under 14 px (:func:`small_figures`)."""
+    small: list[str] = []
+    start = time.perf_counter()
+    seen = walk_right(page, lambda position: small.extend(small_figures(page, position)))
+    expected = slide_positions(page)
+    print(f"{label}: {len(seen)} slides shown by the right arrow in {time.perf_counter() - start:.1f} s")
+    problems = [] if seen == expected else [f"the right arrow showed {seen}, the deck has {expected}"]
+    return problems + [f"figure text under 14 px on the projected slide: {line}" for line in small]
+
+
+def explorers_on_their_slides(page: Page, boxes: Locator, label: str) -> tuple[list[str], list[str], list[dict], list[tuple]]:
+    """Check every explorer of ``boxes`` on its slide (:func:`explorer_slide_problems`); return the problems, axe's
+    summary lines, its blocking violations, and ``(box, where)`` of each explorer for further checks."""
+    from accessibility import blocking, summary
+
+    problems, lines, blocked, checked = [], [], [], []
+    for index in range(boxes.count()):
+        box, where = boxes.nth(index), f"{label}, explorer {index + 1}"
+        found, axe = explorer_slide_problems(page, box, where)
+        problems += found
+        lines.append(summary(f"{where}, on its slide", axe))
+        blocked += blocking(axe)
+        checked.append((box, where))
+    return problems, lines, blocked, checked
+
+
+def deck_axe_blocking(page: Page, label: str, report: str) -> list[dict]:
+    """axe-core on a deck as opened (its first slide) and with every slide laid out (:func:`unhide_slides`; the
+    deck cannot be presented afterwards); write both summaries to the report ``report``; return the critical
+    and serious violations of both."""
+    from accessibility import blocking, summary, violations
+
+    show_slide(page, (0, 0))
+    opened = violations(page)
+    sections = unhide_slides(page)
+    every = violations(page)
+    write_report(report, [summary(f"{label}, as opened", opened), summary(f"{label}, all {sections} sections laid out", every)])
+    return blocking(opened) + blocking(every)
+
+
 _MORE_BELOW = """() => {
     const leaf = document.querySelector(".reveal .slides > section.present > section.present");
     return leaf.scrollHeight - leaf.clientHeight - leaf.scrollTop > 2;

@@ -230,27 +230,18 @@ def test_reveal_lays_out_the_slides_the_rules_give_at_1280_by_720(deck: Deck, no
 
 
 def test_right_arrow_shows_every_slide_in_order_with_readable_figures(deck: Deck) -> None:
-    small: list[str] = []
-    start = time.perf_counter()
-    seen = servers.walk_right(deck.page, lambda position: small.extend(servers.small_figures(deck.page, position)))
-    expected = servers.slide_positions(deck.page)
-    print(f"live slides of {deck.name}: {len(seen)} slides shown by the right arrow in {time.perf_counter() - start:.1f} s")
-    assert seen == expected, f"the right arrow showed {seen}, the deck has {expected}"
-    assert small == [], "figure text under 14 px on the projected slide:\n" + "\n".join(small)
+    problems = servers.arrow_walk_problems(deck.page, f"live slides of {deck.name}")
+    assert problems == [], "\n".join(problems)
 
 
 def test_every_explorer_fits_its_slide_and_answers_the_keyboard(deck: Deck, axe_ready: None) -> None:
-    from accessibility import blocking, describe, summary
+    from accessibility import describe
 
     boxes = deck.page.locator(".reveal .explorer")
     assert boxes.count() == EXPLORERS.get(deck.name, 0)
-    problems, lines, blocked = [], [], []
-    for index in range(boxes.count()):
-        box, where = boxes.nth(index), f"live slides of {deck.name}, explorer {index + 1}"
-        found, axe = servers.explorer_slide_problems(deck.page, box, where)
-        problems += found
-        lines.append(summary(f"{where}, on its slide", axe))
-        blocked += blocking(axe)
+    problems, lines, blocked, checked = servers.explorers_on_their_slides(deck.page, boxes, f"live slides of {deck.name}")
+    for box, where in checked:
+        servers.show_slide(deck.page, servers.slide_of(box))
         position, reported = servers.current_slide(deck.page), servers.explorer_reading(box)
         start = time.perf_counter()
         pressed = servers.press_in_first_control(box)
@@ -281,17 +272,10 @@ def test_every_explorer_fits_its_slide_and_answers_the_keyboard(deck: Deck, axe_
 
 def test_slides_pass_axe(deck: Deck, axe_ready: None) -> None:
     """Last on each notebook: once every slide is laid out at once, the slides cannot be presented."""
-    from accessibility import blocking, describe, summary, violations
+    from accessibility import describe
 
-    servers.show_slide(deck.page, (0, 0))
-    opened = violations(deck.page)
-    sections = servers.unhide_slides(deck.page)
-    every = violations(deck.page)
-    servers.write_report(f"slides-live-{deck.name.removesuffix('.ipynb')}", [
-        summary(f"live slides of {deck.name}, as opened", opened),
-        summary(f"live slides of {deck.name}, all {sections} sections laid out", every)])
-    assert blocking(opened) == [], describe(blocking(opened))
-    assert blocking(every) == [], describe(blocking(every))
+    blocked = servers.deck_axe_blocking(deck.page, f"live slides of {deck.name}", f"slides-live-{deck.name.removesuffix('.ipynb')}")
+    assert blocked == [], describe(blocked)
 
 
 def test_closing_or_reloading_the_slides_frees_their_kernels(browser: Browser, app: servers.VoilaServer,

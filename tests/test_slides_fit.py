@@ -86,27 +86,16 @@ def test_deck_is_1280_by_720_shown_at_its_own_size_without_code(deck: Deck) -> N
 
 
 def test_right_arrow_shows_every_slide_in_order_with_readable_figures(deck: Deck) -> None:
-    small: list[str] = []
-    start = time.perf_counter()
-    seen = servers.walk_right(deck.page, lambda position: small.extend(servers.small_figures(deck.page, position)))
-    expected = servers.slide_positions(deck.page)
-    print(f"static slides {deck.name}: {len(seen)} slides shown by the right arrow in {time.perf_counter() - start:.1f} s")
-    assert seen == expected, f"the right arrow showed {seen}, the deck has {expected}"
-    assert small == [], "figure text under 14 px on the projected slide:\n" + "\n".join(small)
+    problems = servers.arrow_walk_problems(deck.page, f"static slides {deck.name}")
+    assert problems == [], "\n".join(problems)
 
 
 def test_every_explorer_fits_its_slide(deck: Deck, axe_ready: None) -> None:
-    from accessibility import blocking, describe, summary
+    from accessibility import describe
 
     boxes = deck.page.locator(".reveal .static-widget")
     assert boxes.count() == EXPLORERS.get(deck.name, 0)
-    problems, lines, blocked = [], [], []
-    for index in range(boxes.count()):
-        where = f"static slides {deck.name} explorer {index + 1}"
-        found, axe = servers.explorer_slide_problems(deck.page, boxes.nth(index), where)
-        problems += found
-        lines.append(summary(f"{where}, on its slide", axe))
-        blocked += blocking(axe)
+    problems, lines, blocked, _ = servers.explorers_on_their_slides(deck.page, boxes, f"static slides {deck.name}")
     if lines:
         servers.write_report(f"slides-static-{deck.name}-explorers", lines)
     assert problems == [], "\n".join(problems)
@@ -115,14 +104,7 @@ def test_every_explorer_fits_its_slide(deck: Deck, axe_ready: None) -> None:
 
 def test_deck_passes_axe(deck: Deck, axe_ready: None) -> None:
     """Last on each deck: once every slide is laid out at once, the deck cannot be presented."""
-    from accessibility import blocking, describe, summary, violations
+    from accessibility import describe
 
-    servers.show_slide(deck.page, (0, 0))
-    opened = violations(deck.page)
-    sections = servers.unhide_slides(deck.page)
-    every = violations(deck.page)
-    servers.write_report(f"slides-static-{deck.name}", [
-        summary(f"static slides {deck.name}, as opened", opened),
-        summary(f"static slides {deck.name}, all {sections} sections laid out", every)])
-    assert blocking(opened) == [], describe(blocking(opened))
-    assert blocking(every) == [], describe(blocking(every))
+    blocked = servers.deck_axe_blocking(deck.page, f"static slides {deck.name}", f"slides-static-{deck.name}")
+    assert blocked == [], describe(blocked)
