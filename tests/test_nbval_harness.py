@@ -34,12 +34,29 @@ def stored_notebook(folder: Path, cells=CELLS) -> Path:
     return path
 
 
-def run_nbval(path: Path) -> subprocess.CompletedProcess:
+def start_nbval(path: Path) -> subprocess.Popen:
     (path.parent / "pytest.ini").write_text("[pytest]\n")  # keep the project's addopts out
     command = [sys.executable, "-m", "pytest", "-p", "conftest", "-p", "no:cacheprovider", "--nbval",
                "--nbval-current-env", str(path), "-q", "--rootdir", str(path.parent)]
     env = {**__import__("os").environ, "PYTHONPATH": str(TESTS)}
-    return subprocess.run(command, capture_output=True, text=True, env=env, cwd=path.parent, timeout=300)
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=path.parent)
+
+
+def changed_copy(notebook: Path, folder: Path, change) -> Path:
+    """A copy of the stored ``notebook`` in ``folder`` with ``change(nb)`` applied (outputs left as stored)."""
+    nb = nbformat.read(notebook, as_version=4)
+    change(nb)
+    path = folder / "probe.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+def _number(nb) -> None:
+    nb.cells[1].outputs[0]["text"] = "43\n"
+
+
+def _plot_parameter(nb) -> None:
+    nb.cells[2].source = nb.cells[2].source.replace("linewidth=2", "linewidth=3")  # outputs still from linewidth=2
 
 
 @pytest.fixture(scope="module")
@@ -47,27 +64,36 @@ def notebook(tmp_path_factory) -> Path:
     return stored_notebook(tmp_path_factory.mktemp("nbval"))
 
 
-def test_stored_notebook_passes(notebook):
+@pytest.fixture(scope="module")
+def results(notebook, tmp_path_factory) -> dict[str, tuple[int, str]]:
+    """(exit code, output) of nbval on the stored notebook and on two changed copies, run at the same time."""
+    paths = {"stored": notebook,
+             "number": changed_copy(notebook, tmp_path_factory.mktemp("number"), _number),
+             "plot": changed_copy(notebook, tmp_path_factory.mktemp("plot"), _plot_parameter)}
+    started = {name: start_nbval(path) for name, path in paths.items()}
+    done = {}
+    for name, process in started.items():
+        try:
+            stdout, _ = process.communicate(timeout=300)
+        finally:
+            process.kill()
+        done[name] = (process.returncode, stdout)
+    return done
+
+
+def test_stored_notebook_passes(notebook, results):
     nb = nbformat.read(notebook, as_version=4)
     assert any("image/png" in o.get("data", {}) for o in nb.cells[2].outputs), "the probe must store a figure"
     assert nb.cells[3].outputs == [], "the semicolon must hide the result when the notebook is saved"
-    result = run_nbval(notebook)
-    assert result.returncode == 0, result.stdout[-3000:]
+    code, output = results["stored"]
+    assert code == 0, output[-3000:]
 
 
-def test_changed_number_fails(notebook, tmp_path):
-    nb = nbformat.read(notebook, as_version=4)
-    nb.cells[1].outputs[0]["text"] = "43\n"
-    changed = tmp_path / "probe.ipynb"
-    nbformat.write(nb, changed)
-    result = run_nbval(changed)
-    assert result.returncode != 0 and "43" in result.stdout, result.stdout[-3000:]
+def test_changed_number_fails(results):
+    code, output = results["number"]
+    assert code != 0 and "43" in output, output[-3000:]
 
 
-def test_changed_plot_parameter_fails(notebook, tmp_path):
-    nb = nbformat.read(notebook, as_version=4)
-    nb.cells[2].source = nb.cells[2].source.replace("linewidth=2", "linewidth=3")  # outputs still from linewidth=2
-    changed = tmp_path / "probe.ipynb"
-    nbformat.write(nb, changed)
-    result = run_nbval(changed)
-    assert result.returncode != 0 and "image/png" in result.stdout, result.stdout[-3000:]
+def test_changed_plot_parameter_fails(results):
+    code, output = results["plot"]
+    assert code != 0 and "image/png" in output, output[-3000:]
