@@ -874,3 +874,15 @@ def press_in_first_control(box: Locator) -> str:
     handle.focus()
     handle.press(key)
     return f"{key} on slider {handle.get_attribute('aria-labelledby')}"
+
+
+def outputs_at_once(started: dict[str, subprocess.Popen], timeout_s: float) -> dict[str, tuple[int, str]]:
+    """Wait for processes started together; return ``(exit code, stdout)`` by name (each killed after ``timeout_s``)."""
+    done = {}
+    for name, process in started.items():
+        try:
+            stdout, _ = process.communicate(timeout=timeout_s)
+        finally:
+            process.kill()
+        done[name] = (process.returncode, stdout)
+    return done

@@ -761,3 +761,24 @@ def test_explorer_offers_every_analyte_and_threshold_as_a_check_box(explorer, da
     assert [b.value for b in analytes.boxes] == [a == "cea" for _, a in lab_charts.ANALYTE_CHOICES]
     box.reset_button.click()
     assert all(b.value for b in analytes.boxes) and box.values() == box.reported
+
+
+def test_every_grade_band_is_labelled_beside_its_panel(data):
+    # bands too close on screen share a label ("G3-4"); none may be left out (a grade-4 count beside "G3" misleads)
+    import re
+
+    lln = grading.lower_limits(data.reference_ranges, "hoffbrand_eh")
+    for explorer in (False, True):
+        view = lab_charts.lab_view(data.labs, data.therapy_lines, data.transfusion_thresholds, "akagi2021",
+                                   ("hemoglobin", "platelets", "wbc"), [], events=data.events)
+        fig = lab_charts.lab_chart(view, lln, "t", case_ids=data.cases["case_id"], explorer=explorer)
+        fig.canvas.draw()
+        for ax, analyte in zip(fig.axes[1:4], ("hemoglobin", "platelets", "wbc")):
+            covered = set()
+            for text in ax.texts:
+                match = re.fullmatch(r"G(\d)(?:-(\d))?", text.get_text())
+                if match:
+                    low = int(match.group(1))
+                    covered |= set(range(low, int(match.group(2) or low) + 1))
+            grades = set(range(len(grading.CTCAE_V5[analyte][1]) + 2))  # grade 0 (from the LLN), 1 .. the last bound
+            assert covered == grades, (explorer, analyte, sorted(covered))

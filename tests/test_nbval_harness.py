@@ -11,6 +11,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+import servers
 from nbclient import NotebookClient
 
 TESTS = Path(__file__).resolve().parent
@@ -71,14 +72,7 @@ def results(notebook, tmp_path_factory) -> dict[str, tuple[int, str]]:
              "number": changed_copy(notebook, tmp_path_factory.mktemp("number"), _number),
              "plot": changed_copy(notebook, tmp_path_factory.mktemp("plot"), _plot_parameter)}
     started = {name: start_nbval(path) for name, path in paths.items()}
-    done = {}
-    for name, process in started.items():
-        try:
-            stdout, _ = process.communicate(timeout=300)
-        finally:
-            process.kill()
-        done[name] = (process.returncode, stdout)
-    return done
+    return servers.outputs_at_once(started, 300)
 
 
 def test_stored_notebook_passes(notebook, results):

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import servers
 
 TESTS = Path(__file__).resolve().parent
 SUITES = {
@@ -33,14 +34,7 @@ def start_guarded(root: Path, test_source: str) -> subprocess.Popen:
 def results(tmp_path_factory) -> dict[str, tuple[int, str]]:
     """(exit code, output) of each small suite of SUITES, run at the same time."""
     started = {name: start_guarded(tmp_path_factory.mktemp(name), source) for name, source in SUITES.items()}
-    done = {}
-    for name, process in started.items():
-        try:
-            stdout, _ = process.communicate(timeout=120)
-        finally:
-            process.kill()
-        done[name] = (process.returncode, stdout)
-    return done
+    return servers.outputs_at_once(started, 120)
 
 
 def test_a_suite_that_writes_into_casedata_fails(results):

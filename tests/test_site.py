@@ -378,3 +378,16 @@ def test_notebook_pages_read_like_the_index(offline_page, served: str):
     assert shown["stretched"] == 0
     assert shown["icon"].endswith("assets/favicon.svg")
     assert external == [] and errors == []
+
+
+def test_an_explorer_picture_takes_the_alt_its_reading_stored():
+    # explorers.show stores the reading's description in the output's metadata; without it the page says "Figure N"
+    stored = {"data": {"image/png": "", "text/plain": "<IPython.core.display.Image object>"},
+              "metadata": {"image/png": {"alt": "Treatment lanes of akagi2021 as reported"}}}
+    assert site.figure_alt(stored, 3) == "Treatment lanes of akagi2021 as reported"
+    assert site.figure_alt({"data": {"image/png": ""}}, 3) == "Figure 3"
+    page = (Path(__file__).resolve().parent.parent / "notebooks" / "06_alternative_timelines.ipynb")
+    nb = site.with_captions(nbformat.read(page, as_version=4))
+    alts = [o.metadata["figure_alt"] for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
+            if "image/png" in o.get("data", {})]
+    assert alts and not any(re.fullmatch(r"Figure \d+", a) for a in alts), alts
