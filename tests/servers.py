@@ -364,6 +364,8 @@ class NotebookRun:
     executed: int
     outputs: int
     errors: tuple[str, ...]
+    #: The text of a JupyterLab dialog left open after the run (empty: none), to explain an odd count.
+    dialog: str = ""
 
     @property
     def ok(self) -> bool:
@@ -408,6 +410,17 @@ _ALL_CLEARED = r"""([panel, prompt]) =>
 # Done: the kernel is idle, no cell is queued or running ([*]), and at least one
 # cell has a number. Outputs were cleared first, so that number is from this run.
 # Run All stops at the first error: later cells then keep an empty prompt.
+#: How long the number of rendered outputs must stay the same after a run, and how long to wait for that at most.
+OUTPUTS_SETTLE_MS = 800
+OUTPUTS_WAIT_MS = 15_000
+# Settled: at least one output, and their number unchanged for ``ms`` (state kept on ``window`` between polls).
+_OUTPUTS_SETTLED = r"""([panel, output, ms]) => {
+    const count = panel.querySelectorAll(output).length, now = performance.now();
+    const seen = window.__courseOutputs ??= {count: -1, since: now};
+    if (count !== seen.count) { seen.count = count; seen.since = now; return false; }
+    return count > 0 && now - seen.since >= ms;
+}"""
+
 _RUN_FINISHED = r"""([panel, prompt, indicator]) => {
     const texts = [...panel.querySelectorAll(prompt)].map(p => p.textContent);
     return panel.querySelector(indicator)?.dataset.status === "idle"
@@ -454,6 +467,7 @@ def _read_run(panel: Locator) -> NotebookRun:
         executed=sum(any(c.isdigit() for c in p) for p in prompts),
         outputs=panel.locator(OUTPUT).count(),
         errors=tuple(panel.locator(f'{OUTPUT}[data-mime-type="{STDERR_MIME}"]').all_text_contents()),
+        dialog=" | ".join(text.strip() for text in panel.page.locator(DIALOG).all_inner_texts()),
     )
 
 
@@ -492,7 +506,24 @@ def _run_all(page: Page, notebook_url: str | None, deadline: _Deadline) -> Noteb
     deadline.step = "run all cells (kernel idle, no [*] prompt left)"
     _menu(page, "Run", "Run All Cells", deadline)
     _wait(page, _RUN_FINISHED, [handle, CODE_PROMPT, KERNEL_STATUS], deadline)
+    deadline.step = "let the outputs settle"
+    _settle_outputs(page, handle, deadline)
     return _read_run(panel)
+
+
+def _settle_outputs(page: Page, panel: ElementHandle, deadline: _Deadline) -> None:
+    """Wait until the notebook shows at least one output and their number has not changed for
+    :data:`OUTPUTS_SETTLE_MS`, for at most :data:`OUTPUTS_WAIT_MS` (then read what is there: a run that
+    rendered nothing is reported by the caller, not hidden by this wait).
+
+    A cell's number can show before its outputs are drawn (execution count and outputs travel on
+    different kernel channels), so reading at once could undercount them on a busy machine."""
+    page.evaluate("() => { delete window.__courseOutputs; }")
+    try:
+        page.wait_for_function(_OUTPUTS_SETTLED, arg=[panel, OUTPUT, OUTPUTS_SETTLE_MS], polling=200,
+                               timeout=max(1.0, min(OUTPUTS_WAIT_MS, deadline.ms())))
+    except PlaywrightTimeoutError:
+        pass
 
 
 # Driving an explorer in Voila ------------------------------------------------------

@@ -115,6 +115,8 @@ def test_two_residents_open_the_course_from_the_link_and_run_notebook_00(
         except Exception as error:
             pytest.fail(f"{name}: {error}\n{shot(page, tmp_path, name)}\nhub log (tail):\n{hub.log()}", pytrace=False)
         problems = ([f"only {run.executed} of {run.code_cells} code cells executed"] if run.executed != run.code_cells else [])
+        problems += ["no output was rendered"] if run.outputs == 0 else []
+        problems += [f"a dialog is open: {run.dialog}"] if run.dialog else []
         if page.get_by_text(NEWS_PROMPT).count():  # the course's JupyterLab defaults (deploy/jupyterlab/overrides.json)
             problems.append(f"JupyterLab asked {NEWS_PROMPT!r}: the course's settings did not reach the resident's server")
         problems += [f"error output: {text}" for text in run.errors]

@@ -1,4 +1,4 @@
-"""Real-browser smoke test: the start page and every notebook with an explorer run in JupyterLab as a student runs them.
+"""Real-browser smoke test: every notebook with an explorer runs in JupyterLab as a student runs it.
 
 One JupyterLab server and one headless Chromium serve the whole module. The server
 serves a temporary *copy* of ``notebooks/`` (JupyterLab autosaves, and the run
@@ -39,10 +39,11 @@ def _has_explorer(path: Path) -> bool:
                for cell in nb.cells if cell.cell_type == "code" for output in cell.get("outputs", []))
 
 
-#: Run in JupyterLab: the start page and every notebook with an explorer. The others' outputs are rendered in
-#: Chromium by the live-slides test (Voila runs them in a kernel with the same widget manager and fails on a page
-#: error), and nbval runs every notebook; a JupyterLab run of each would add about 40 s to the suite.
-NOTEBOOKS = [p for p in ALL_NOTEBOOKS if p.name == course.INDEX_FILENAME or _has_explorer(p)]
+#: Run in JupyterLab: every notebook with an explorer. The start page is run in JupyterLab by the hub's browser
+#: test (tests/test_browser_hub.py, as each resident lands on it). The others' outputs are rendered in Chromium by
+#: the live-slides test (Voila runs them in a kernel with the same widget manager and fails on a page error), and
+#: nbval runs every notebook; a JupyterLab run of each would add about 45 s to the suite.
+NOTEBOOKS = [p for p in ALL_NOTEBOOKS if _has_explorer(p)]
 SERVED_DIR = "notebooks"
 NOTEBOOK_PANEL_SHOWN = f"{servers.NOTEBOOK_PANEL}:not(.lm-mod-hidden)"  # the copy sits at <served root>/notebooks, as in the repository
 RUN_TIMEOUT_S = 300.0  # per notebook, like nbval's cell timeout in pyproject.toml
@@ -186,6 +187,8 @@ def test_notebook_runs_in_jupyterlab(notebook: Path, page: Page, lab: servers.La
         problems.append(f"only {run.executed} of {run.code_cells} code cells executed")
     if run.outputs == 0:
         problems.append("no output was rendered")
+    if run.dialog:
+        problems.append(f"a dialog is open: {run.dialog}")
     problems += [f"error/stderr output:\n{text}" for text in run.errors]
     if problems:
         fail_with_screenshot(page, tmp_path, f"{notebook.name} in JupyterLab: " + "\n".join(problems))
