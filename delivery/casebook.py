@@ -108,15 +108,18 @@ def read_template(template: Path = TEMPLATE) -> nbformat.NotebookNode:
     return nb
 
 
-def render_one(case_id: str, out_dir: Path = OUT_DIR, template: Path = TEMPLATE) -> Path:
-    """Execute the template for one case (``BMM_CASEDATA`` as set by the caller) and store the cleaned page."""
+def render_one(case_id: str, out_dir: Path = OUT_DIR, template: Path = TEMPLATE, execute: bool = True) -> Path:
+    """Execute the template for one case (``BMM_CASEDATA`` as set by the caller) and store the cleaned page.
+
+    ``execute=False`` stores the page with its parameters injected but no cell run (papermill's
+    ``prepare_only``): the cells a run would execute, without outputs or the kernel's ``language_info``."""
     import papermill
 
     target = page_path(case_id, out_dir)
     target.parent.mkdir(parents=True, exist_ok=True)
     executed = papermill.execute_notebook(
         read_template(template), None, parameters={"case_id": case_id}, kernel_name=KERNEL, progress_bar=False,
-        log_output=False, cwd=str(target.parent), request_save_on_cell_execute=False)
+        log_output=False, cwd=str(target.parent), request_save_on_cell_execute=False, prepare_only=not execute)
     nb = nbformat.from_dict(executed)
     clean(nb)
     nbformat.write(nb, target)
@@ -124,8 +127,9 @@ def render_one(case_id: str, out_dir: Path = OUT_DIR, template: Path = TEMPLATE)
 
 
 def render(case_ids: Sequence[str] | None = None, data_dir: Path | str | None = None, out_dir: Path | str = OUT_DIR,
-           template: Path | str = TEMPLATE) -> list[Path]:
-    """Render the page of every case of ``cases.csv`` (or of ``case_ids``) into ``out_dir``; return the paths written.
+           template: Path | str = TEMPLATE, execute: bool = True) -> list[Path]:
+    """Render the page of every case of ``cases.csv`` (or of ``case_ids``) into ``out_dir``; return the paths written
+    (``execute=False``: prepared, not run; see :func:`render_one`).
 
     ``data_dir`` names the data folder (default: the one :mod:`utils.casedata` reads; given, it is
     passed to the kernels as ``BMM_CASEDATA``). Pages in ``out_dir`` of cases no longer in the data
@@ -143,7 +147,7 @@ def render(case_ids: Sequence[str] | None = None, data_dir: Path | str | None = 
     written = []
     with _casedata_env(data_dir):
         for case_id in wanted:
-            written.append(render_one(case_id, out_dir, template))
+            written.append(render_one(case_id, out_dir, template, execute))
     if out_dir.is_dir():
         for stale in sorted(out_dir.glob("*.ipynb")):
             if stale.stem not in known:

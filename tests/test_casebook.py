@@ -1,8 +1,13 @@
 """The casebook: one page per case, rendered with papermill from delivery/casebook_template.py (make casebook).
 
-Pages are rendered into temporary folders (never into notebooks/): for the published cases (to check that the
-stored pages in notebooks/casebook are current and clean), and for a sparse case (a copy of casedata/ with every
-row of tnbc2025 removed except her case row and her events) whose page must say what is missing and go on.
+Pages are rendered into temporary folders (never into notebooks/): for the published cases, prepared but not run
+(to check that the stored pages in notebooks/casebook hold exactly the cells the template gives today), and for a
+sparse case (a copy of casedata/ with every row of tnbc2025 removed except her case row and her events), run,
+whose page must say what is missing and go on.
+
+The published cases' stored pages are not run again here: nbval runs each of them in a fresh kernel and compares
+every output (the README's test command), so a stored page whose cells are current shows what a fresh render
+shows. Their content is checked on the stored pages.
 The helpers of utils.casebook, the site's casebook pages and the index list are checked without a kernel.
 """
 
@@ -67,10 +72,16 @@ def errors_of(nb) -> list[str]:
 
 # Rendered pages (papermill) ---------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def published(tmp_path_factory) -> dict[str, Path]:
-    """Every published case rendered afresh into a temporary folder."""
+def prepared(tmp_path_factory) -> dict[str, Path]:
+    """Every published case's page rendered afresh into a temporary folder, parameters injected, no cell run."""
     out = tmp_path_factory.mktemp("casebook")
-    return {path.stem: path for path in render_casebook.render(out_dir=out)}
+    return {path.stem: path for path in render_casebook.render(out_dir=out, execute=False)}
+
+
+@pytest.fixture(scope="module")
+def published() -> dict[str, Path]:
+    """The stored page of every published case (current: test_the_stored_pages_are_current; reproducible: nbval)."""
+    return {case_id: STORED / f"{case_id}.ipynb" for case_id in published_ids()}
 
 
 @pytest.fixture(scope="module")
@@ -91,7 +102,7 @@ def sparse(tmp_path_factory) -> Path:
     return written[0]
 
 
-def test_every_published_case_renders_without_error(published):
+def test_every_published_page_has_no_error_and_shows_its_case(published):
     assert sorted(published) == sorted(published_ids())
     for case_id, path in published.items():
         nb = nbformat.read(path, as_version=4)
@@ -129,15 +140,19 @@ def test_a_sparse_case_page_says_what_is_missing_and_goes_on(sparse):
     assert any("image/png" in o.get("data", {}) for c in nb.cells for o in c.get("outputs", [])), "the forest plot is drawn"
 
 
-def test_the_stored_pages_are_current(published):
+def test_the_stored_pages_are_current(prepared):
     stored = sorted(p.stem for p in STORED.glob("*.ipynb"))
     assert stored == sorted(published_ids()), "one stored page per case of cases.csv; run `make casebook`"
-    for case_id, fresh_path in published.items():
+    assert sorted(prepared) == stored
+    for case_id, fresh_path in prepared.items():
         fresh = nbformat.read(fresh_path, as_version=4)
         kept = nbformat.read(STORED / f"{case_id}.ipynb", as_version=4)
         assert [(c.get("id"), c.cell_type, c.source) for c in kept.cells] == \
                [(c.get("id"), c.cell_type, c.source) for c in fresh.cells], f"{case_id}.ipynb is stale; run `make casebook`"
-        assert kept.metadata == fresh.metadata
+        assert not any(c.get("outputs") for c in fresh.cells), "a prepared page runs no cell"
+        # language_info is written by the kernel that runs the page; everything else comes from the template
+        assert {k: v for k, v in kept.metadata.items() if k != "language_info"} == fresh.metadata
+        assert kept.metadata["language_info"]["name"] == "python"
 
 
 @pytest.mark.parametrize("case_id", published_ids())

@@ -142,8 +142,8 @@ def test_no_course_file_took_in_the_fixture():
 
 
 def test_the_casebook_renders_the_new_case_from_the_merged_copy(merged, tmp_path):
-    # only the new case's page: tests/test_casebook.py renders every published case's (rendering all three here
-    # took another 10-25 s)
+    # only the new case's page: the published cases' stored pages are checked by tests/test_casebook.py and run by
+    # nbval (rendering all three here took another 10-25 s)
     from delivery import casebook
 
     written = casebook.render([FIXTURE_CASE], data_dir=merged, out_dir=tmp_path)
