@@ -23,7 +23,7 @@ from typing import NoReturn
 import nbformat
 import pytest
 import servers
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, BrowserContext, Page
 from playwright.sync_api import Error as PlaywrightError
 
 from utils import course
@@ -50,7 +50,6 @@ RUN_TIMEOUT_S = 300.0  # per notebook, like nbval's cell timeout in pyproject.to
 VIEWPORT = {"width": 1366, "height": 900}
 #: A projector: JupyterLab at 1280x720 with the left side bar closed (issue 17, part 6).
 PROJECTOR = {"width": 1280, "height": 720}
-PYTHON3_KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
 
 
 # Fixtures -------------------------------------------------------------------------
@@ -77,14 +76,22 @@ def browser(chromium_path: str) -> Iterator[Browser]:
         yield launched
 
 
-@pytest.fixture
-def page(browser: Browser, lab: servers.LabServer) -> Iterator[Page]:
-    """A fresh browser context per test; its kernels are shut down afterwards."""
+@pytest.fixture(scope="module")
+def context(browser: Browser) -> Iterator[BrowserContext]:
+    """One browser context for the module, so JupyterLab's scripts come from its cache after the first page."""
     context = browser.new_context(viewport=VIEWPORT)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def page(context: BrowserContext, lab: servers.LabServer) -> Iterator[Page]:
+    """A fresh page per test (each opens its notebook in a workspace of its own); its kernels are shut down afterwards."""
+    page = context.new_page()
     try:
-        yield context.new_page()
+        yield page
     finally:
-        context.close()
+        page.close()
         lab.stop_sessions()
 
 
@@ -109,12 +116,10 @@ def run_in_lab(page: Page, lab: servers.LabServer, relative: str, tmp_path: Path
     fail_with_screenshot(page, tmp_path, f"{problem}\nserver log (tail):\n{lab.log()}")
 
 
-def write_notebook(path: Path, sources: list[str], kernelspec: bool = True) -> str:
-    """Write a notebook of code cells at ``path``; return its name."""
-    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources])
-    if kernelspec:
-        notebook.metadata["kernelspec"] = PYTHON3_KERNELSPEC
-    nbformat.write(notebook, path)
+def write_notebook(path: Path, sources: list[str]) -> str:
+    """Write a notebook of code cells, without a kernelspec (JupyterLab then asks for a kernel), at ``path``;
+    return its name."""
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources]), path)
     return path.name
 
 
@@ -200,8 +205,11 @@ def test_notebook_runs_in_jupyterlab(notebook: Path, page: Page, lab: servers.La
                                  + "\n".join(problems))
 
 
-def test_detector_reports_a_raised_error(page: Page, lab: servers.LabServer, tmp_path: Path) -> None:
-    """A cell that raises is reported; Run All Cells stops there, so the next cell never runs."""
+def test_runner_accepts_the_kernel_dialog_and_reports_a_raised_error(page: Page, lab: servers.LabServer,
+                                                                      tmp_path: Path) -> None:
+    """The runner itself, on a notebook without a kernelspec whose second cell raises: JupyterLab asks for a kernel
+    and the runner accepts the default; the raised error is reported, and Run All Cells stops there, so the third
+    cell never runs."""
     name = write_notebook(
         lab.root_dir / SERVED_DIR / "zz_deliberate_failure.ipynb",
         ["print('before')", "raise ValueError('deliberate failure')", "print('never runs')"],
@@ -209,16 +217,10 @@ def test_detector_reports_a_raised_error(page: Page, lab: servers.LabServer, tmp
     run = run_in_lab(page, lab, f"{SERVED_DIR}/{name}", tmp_path)
     if not any("ValueError: deliberate failure" in text for text in run.errors):
         fail_with_screenshot(page, tmp_path, f"the raised ValueError was not reported: {run}")
-    if (run.code_cells, run.executed, run.ok) != (3, 2, False):
-        fail_with_screenshot(page, tmp_path, f"expected 3 code cells, 2 executed, not ok; got {run}")
-
-
-def test_select_kernel_dialog_is_handled(page: Page, lab: servers.LabServer, tmp_path: Path) -> None:
-    """A notebook without a kernelspec asks for a kernel; the runner accepts the default and runs."""
-    name = write_notebook(lab.root_dir / SERVED_DIR / "zz_no_kernelspec.ipynb", ["6 * 7"], kernelspec=False)
-    run = run_in_lab(page, lab, f"{SERVED_DIR}/{name}", tmp_path)
-    if not (run.ok and run.code_cells == 1 and run.outputs == 1):
-        fail_with_screenshot(page, tmp_path, f"expected one cell run with one output and no error; got {run}")
+    if (run.code_cells, run.executed, run.ok, run.dialog) != (3, 2, False, ""):
+        fail_with_screenshot(page, tmp_path, f"expected 3 code cells, 2 executed, not ok, no dialog left; got {run}")
+    if run.outputs < 2:  # the print and the traceback
+        fail_with_screenshot(page, tmp_path, f"expected the printed line and the traceback; got {run}")
 
 
 def test_server_requires_the_token(lab: servers.LabServer) -> None:
