@@ -3,7 +3,8 @@
 One local hub (``delivery.hub.running_hub``: JupyterHub behind configurable-http-proxy on 127.0.0.1,
 DummyAuthenticator with a random password, one local process per resident) serves a temporary
 clone of this repository as the course. Two residents sign in through Chromium from the course
-link (nbgitpuller), each gets their own copy and runs notebook 00 in JupyterLab. Then:
+link (nbgitpuller), one right after the other, so that the hub starts their servers together; each gets their
+own copy and runs notebook 00 in JupyterLab. Then:
 
 * resident A's browser asks for resident B's server and files, and is refused;
 * A's edit survives the course being updated and pulled again, and the update arrives;
@@ -84,13 +85,17 @@ def residents(browser: Browser, hub: seminar_hub.RunningHub) -> Iterator[dict[st
         context.close()
 
 
-def open_course(page: Page, hub: seminar_hub.RunningHub, name: str) -> None:
-    """Follow the course link as a resident does: sign in, wait for the server and the pull, land in the notebook."""
+def sign_in(page: Page, hub: seminar_hub.RunningHub, name: str) -> None:
+    """Follow the course link as a resident does and sign in (the hub then starts the server and the pull)."""
     page.goto(hub.url + hub.pull_link, timeout=TIMEOUT_MS)
     if "/hub/login" in page.url:
         page.fill("#username_input", name)
         page.fill("#password_input", hub.password)
         page.click("#login_submit")
+
+
+def wait_for_course(page: Page, name: str) -> None:
+    """Wait until the resident, signed in, has landed in the course's start page in JupyterLab."""
     start_page = seminar_hub.load_settings().start_page
     page.wait_for_url(re.compile(rf"/user/{name}/lab/tree/.*{re.escape(start_page)}"), timeout=TIMEOUT_MS)
 
@@ -107,10 +112,15 @@ def shot(page: Page, tmp_path: Path, label: str) -> str:
 def test_two_residents_open_the_course_from_the_link_and_run_notebook_00(
         hub: seminar_hub.RunningHub, residents: dict[str, BrowserContext], tmp_path: Path) -> None:
     settings = seminar_hub.load_settings()
-    for name, context in residents.items():
-        page = context.new_page()
+    pages = {name: context.new_page() for name, context in residents.items()}
+    for name, page in pages.items():  # both sign in before either is in: the hub starts their servers together
         try:
-            open_course(page, hub, name)
+            sign_in(page, hub, name)
+        except Exception as error:
+            pytest.fail(f"{name}: {error}\n{shot(page, tmp_path, name)}\nhub log (tail):\n{hub.log()}", pytrace=False)
+    for name, page in pages.items():
+        try:
+            wait_for_course(page, name)
             run = servers.run_notebook_in_lab(page, None, timeout=RUN_TIMEOUT_S)
         except Exception as error:
             pytest.fail(f"{name}: {error}\n{shot(page, tmp_path, name)}\nhub log (tail):\n{hub.log()}", pytrace=False)
@@ -161,7 +171,8 @@ def test_pulling_again_keeps_the_residents_edit_and_brings_the_update(
     git(course, "commit", "--quiet", "-m", "Tutor's update during the seminar")
     page = residents[name].new_page()
     try:
-        open_course(page, hub, name)
+        sign_in(page, hub, name)
+        wait_for_course(page, name)
     except Exception as error:
         pytest.fail(f"second pull: {error}\n{shot(page, tmp_path, 'second-pull')}", pytrace=False)
     text = readme.read_text()
