@@ -8,19 +8,25 @@ server): the same HTML and script a notebook stores and the site, JupyterLab and
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import servers
 from matplotlib.colors import to_rgba
+from playwright.sync_api import Page
 
 from utils import selfcheck
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 REPORT = PROJECT_ROOT / "build" / "accessibility" / "selfcheck.txt"
-#: The quiz sits on a white page: JupyterLab's light theme, the offline site and the slides.
-PAGE_BACKGROUND = "#ffffff"
+#: The pages the quiz sits on: JupyterLab's light theme, the offline site and the slides (white), and
+#: JupyterLab's dark theme (its --jp-layout-color0 and --jp-ui-font-color1).
+LIGHT_PAGE = "#ffffff"
+DARK_PAGE, DARK_PAGE_TEXT = "#111111", "#ffffff"
 AA_TEXT = 4.5
+#: WCAG 2.1 1.4.11: a focus indicator against what is next to it.
+NON_TEXT = 3.0
 
 
 def luminance(colour: str) -> float:
@@ -49,8 +55,8 @@ def colour_pairs() -> list[tuple[str, str, str]]:
         ("option chosen, wrong", white_text, colours["--jq-incorrect-color"]),
         ("tick in a filled marker", colours["--jq-correct-color"], white_text),
         ("cross in a filled marker", colours["--jq-incorrect-color"], white_text),
-        ("feedback, right", colours["--jq-correct-color"], PAGE_BACKGROUND),
-        ("feedback, wrong", colours["--jq-incorrect-color"], PAGE_BACKGROUND),
+        ("feedback, right", colours["--jq-correct-color"], selfcheck.FEEDBACK_BACKGROUND),
+        ("feedback, wrong", colours["--jq-incorrect-color"], selfcheck.FEEDBACK_BACKGROUND),
     ]
 
 
@@ -64,6 +70,12 @@ def test_contrast_follows_wcag():
 def test_every_quiz_colour_pair_reaches_aa(where: str, text: str, background: str):
     ratio = contrast(text, background)
     assert ratio >= AA_TEXT, f"{where}: {text} on {background} is {ratio:.2f}:1, below {AA_TEXT}:1"
+
+
+@pytest.mark.parametrize("page", [LIGHT_PAGE, DARK_PAGE], ids=["light page", "dark page"])
+def test_the_focus_ring_shows_on_a_light_and_a_dark_page(page: str):
+    ratio = contrast(selfcheck.FOCUS_RING, page)
+    assert ratio >= NON_TEXT, f"focus ring {selfcheck.FOCUS_RING} on {page} is {ratio:.2f}:1, below {NON_TEXT}:1"
 
 
 # In Chromium -------------------------------------------------------------------------------------------
@@ -82,14 +94,14 @@ ONE, MANY = 0, 1  # the questions, in the order drawn
 QUESTION = "[id^=quizWrap]"
 
 
-@pytest.fixture(scope="module")
-def quiz_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("quiz")
+def write_quiz_page(folder: Path, name: str, background: str, text: str) -> Path:
+    """A page holding the demo quiz, on ``background`` with ``text`` as the page's own text colour."""
     (folder / "demo.json").write_text(json.dumps(QUESTIONS), encoding="utf-8")
     html, javascript = selfcheck.quiz_parts("demo", folder)
-    page = folder / "quiz.html"
+    page = folder / name
     page.write_text('<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Self-check</title></head>'
-                    f'<body><main><h1>Self-check</h1>{html}</div><script>{javascript}</script></main>'
+                    f'<body style="background: {background}; color: {text}">'
+                    f'<main><h1>Self-check</h1>{html}</div><script>{javascript}</script></main>'
                     # the keys that reach the page, as JupyterLab's shortcuts would see them
                     "<script>window.keysSeen = []; document.addEventListener('keydown', e => keysSeen.push(e.key));"
                     "</script></body></html>",
@@ -98,23 +110,44 @@ def quiz_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
+def quiz_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_quiz_page(tmp_path_factory.mktemp("quiz"), "quiz.html", LIGHT_PAGE, "#000000")
+
+
+@pytest.fixture(scope="module")
+def dark_quiz_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The quiz as JupyterLab's dark theme shows it: on #111111, the page's own text white."""
+    return write_quiz_page(tmp_path_factory.mktemp("quiz-dark"), "quiz-dark.html", DARK_PAGE, DARK_PAGE_TEXT)
+
+
+@pytest.fixture(scope="module")
 def browser(chromium_path: str, axe_ready: None):
     with servers.chromium(chromium_path) as chromium:
         yield chromium
 
 
-@pytest.fixture
-def quiz(browser, quiz_file: Path):
-    """A fresh copy of the quiz page (reduced motion: answered options take their colour at once)."""
+def open_quiz(browser, path: Path) -> Iterator[Page]:
+    """A fresh copy of the quiz page ``path`` (reduced motion: answered options take their colour at once); no
+    script error on it."""
     page = browser.new_page(viewport={"width": 1280, "height": 720}, reduced_motion="reduce")
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(quiz_file.as_uri())
+    page.goto(path.as_uri())
     # jupyterquiz draws the options and utils.selfcheck's layer runs on them in the same task
     page.wait_for_function("() => document.querySelectorAll('.MCButton').length === 6", timeout=15_000)
     yield page
     page.close()
     assert errors == [], errors
+
+
+@pytest.fixture
+def quiz(browser, quiz_file: Path) -> Iterator[Page]:
+    yield from open_quiz(browser, quiz_file)
+
+
+@pytest.fixture
+def dark_quiz(browser, dark_quiz_file: Path) -> Iterator[Page]:
+    yield from open_quiz(browser, dark_quiz_file)
 
 
 def option(page, question: int, answer: int):
@@ -139,27 +172,49 @@ def marker(page, question: int, answer: int) -> dict:
     }""")
 
 
-def test_quiz_passes_axe_before_and_after_answering(quiz):
+def answer_and_check_with_axe(page: Page, where: str) -> list[str]:
+    """axe on the quiz unanswered, after one wrong and one right answer, and with the verdicts swapped; returns a
+    summary line per state and fails on a critical or serious violation in any."""
     from accessibility import blocking, describe, summary, violations
 
-    lines = []
-    before = violations(quiz)
-    lines.append(summary("self-check, unanswered", before))
-    option(quiz, ONE, 0).click()  # wrong
-    option(quiz, MANY, 0).click()  # right
-    settled(quiz)
-    after_some = violations(quiz)
-    lines.append(summary("self-check, one wrong and one right answer", after_some))
-    option(quiz, ONE, 1).click()  # right
-    option(quiz, MANY, 1).click()  # wrong
-    settled(quiz)
-    after_more = violations(quiz)
-    lines.append(summary("self-check, the verdicts swapped", after_more))
+    states = [(f"self-check{where}, unanswered", violations(page))]
+    option(page, ONE, 0).click()  # wrong
+    option(page, MANY, 0).click()  # right
+    settled(page)
+    states.append((f"self-check{where}, one wrong and one right answer", violations(page)))
+    option(page, ONE, 1).click()  # right
+    option(page, MANY, 1).click()  # wrong
+    settled(page)
+    states.append((f"self-check{where}, the verdicts swapped", violations(page)))
+    lines = [summary(label, found) for label, found in states]
+    print("\n".join(lines))
+    for line, (_, found) in zip(lines, states):
+        assert blocking(found) == [], f"{line}\n{describe(blocking(found))}"
+    return lines
+
+
+def test_quiz_passes_axe_before_and_after_answering(quiz, dark_quiz):
+    lines = answer_and_check_with_axe(quiz, "") + answer_and_check_with_axe(dark_quiz, " on a dark theme")
     REPORT.parent.mkdir(parents=True, exist_ok=True)
     REPORT.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    print("\n".join(lines))
-    for line, found in zip(lines, (before, after_some, after_more)):
-        assert blocking(found) == [], f"{line}\n{describe(blocking(found))}"
+
+
+def test_on_a_dark_theme_the_feedback_and_the_focus_ring_keep_their_contrast(dark_quiz):
+    option(dark_quiz, ONE, 0).click()
+    shown = dark_quiz.locator(QUESTION).nth(ONE).locator(".Feedback").evaluate(
+        "fb => [getComputedStyle(fb).backgroundColor, getComputedStyle(fb).color]")
+    assert shown == [rgb(selfcheck.FEEDBACK_BACKGROUND), rgb(selfcheck.quiz_colours()["--jq-incorrect-color"])], shown
+    empty = dark_quiz.locator(QUESTION).nth(MANY).locator(".Feedback").evaluate("fb => getComputedStyle(fb).backgroundColor")
+    assert empty == "rgba(0, 0, 0, 0)", "an empty feedback area shows no white box"
+    option(dark_quiz, MANY, 0).locator("input").focus()
+    ring = option(dark_quiz, MANY, 0).evaluate("label => [getComputedStyle(label).outlineStyle, getComputedStyle(label).outlineColor]")
+    assert ring == ["solid", rgb(selfcheck.FOCUS_RING)], ring
+
+
+def rgb(colour: str) -> str:
+    """``colour`` as getComputedStyle writes an opaque colour."""
+    red, green, blue, _ = (round(c * 255) for c in to_rgba(colour))
+    return f"rgb({red}, {green}, {blue})"
 
 
 def test_a_wrong_answer_is_said_in_words_and_marked(quiz):

@@ -82,6 +82,13 @@ def test_quiz_carries_the_accessibility_layer(tmp_path):
     assert f'show_questions(questions{div_id}, {div_id});\n    bmmQuizAccess("{div_id}");' in javascript
 
 
+def test_each_course_quiz_has_its_own_container_id():
+    names = sorted(path.stem for path in selfcheck.SELF_CHECK_DIR.glob("*.json"))
+    ids = [selfcheck.quiz_parts(name)[0].split('"')[1] for name in names]
+    assert len(names) >= 7 and len(set(ids)) == len(ids), dict(zip(names, ids))
+    assert all(len(set(div_id)) > 1 for div_id in ids), ids  # twelve draws, not one letter repeated
+
+
 @pytest.mark.parametrize("changed", ['lab.className = "MCButton";', 'fb.classList.add("incorrect");', "function try_show() {"])
 def test_quiz_fails_loudly_when_jupyterquiz_changes(tmp_path, changed):
     from jupyterquiz.dynamic import renderer

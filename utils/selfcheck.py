@@ -47,7 +47,7 @@ SELF_CHECK_DIR: Path = PROJECT_ROOT / "notebooks" / "selfcheck"
 QUESTION_TYPES = ("multiple_choice", "many_choice")
 #: The quiz's colours: Okabe-Ito hues (colour-blind safe), darkened where needed so that every text
 #: and background pair the quiz uses reaches 4.5:1 (WCAG AA): white text on the question headers
-#: and on answered options, and the verdict colours as text on a white page. Right and wrong also
+#: and on answered options, and the verdict colours as text on the feedback's white background. Right and wrong also
 #: differ by a word and a tick or cross, never by colour alone.
 QUIZ_COLOURS = {
     "--jq-multiple-choice-bg": "#0072B2",  # Okabe-Ito blue, 5.2:1 with white
@@ -57,6 +57,13 @@ QUIZ_COLOURS = {
     "--jq-text-color": "#ffffff",
     "--jq-link-color": "#ffffff",  # links take their surrounding text's colour (see _ACCESS_CSS)
 }
+#: The feedback's own background, so that its verdict colour keeps its contrast on a dark theme too
+#: (jupyterquiz leaves it on the page: JupyterLab's dark theme is #111111, where the verdict colours
+#: reach only 3.4:1).
+FEEDBACK_BACKGROUND = "#ffffff"
+#: The focus ring around an option: Okabe-Ito blue, at least 3:1 (WCAG 1.4.11) on a light page
+#: (5.2:1 on white) and on a dark one (3.6:1 on #111111); the near-black it replaces vanished on a dark theme.
+FOCUS_RING = "#0072B2"
 #: jupyterquiz's own palette, completed by QUIZ_COLOURS (it expects every key).
 _JQ_DEFAULT_COLOURS = {
     "--jq-multiple-choice-bg": "#392061", "--jq-mc-button-bg": "#fafafa", "--jq-mc-button-border": "#e0e0e0e0",
@@ -167,7 +174,7 @@ _ACCESS_CSS = """
 #@quiz .sr-only { position: absolute; width: 1px; height: 1px; margin: -1px; padding: 0; border: 0;
   overflow: hidden; clip: rect(0 0 0 0); clip-path: inset(50%); white-space: nowrap; }
 #@quiz .MCButton { position: relative; justify-content: flex-start; gap: 0.6em; text-align: left; line-height: 1.3; }
-#@quiz .MCButton:focus-within { outline: 3px solid #1a1a1a; outline-offset: 2px; }
+#@quiz .MCButton:focus-within { outline: 3px solid @focus; outline-offset: 2px; }
 #@quiz .MCButton::before { content: ""; flex: none; box-sizing: border-box; width: 1.3em; height: 1.3em;
   display: inline-flex; align-items: center; justify-content: center; border: 2px solid currentColor;
   border-radius: 50%; font-weight: bold; font-size: 1.1em; line-height: 1; }
@@ -177,6 +184,7 @@ _ACCESS_CSS = """
 #@quiz .MCButton.correctButton::before { content: "\\2713"; content: "\\2713" / ""; color: var(--jq-correct-color); }
 #@quiz .MCButton.incorrectButton::before { content: "\\2717"; content: "\\2717" / ""; color: var(--jq-incorrect-color); }
 #@quiz .Feedback { text-align: left; line-height: 1.3; margin-top: 0.4em; }
+#@quiz .Feedback:not(:empty) { background: @feedback-bg; color-scheme: light; padding: 0.3em 0.6em; border-radius: 4px; }
 #@quiz .Feedback .bmm-cue { font-weight: bold; }
 #@quiz .bmm-hint { font-style: italic; }
 @media (prefers-reduced-motion: reduce) {
@@ -264,9 +272,11 @@ def quiz_parts(name: str, folder: Path | str = SELF_CHECK_DIR) -> tuple[str, str
     from jupyterquiz.dynamic.renderer import build_script, build_styles, render_div
 
     questions = load_questions(name, folder)
-    div_id = "".join(random.Random(f"selfcheck:{name}").choice(string.ascii_letters) for _ in range(12))
+    seeded = random.Random(f"selfcheck:{name}")  # one generator for the twelve letters (not one per letter)
+    div_id = "".join(seeded.choice(string.ascii_letters) for _ in range(12))
     prefix, static, url = load_questions_script(questions, div_id)
-    access_css = _ACCESS_CSS.replace("#@quiz", f"#{div_id}")
+    access_css = (_ACCESS_CSS.replace("#@quiz", f"#{div_id}").replace("@focus", FOCUS_RING)
+                  .replace("@feedback-bg", FEEDBACK_BACKGROUND))
     html = (render_div(div_id, False, False, False, 1_000_000, 800, 10, "left") + build_styles(div_id, quiz_colours())
             + f"<style>{access_css}</style>")
     javascript = build_script(prefix, static, url, div_id, True)
