@@ -84,10 +84,10 @@ QUESTIONS = [
      "answers": [{"answer": "Grade 3", "correct": False, "feedback": "Grade 3 stops at 25; see [the table](#ctcae)."},
                  {"answer": "Grade 4", "correct": True, "feedback": "Below 25 × 10^9/L is grade 4."},
                  {"answer": "Grade 2", "correct": False, "feedback": "Grade 2 stops at 50."}]},
-    {"question": "Which of these lower the platelet count?", "type": "many_choice",  # no "choose all": the quiz adds it
-     "answers": [{"answer": "Marrow infiltration", "correct": True, "feedback": "Less room for megakaryocytes."},
-                 {"answer": "Iron supplements", "correct": False, "feedback": "Iron does not lower platelets."},
-                 {"answer": "Myelosuppressive chemotherapy", "correct": True, "feedback": "The usual nadir."}]},
+    {"question": "Which of these can cause thrombocytopenia?", "type": "many_choice",  # no "choose all": the quiz adds it
+     "answers": [{"answer": "Marrow infiltration", "correct": True, "feedback": "Tumour crowds out the marrow (myelophthisis)."},
+                 {"answer": "Iron supplements", "correct": False, "feedback": "Iron does not cause thrombocytopenia."},
+                 {"answer": "Myelosuppressive chemotherapy", "correct": True, "feedback": "The count is lowest at the nadir."}]},
 ]
 ONE, MANY = 0, 1  # the questions, in the order drawn
 #: A question's box (jupyterquiz also gives its links the class Quiz).
