@@ -60,6 +60,13 @@ ENV_AUTH = "BMM_HUB_AUTH"  # dummy (tests), shared (make hub), native, lti13, oa
 #: Name of the hub service that holds the admin token.
 ADMIN_SERVICE = "seminar-admin"
 STARTUP_TIMEOUT_S = 60.0
+#: How long stopping the hub may take before :func:`stop` calls it stuck and ends what is left by force.
+STOP_TIMEOUT_S = 20.0
+#: How long the hub waits for a resident's server after SIGINT, and again after SIGTERM, before SIGKILL
+#: (JupyterHub's defaults are 30 s each). A server answering a page that is still loading when the hub
+#: stops can miss SIGINT; with these, the hub ends it and exits within STOP_TIMEOUT_S (SIGKILL is then
+#: followed by the spawner's own kill_timeout, 5 s). Its kernels end on their own once it is gone.
+SERVER_STOP_WAIT_S = 4
 
 _MEMORY = re.compile(r"^(\d+(?:\.\d+)?)([KMGT])$")
 
@@ -256,6 +263,8 @@ def configure(c, settings: Settings, environ: dict[str, str] | None = None) -> N
     c.Spawner.http_timeout = settings.start_timeout
     c.Spawner.env_keep = ["PATH", "LANG", "LC_ALL", "VIRTUAL_ENV", MARK_VARIABLE, "BMM_CASEDATA", "BMM_CACHE_DIR"]
     c.SeminarSpawner.home_dir_template = str(Path(environ[ENV_HOMES]) / "{username}")
+    c.SeminarSpawner.interrupt_timeout = SERVER_STOP_WAIT_S
+    c.SeminarSpawner.term_timeout = SERVER_STOP_WAIT_S
 
     # A resident who signs in without the link lands on it anyway: their own copy of the course.
     course = replace(settings, branch=environ.get(ENV_BRANCH) or settings.branch)
@@ -411,7 +420,7 @@ def _wait_until_up(hub: RunningHub, timeout: float = STARTUP_TIMEOUT_S) -> None:
     raise HubError(f"the hub did not answer on {hub.url} within {timeout:.0f} s:\n{hub.log()}")
 
 
-def stop(hub: RunningHub, timeout: float = 20.0, grace: float = 5.0) -> list[str]:
+def stop(hub: RunningHub, timeout: float = STOP_TIMEOUT_S, grace: float = 5.0) -> list[str]:
     """Stop the hub (SIGTERM: it stops residents' servers and the proxy), then end whatever of its run is left.
 
     A hub still running ``timeout`` seconds after SIGTERM is asked for its threads' tracebacks (SIGUSR2:

@@ -86,6 +86,16 @@ def unknown_options(config: Config, classes: dict[str, type]) -> list[str]:
 
 
 # The local hub, with each sign-in ----------------------------------------------------------------
+def test_a_server_that_misses_sigint_is_ended_before_the_hub_is_called_stuck(load_hub):
+    """JupyterHub waits interrupt_timeout after SIGINT, term_timeout after SIGTERM, then kill_timeout after SIGKILL;
+    stopping the hub must fit all three in the time delivery.hub.stop allows before it calls the hub stuck."""
+    app, _ = load_hub("dummy")
+    spawner = SeminarSpawner(config=app.config)
+    escalation = spawner.interrupt_timeout + spawner.term_timeout + spawner.kill_timeout
+    assert escalation < hub.STOP_TIMEOUT_S - 2, f"a stuck server takes the hub {escalation} s to end"
+    assert spawner.interrupt_timeout >= 3, "a resident's server needs a moment to exit on SIGINT"
+
+
 @pytest.mark.parametrize("kind", KINDS)
 def test_each_sign_in_loads_with_known_options_only(kind, load_hub):
     app, records = load_hub(kind, {hub_auth.OAUTH_CLIENT_SECRET: OAUTH_SECRET} if kind == "oauth" else None)
