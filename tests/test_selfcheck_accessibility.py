@@ -94,12 +94,13 @@ ONE, MANY = 0, 1  # the questions, in the order drawn
 QUESTION = "[id^=quizWrap]"
 
 
-def write_quiz_page(folder: Path, name: str, background: str, text: str) -> Path:
-    """A page holding the demo quiz, on ``background`` with ``text`` as the page's own text colour."""
+def write_quiz_page(folder: Path, name: str, background: str, text: str, head: str = "") -> Path:
+    """A page holding the demo quiz, on ``background`` with ``text`` as the page's own text colour (``head``: more
+    of the page's head)."""
     (folder / "demo.json").write_text(json.dumps(QUESTIONS), encoding="utf-8")
     html, javascript = selfcheck.quiz_parts("demo", folder)
     page = folder / name
-    page.write_text('<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Self-check</title></head>'
+    page.write_text(f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Self-check</title>{head}</head>'
                     f'<body style="background: {background}; color: {text}">'
                     f'<main><h1>Self-check</h1>{html}</div><script>{javascript}</script></main>'
                     # the keys that reach the page, as JupyterLab's shortcuts would see them
@@ -126,6 +127,13 @@ def browser(chromium_path: str, axe_ready: None):
         yield chromium
 
 
+@pytest.fixture(scope="module")
+def quiz_before_mathjax_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The quiz drawn while MathJax is still loading: a MathJax object without a version yet (as in Voila)."""
+    return write_quiz_page(tmp_path_factory.mktemp("quiz-mathjax"), "quiz-mathjax.html", LIGHT_PAGE, "#000000",
+                           head="<script>window.MathJax = {startup: {typeset: false}};</script>")
+
+
 def open_quiz(browser, path: Path) -> Iterator[Page]:
     """A fresh copy of the quiz page ``path`` (reduced motion: answered options take their colour at once); no
     script error on it."""
@@ -148,6 +156,13 @@ def quiz(browser, quiz_file: Path) -> Iterator[Page]:
 @pytest.fixture
 def dark_quiz(browser, dark_quiz_file: Path) -> Iterator[Page]:
     yield from open_quiz(browser, dark_quiz_file)
+
+
+def test_a_quiz_drawn_before_mathjax_is_ready_throws_nothing(browser, quiz_before_mathjax_file: Path):
+    for page in open_quiz(browser, quiz_before_mathjax_file):  # fails on any script error when the page closes
+        page.wait_for_timeout(800)  # jupyterquiz looks at MathJax again after 500 ms
+        option(page, ONE, 1).click()
+        assert feedback(page, ONE).startswith(selfcheck.CUE_RIGHT)
 
 
 def option(page, question: int, answer: int):

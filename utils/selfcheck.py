@@ -155,6 +155,11 @@ def show(name: str, folder: Path | str = SELF_CHECK_DIR) -> None:
 #: the collection must work offline, so that one statement is removed (see quiz_parts).
 _CDN_MATHJAX = "script.src = 'https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-svg.js';"
 _NO_CDN = "return; // utils.selfcheck: never load MathJax from a CDN"
+#: jupyterquiz reads ``MathJax.version[0]`` whenever a ``MathJax`` object exists. While MathJax is still
+#: loading (Voila loads it alongside the outputs) that object has no version yet, and the quiz's script
+#: threw a TypeError. Every such check also asks for the version (the questions hold no mathematics, so a
+#: quiz drawn before MathJax is ready loses nothing).
+_MATHJAX_CHECKS = ("typeof MathJax != 'undefined'", "typeof MathJax !== 'undefined'")
 #: Where the accessibility layer hooks into jupyterquiz's script (its js/static_suffix.js.tpl):
 #: its functions are defined just before ``try_show``, and run on the container once
 #: ``show_questions`` has drawn the questions.
@@ -282,6 +287,11 @@ def quiz_parts(name: str, folder: Path | str = SELF_CHECK_DIR) -> tuple[str, str
     javascript = build_script(prefix, static, url, div_id, True)
     if _CDN_MATHJAX in javascript:
         javascript = javascript.replace(_CDN_MATHJAX, _NO_CDN)
+    if not any(check in javascript for check in _MATHJAX_CHECKS):
+        raise RuntimeError("jupyterquiz's script no longer checks for MathJax as expected; check utils.selfcheck's "
+                           "guard for a MathJax that is still loading after upgrading jupyterquiz")
+    for check in _MATHJAX_CHECKS:
+        javascript = javascript.replace(check, f"({check} && MathJax.version)")
     if "https://" in javascript or "http://" in javascript.replace('href="http$1"', "").replace(">http$1<", ""):
         raise RuntimeError("jupyterquiz's script refers to the network; check utils.selfcheck after upgrading jupyterquiz")
     show_call = _SHOW_CALL.format(div_id=div_id)
