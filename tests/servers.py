@@ -410,6 +410,13 @@ _ALL_CLEARED = r"""([panel, prompt]) =>
 # Done: the kernel is idle, no cell is queued or running ([*]), and at least one
 # cell has a number. Outputs were cleared first, so that number is from this run.
 # Run All stops at the first error: later cells then keep an empty prompt.
+_RUN_FINISHED = r"""([panel, prompt, indicator]) => {
+    const texts = [...panel.querySelectorAll(prompt)].map(p => p.textContent);
+    return panel.querySelector(indicator)?.dataset.status === "idle"
+        && !texts.some(t => t.includes("*"))
+        && texts.some(t => /\[\d+\]/.test(t));
+}"""
+
 #: How long the number of rendered outputs must stay the same after a run, and how long to wait for that at most.
 OUTPUTS_SETTLE_MS = 800
 OUTPUTS_WAIT_MS = 15_000
@@ -419,13 +426,6 @@ _OUTPUTS_SETTLED = r"""([panel, output, ms]) => {
     const seen = window.__courseOutputs ??= {count: -1, since: now};
     if (count !== seen.count) { seen.count = count; seen.since = now; return false; }
     return count > 0 && now - seen.since >= ms;
-}"""
-
-_RUN_FINISHED = r"""([panel, prompt, indicator]) => {
-    const texts = [...panel.querySelectorAll(prompt)].map(p => p.textContent);
-    return panel.querySelector(indicator)?.dataset.status === "idle"
-        && !texts.some(t => t.includes("*"))
-        && texts.some(t => /\[\d+\]/.test(t));
 }"""
 
 

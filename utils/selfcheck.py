@@ -47,8 +47,8 @@ SELF_CHECK_DIR: Path = PROJECT_ROOT / "notebooks" / "selfcheck"
 QUESTION_TYPES = ("multiple_choice", "many_choice")
 #: The quiz's colours: Okabe-Ito hues (colour-blind safe), darkened where needed so that every text
 #: and background pair the quiz uses reaches 4.5:1 (WCAG AA): white text on the question headers
-#: and on answered options, and the verdict colours as text on the feedback's white background. Right and wrong also
-#: differ by a word and a tick or cross, never by colour alone.
+#: and on answered options, and the verdict colours as text on the feedback's white background.
+#: Right and wrong also differ by a word and a tick or cross, never by colour alone.
 QUIZ_COLOURS = {
     "--jq-multiple-choice-bg": "#0072B2",  # Okabe-Ito blue, 5.2:1 with white
     "--jq-many-choice-bg": "#8E3B75",  # Okabe-Ito reddish purple, darkened: 6.9:1
